@@ -1,0 +1,76 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "avcluster",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "Media", targets: ["Media"]),
+        .executable(name: "avserver", targets: ["Server"]),
+        .executable(name: "broadcaster", targets: ["Broadcaster"]),
+        .executable(name: "viewer", targets: ["Viewer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Bytes and messages: RTP, framing, control messages, tickets. No sockets, no C libraries.
+        .target(
+            name: "Wire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // System libraries found by pkg-config; each shim re-exports what Swift cannot import.
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CVPX", pkgConfig: "vpx", providers: [.apt(["libvpx-dev"])]),
+        .systemLibrary(name: "CV4L2", pkgConfig: "libv4lconvert", providers: [.apt(["libv4l-dev"])]),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+
+        // Codecs and capture devices, used by the clients only (the server never links a codec).
+        .target(name: "Media", dependencies: ["Wire", "COpus", "CVPX", "CV4L2", "CALSA"]),
+
+        .executableTarget(
+            name: "Server",
+            dependencies: [
+                "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "Broadcaster",
+            dependencies: [
+                "Wire", "Media",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "Viewer",
+            dependencies: [
+                "Wire", "Media",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

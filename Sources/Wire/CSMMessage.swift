@@ -1,0 +1,7 @@
+/// What a CSM sends to a unit on its control link. Every command carries the CSM's epoch; a unit
+/// refuses commands from an epoch below the highest it has seen.
+public enum CSMMessage: Codable, Equatable, Sendable {
+    case hello(Hello)
+    case command(id: UInt64, epoch: UInt64, action: UnitAction)
+    case error(ControlError)
+}

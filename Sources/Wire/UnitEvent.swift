@@ -1,0 +1,30 @@
+/// Something that happened in a unit, for the CSM's log (paper 2.1.2).
+public struct UnitEvent: Codable, Equatable, Sendable {
+    /// The kinds of event a unit reports.
+    public enum Kind: String, Codable, Sendable {
+        case sessionOpened, sessionClosed, sessionRefused, modeSwitched
+        case groupAssigned, groupFreed, relayUp, relayDown, keyframeRequested
+        case error
+    }
+
+    public var unit: UnitID
+    public var timeMilliseconds: UInt64
+    public var kind: Kind
+    public var channel: ChannelID?
+    public var group: GroupID?
+    public var session: SessionID?
+    public var details: String
+
+    public init(
+        unit: UnitID, timeMilliseconds: UInt64, kind: Kind, channel: ChannelID? = nil, group: GroupID? = nil,
+        session: SessionID? = nil, details: String
+    ) {
+        self.unit = unit
+        self.timeMilliseconds = timeMilliseconds
+        self.kind = kind
+        self.channel = channel
+        self.group = group
+        self.session = session
+        self.details = details
+    }
+}

@@ -1,0 +1,15 @@
+/// What a unit sends to every CSM it knows, on its control link.
+public enum UnitMessage: Codable, Equatable, Sendable {
+    case hello(Hello)
+    /// First after hello, and again after every reconnect: who the unit is and what it holds.
+    case announce(UnitAnnouncement)
+    /// Every heartbeat interval: the unit's groups and load. The CSM's whole view can be
+    /// rebuilt from these reports alone.
+    case report(UnitReport)
+    /// Something happened; the unit has logged it too.
+    case event(UnitEvent)
+    /// The outcome of a CSM command.
+    case commandResult(id: UInt64, error: ControlError?)
+    /// The answer to `UnitAction.confirmPrimaryLost`: whether this unit has lost the primary too.
+    case primaryStatus(epoch: UInt64, lostPrimary: Bool)
+}

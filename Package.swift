@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Media", targets: ["Media"]),
+        .library(name: "Client", targets: ["Client"]),
         .executable(name: "avserver", targets: ["Server"]),
         .executable(name: "broadcaster", targets: ["Broadcaster"]),
         .executable(name: "viewer", targets: ["Viewer"]),
@@ -32,6 +33,16 @@ let package = Package(
         .systemLibrary(name: "CVPX", pkgConfig: "vpx", providers: [.apt(["libvpx-dev"])]),
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4lconvert", providers: [.apt(["libv4l-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+
+        // A client's session with a unit over real sockets: used by both CLIs, relay tests and benchmarks.
+        .target(
+            name: "Client",
+            dependencies: [
+                "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
 
         // Codecs and capture devices, used by the clients only (the server never links a codec).
         .target(name: "Media", dependencies: ["Wire", "COpus", "CVPX", "CV4L2", "CALSA"]),
@@ -66,11 +77,24 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Wire",
+                "Server", "Wire", "Client",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer target over the Wire decoders, built only by scripts/fuzz.sh (it needs
+// -sanitize=fuzzer, which supplies the entry point).
+if Context.environment["AVCLUSTER_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "WireFuzz",
+            dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/WireFuzz",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ))
+}

@@ -14,6 +14,9 @@ public enum SessionMessage: Codable, Equatable, Sendable {
     case modeChanged(MediaMode, reason: String)
     /// Either side: a chat line of the channel.
     case chat(ChatLine)
+    /// Unit: video stops (true) because the session fell too far behind, or resumes at the next
+    /// keyframe (false); audio keeps flowing either way.
+    case videoSkipped(Bool, reason: String)
     /// Unit to broadcaster: send a keyframe as soon as possible.
     case keyframeRequest(reason: String)
     /// Unit: news of the channel for status lines.

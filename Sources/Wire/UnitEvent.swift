@@ -3,7 +3,8 @@ public struct UnitEvent: Codable, Equatable, Sendable {
     /// The kinds of event a unit reports.
     public enum Kind: String, Codable, Sendable {
         case sessionOpened, sessionClosed, sessionRefused, modeSwitched
-        case groupAssigned, groupFreed, relayUp, relayDown, keyframeRequested
+        case groupAssigned, groupFreed, relayUp, relayDown, keyframeRequested, drainChanged
+        case staleCommandRefused
         case error
     }
 

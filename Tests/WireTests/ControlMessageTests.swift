@@ -15,6 +15,7 @@ import Testing
         .setMode(.tcp, reason: "no bind reply within 2 s"),
         .modeChanged(.udp, reason: "caught up"),
         .chat(ChatLine(from: "ann", text: "héllo 👋", sentAtMilliseconds: 12)),
+        .videoSkipped(true, reason: "120 packets behind"),
         .keyframeRequest(reason: "new viewer"),
         .channelStatus(viewers: 12),
         .goodbye(reason: "channel closed"),

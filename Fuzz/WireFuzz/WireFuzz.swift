@@ -1,0 +1,106 @@
+import NIOCore
+import Wire
+
+/// libFuzzer entry: the first byte picks a decoder, the rest is its input. Every decoder must
+/// either decode or throw a `WireError`; what decodes must encode back to something that decodes
+/// to the same value.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    guard let selector = bytes.first else { return 0 }
+    let input = ByteBuffer(bytes: bytes.dropFirst())
+    switch selector % 9 {
+    case 0: fuzzRTP(input)
+    case 1: fuzzFramer(input, framer: .rfc4571)
+    case 2: fuzzFramer(input, framer: LengthPrefixedFramer(lengthField: .fourBytes, maxFrameSize: 4096))
+    case 3: fuzzSessionFrame(input)
+    case 4: fuzzControlMessages(input)
+    case 5: fuzzTicket(input)
+    case 6: fuzzBind(input)
+    case 7: fuzzVP8(input)
+    default: _ = try? OpusTOC(payload: input.readableBytesView)
+    }
+    return 0
+}
+
+private func check(_ condition: Bool, _ message: String) {
+    if !condition { fatalError("fuzz invariant broken: \(message)") }
+}
+
+private func fuzzRTP(_ input: ByteBuffer) {
+    guard let packet = try? RTPPacket(parsing: input) else { return }
+    _ = try? packet.headerExtension?.elements()
+    _ = packet.captureTime
+    let again = try? RTPPacket(parsing: packet.encoded())
+    check(again == packet, "RTP packet does not survive a round trip")
+}
+
+private func fuzzFramer(_ input: ByteBuffer, framer: LengthPrefixedFramer) {
+    // Feed in two pieces to exercise partial frames.
+    var buffer = ByteBuffer()
+    var rest = input
+    let half = rest.readSlice(length: rest.readableBytes / 2) ?? ByteBuffer()
+    for var piece in [half, rest] {
+        buffer.writeBuffer(&piece)
+        do {
+            while let frame = try framer.nextFrame(from: &buffer) {
+                check(frame.readableBytes <= framer.maxFrameSize, "frame over the cap")
+            }
+        } catch {
+            return
+        }
+    }
+}
+
+private func fuzzSessionFrame(_ input: ByteBuffer) {
+    guard let frame = try? SessionFrame(frame: input) else { return }
+    var out = ByteBuffer()
+    if (try? frame.write(to: &out)) != nil, let body = try? LengthPrefixedFramer.rfc4571.nextFrame(from: &out) {
+        check((try? SessionFrame(frame: body)) == frame, "session frame does not survive a round trip")
+    }
+}
+
+private func fuzzControlMessages(_ input: ByteBuffer) {
+    _ = try? ControlCoder.decodeHello(from: input)
+    roundTrip(SessionMessage.self, input)
+    roundTrip(UnitMessage.self, input)
+    roundTrip(CSMMessage.self, input)
+    roundTrip(PeerMessage.self, input)
+    roundTrip(ClusterRequest.self, input)
+    roundTrip(ClusterResponse.self, input)
+}
+
+private func roundTrip<Message: Codable & Equatable>(_ type: Message.Type, _ input: ByteBuffer) {
+    guard let message = try? ControlCoder.decode(type, from: input) else { return }
+    guard let encoded = try? ControlCoder.encode(message) else { return }
+    check((try? ControlCoder.decode(type, from: ByteBuffer(bytes: encoded))) == message, "\(type) does not survive a round trip")
+}
+
+private func fuzzTicket(_ input: ByteBuffer) {
+    let signer = TicketSigner(secret: "fuzz")
+    let text = String(decoding: input.readableBytesView, as: UTF8.self)
+    _ = try? signer.verify(text, at: 1, nowMilliseconds: 0)
+}
+
+private func fuzzBind(_ input: ByteBuffer) {
+    guard let datagram = try? BindDatagram(parsing: input) else { return }
+    check((try? BindDatagram(parsing: datagram.encoded())) == datagram, "bind datagram does not survive a round trip")
+}
+
+private func fuzzVP8(_ input: ByteBuffer) {
+    // Cut the input into packets: [length, seq low, flags] headers then payload bytes.
+    var rest = input
+    var assembler = VP8FrameAssembler(maxPendingFrames: 3, maxPacketsPerFrame: 16)
+    var sequence: UInt16 = 0
+    while let length = rest.readInteger(as: UInt8.self), let flags = rest.readInteger(as: UInt8.self),
+        let payload = rest.readSlice(length: min(Int(length), rest.readableBytes))
+    {
+        sequence &+= UInt16(flags & 0x07)
+        let packet = RTPPacket(
+            payloadType: 96, marker: flags & 0x80 != 0, sequenceNumber: sequence,
+            timestamp: UInt32(flags >> 4 & 0x07) &* 3000, ssrc: 1, payload: payload)
+        _ = VP8PayloadDescriptor.startsKeyframe(payload.readableBytesView)
+        guard let outputs = try? assembler.append(packet) else { continue }
+        for case .frame(let frame) in outputs { check(frame.data.count <= 16 * 255, "frame larger than its packets") }
+    }
+}

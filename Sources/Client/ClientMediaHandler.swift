@@ -1,0 +1,30 @@
+import NIOCore
+import Wire
+
+/// The client's UDP socket: bind replies and media from its unit, nothing from anyone else.
+final class ClientMediaHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let unit: SocketAddress
+    private let bindReplies: AsyncStream<Void>.Continuation
+    private let events: AsyncStream<SessionEvent>.Continuation
+
+    init(unit: SocketAddress, bindReplies: AsyncStream<Void>.Continuation, events: AsyncStream<SessionEvent>.Continuation) {
+        self.unit = unit
+        self.bindReplies = bindReplies
+        self.events = events
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = Self.unwrapInboundIn(data)
+        guard envelope.remoteAddress == unit, let first = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt8.self)
+        else { return }
+        if BindDatagram.isBindDatagram(firstByte: first) {
+            bindReplies.yield()
+        } else {
+            events.yield(.media(envelope.data, via: .udp))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
+}

@@ -1,0 +1,152 @@
+import NIOCore
+import NIOPosix
+import Wire
+
+/// A client's session with a unit over real sockets: the TCP session (hello, open with a ticket,
+/// messages, media in TCP mode) and a UDP socket proven with the bind exchange.
+public final class SessionClient: Sendable {
+    public let opened: SessionOpened
+    /// Everything the unit sends, in order of arrival.
+    public let events: AsyncStream<SessionEvent>
+    private let connection: Channel
+    private let mediaSocket: Channel
+    private let unitMedia: SocketAddress
+    private let bindReplies: AsyncStream<Void>
+
+    private init(
+        opened: SessionOpened, events: AsyncStream<SessionEvent>, connection: Channel, mediaSocket: Channel,
+        unitMedia: SocketAddress, bindReplies: AsyncStream<Void>
+    ) {
+        self.opened = opened
+        self.events = events
+        self.connection = connection
+        self.mediaSocket = mediaSocket
+        self.unitMedia = unitMedia
+        self.bindReplies = bindReplies
+    }
+
+    /// Connects, says hello and opens the session with `ticket`.
+    public static func connect(
+        to unit: UnitAddress, ticket: String, peer: PeerKind, name: String,
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton, localHost: String = "127.0.0.1",
+        receiveBufferSize: Int? = nil
+    ) async throws -> SessionClient {
+        let (events, continuation) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingOldest(1 << 16))
+        let (bindReplies, bindContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let unitMedia = try SocketAddress.makeAddressResolvingHost(unit.host, port: unit.mediaPort)
+        let loop = group.next()
+        let opened = loop.makePromise(of: SessionOpened.self)
+
+        let mediaSocket = try await DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ClientMediaHandler(unit: unitMedia, bindReplies: bindContinuation, events: continuation))
+                }
+            }
+            .bind(host: localHost, port: 0).get()
+
+        let connection: Channel
+        do {
+            var bootstrap = ClientBootstrap(group: loop).channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            if let receiveBufferSize {
+                bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
+            }
+            connection = try await bootstrap
+                .connectTimeout(.seconds(3))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)),
+                            ClientSessionHandler(opened: opened, events: continuation),
+                        ])
+                    }
+                }
+                .connect(host: unit.host, port: unit.sessionPort).get()
+        } catch {
+            mediaSocket.close(promise: nil)
+            throw ClientError.connectFailed(host: unit.host, port: unit.sessionPort, reason: "\(error)")
+        }
+        var hello = ByteBuffer()
+        try SessionFrame.message(.hello(Hello(peer: peer, name: name))).write(to: &hello)
+        try SessionFrame.message(.open(ticket: ticket, name: name)).write(to: &hello)
+        connection.writeAndFlush(hello, promise: nil)
+        do {
+            let answer = try await opened.futureResult.get()
+            return SessionClient(
+                opened: answer, events: events, connection: connection, mediaSocket: mediaSocket, unitMedia: unitMedia,
+                bindReplies: bindReplies)
+        } catch {
+            connection.close(promise: nil)
+            mediaSocket.close(promise: nil)
+            throw error
+        }
+    }
+
+    /// Proves the UDP socket to the unit: sends the bind request until a reply comes.
+    public func bindUDP(timeout: Duration = .seconds(2)) async throws {
+        let replies = bindReplies
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await _ in replies { return true }
+                return false
+            }
+            group.addTask {
+                let deadline = ContinuousClock.now + timeout
+                while ContinuousClock.now < deadline {
+                    self.sendBind()
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return false
+            }
+            let bound = try await group.next() ?? false
+            group.cancelAll()
+            if !bound { throw ClientError.noBindReply(seconds: Double(timeout.components.seconds)) }
+        }
+    }
+
+    /// One bind request (also the UDP keepalive).
+    public func sendBind() {
+        let request = BindDatagram.request(session: opened.session, token: opened.bindToken)
+        mediaSocket.writeAndFlush(AddressedEnvelope(remoteAddress: unitMedia, data: request.encoded()), promise: nil)
+    }
+
+    public func send(_ message: SessionMessage) {
+        var buffer = ByteBuffer()
+        guard (try? SessionFrame.message(message).write(to: &buffer)) != nil else { return }
+        connection.writeAndFlush(buffer, promise: nil)
+    }
+
+    /// Sends RTP packets over UDP (one flush for the batch), or framed on the TCP session.
+    public func sendMedia(_ packets: [ByteBuffer], via mode: MediaMode) {
+        switch mode {
+        case .udp:
+            for packet in packets { mediaSocket.write(AddressedEnvelope(remoteAddress: unitMedia, data: packet), promise: nil) }
+            mediaSocket.flush()
+        case .tcp:
+            var buffer = ByteBuffer()
+            for packet in packets { try? SessionFrame.media(packet).write(to: &buffer) }
+            connection.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
+    /// Sends raw bytes on the UDP socket to `address` (tests of what a unit ignores).
+    public func sendRawDatagram(_ bytes: ByteBuffer, to address: SocketAddress? = nil) {
+        mediaSocket.writeAndFlush(AddressedEnvelope(remoteAddress: address ?? unitMedia, data: bytes), promise: nil)
+    }
+
+    /// Stops reading the TCP session (a deliberately slow reader), or resumes.
+    public func setReading(_ reading: Bool) async throws {
+        try await connection.setOption(.autoRead, value: reading).get()
+        if reading { connection.read() }
+    }
+
+    /// The local UDP address the unit sees.
+    public var localMediaAddress: SocketAddress? { mediaSocket.localAddress }
+
+    public func close() async {
+        try? await connection.close()
+        try? await mediaSocket.close()
+    }
+}

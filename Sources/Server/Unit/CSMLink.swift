@@ -1,0 +1,123 @@
+import NIOCore
+import NIOPosix
+import Wire
+
+/// A unit's control link to one CSM: announce, a report every heartbeat, events, and the CSM's
+/// commands back. Reconnects every second while the CSM is away; the data plane never waits on it.
+final class CSMLink {
+    private unowned let unit: Unit
+    let host: String
+    let port: Int
+    private var connection: Channel?
+    private var awaitingHello = true
+    private var closed = false
+    /// Last time this CSM was heard from; tells whether the unit has lost it.
+    private(set) var lastHeard: NIODeadline?
+
+    init(unit: Unit, host: String, port: Int) {
+        self.unit = unit
+        self.host = host
+        self.port = port
+    }
+
+    var isConnected: Bool { connection != nil }
+
+    func start() {
+        guard !closed else { return }
+        let bound = NIOLoopBound(self, eventLoop: unit.eventLoop)
+        awaitingHello = true
+        ClientBootstrap(group: unit.eventLoop)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(1))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)),
+                        CSMLinkHandler(link: bound.value),
+                    ])
+                }
+            }
+            .connect(host: host, port: port)
+            .whenComplete { result in
+                let link = bound.value
+                switch result {
+                case .success(let connection):
+                    if link.closed { connection.close(promise: nil); return }
+                    link.connection = connection
+                    link.write(.hello(Hello(peer: .unit, name: "unit \(link.unit.configuration.unit)")))
+                    link.write(.announce(UnitAnnouncement(
+                        address: link.unit.address, adminPort: nil, groupsPerUnit: link.unit.configuration.groupsPerUnit,
+                        groupCapacity: link.unit.configuration.groupCapacity, epoch: link.unit.epoch)))
+                    link.write(.report(link.unit.makeReport()))
+                case .failure:
+                    link.retry()
+                }
+            }
+    }
+
+    private func retry() {
+        connection = nil
+        guard !closed else { return }
+        unit.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] in self?.start() }
+    }
+
+    func write(_ message: UnitMessage) {
+        guard let connection else { return }
+        var buffer = connection.allocator.buffer(capacity: 512)
+        guard let body = try? ControlCoder.encode(message), (try? LengthPrefixedFramer.control.write(bytes: body, to: &buffer)) != nil
+        else { return }
+        connection.writeAndFlush(buffer, promise: nil)
+    }
+
+    func send(report: UnitReport, events: [UnitEvent]) {
+        for event in events { write(.event(event)) }
+        write(.report(report))
+    }
+
+    /// A frame from the CSM.
+    func received(_ frame: ByteBuffer) {
+        lastHeard = .now()
+        if awaitingHello {
+            awaitingHello = false
+            do {
+                _ = try ControlCoder.decodeHello(from: frame)
+            } catch {
+                unit.logger.error("CSM \(host):\(port) speaks another protocol: \(error)")
+                connection?.close(promise: nil)
+            }
+            return
+        }
+        guard let message = try? ControlCoder.decode(CSMMessage.self, from: frame) else {
+            unit.counters.droppedMalformed += 1
+            return
+        }
+        switch message {
+        case .command(let id, let epoch, let action):
+            guard epoch >= unit.epoch else {
+                unit.record(.staleCommandRefused, "refused a command of epoch \(epoch) from \(host):\(port); the highest epoch seen is \(unit.epoch)")
+                write(.commandResult(id: id, error: ControlError(.staleEpoch, "epoch \(epoch) is below \(unit.epoch); this CSM is no longer primary")))
+                return
+            }
+            unit.epoch = epoch
+            if case .confirmPrimaryLost = action {
+                write(.primaryStatus(epoch: unit.epoch, lostPrimary: unit.hasLostPrimary(except: self)))
+                return
+            }
+            write(.commandResult(id: id, error: unit.execute(action)))
+            unit.flushMedia()
+        case .error(let error):
+            unit.logger.warning("CSM \(host):\(port) reports: \(error)")
+        case .hello:
+            break
+        }
+    }
+
+    func disconnected() {
+        retry()
+    }
+
+    func close() {
+        closed = true
+        connection?.close(promise: nil)
+    }
+}

@@ -1,0 +1,42 @@
+import NIOCore
+
+/// The fixed-size circular buffer of a channel's recent packets inside one unit (paper fig. 10),
+/// shared by all of the channel's groups there. Positions count every packet ever appended, so a
+/// cursor can tell at once whether what it wants has been overwritten.
+struct ChannelFeed {
+    let capacity: Int
+    private var ring: [FeedEntry?]
+    /// Position of the next packet to be appended.
+    private(set) var writePosition: UInt64 = 0
+    /// Position of the newest keyframe start still in the ring.
+    private(set) var keyframePosition: UInt64?
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        ring = Array(repeating: nil, count: self.capacity)
+    }
+
+    /// The oldest position still held.
+    var oldestPosition: UInt64 { writePosition > UInt64(capacity) ? writePosition - UInt64(capacity) : 0 }
+
+    /// Appends a packet and returns its position.
+    @discardableResult
+    mutating func append(_ entry: FeedEntry) -> UInt64 {
+        let position = writePosition
+        ring[Int(position % UInt64(capacity))] = entry
+        writePosition += 1
+        if entry.startsKeyframe { keyframePosition = position }
+        if let keyframe = keyframePosition, keyframe < oldestPosition { keyframePosition = nil }
+        return position
+    }
+
+    /// The entry at `position`, or nil when it is overwritten or not written yet.
+    func entry(at position: UInt64) -> FeedEntry? {
+        guard position >= oldestPosition, position < writePosition else { return nil }
+        return ring[Int(position % UInt64(capacity))]
+    }
+
+    /// Where a new viewer starts: the newest keyframe still held, so its first picture needs no
+    /// wait; or now, when the ring holds none.
+    var fastStartPosition: UInt64 { keyframePosition ?? writePosition }
+}

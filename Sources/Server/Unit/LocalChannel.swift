@@ -1,0 +1,26 @@
+import NIOCore
+import Wire
+
+/// A channel as this unit serves it: its groups here, the feed they share, and who receives it.
+final class LocalChannel {
+    let id: ChannelID
+    var feed: ChannelFeed
+    var groups: Set<GroupID> = []
+    var broadcaster: SessionID?
+    /// The broadcaster's proven UDP address.
+    var broadcasterAddress: SocketAddress?
+    /// The relay link feeding this channel from a parent unit, when it is not rooted here.
+    var parentLink: RelayLink?
+    /// Fan-out list of UDP receivers, iterated for every packet.
+    var udpViewers: [UDPViewer] = []
+    var tcpViewers: [SessionID] = []
+    var lastKeyframeRequest: NIODeadline = .uptimeNanoseconds(0)
+    var packetsIn: UInt64 = 0
+    /// The viewer count changed since sessions were last told.
+    var statusChanged = false
+
+    init(id: ChannelID, feedCapacity: Int) {
+        self.id = id
+        feed = ChannelFeed(capacity: feedCapacity)
+    }
+}

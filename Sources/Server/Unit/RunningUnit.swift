@@ -1,0 +1,97 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Wire
+
+/// A started unit: its address, a way to look inside (tests, admin), and shutdown.
+final class RunningUnit: Sendable {
+    let address: UnitAddress
+    let eventLoop: EventLoop
+    private let unit: NIOLoopBound<Unit>
+    private let listeners: [Channel]
+    private let heartbeat: NIOLoopBound<RepeatedTask>
+
+    /// Binds the session and media ports on `eventLoop` and starts the heartbeat and CSM links.
+    static func start(_ configuration: UnitConfiguration, on eventLoop: EventLoop, logger: Logger) async throws -> RunningUnit {
+        try await eventLoop.flatSubmit {
+            let unit = Unit(configuration: configuration, eventLoop: eventLoop, logger: logger)
+            let bound = NIOLoopBound(unit, eventLoop: eventLoop)
+            let media = DatagramBootstrap(group: eventLoop)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+                .channelOption(.datagramVectorReadMessageCount, value: 64)
+                // Vector reads split one receive buffer among the messages: 2 KB each.
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * 2048))
+                .channelOption(.writeBufferWaterMark, value: .init(low: 4 << 20, high: 16 << 20))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(UnitMediaHandler(unit: bound.value))
+                    }
+                }
+                .bind(host: configuration.bindHost, port: configuration.mediaPort)
+            let sessions = ServerBootstrap(group: eventLoop)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 1024)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.sessionSendBuffer))
+                .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 << 10, high: 128 << 10))
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)),
+                            UnitSessionHandler(unit: bound.value),
+                        ])
+                    }
+                }
+                .bind(host: configuration.bindHost, port: configuration.sessionPort)
+            return media.and(sessions).map { media, sessions in
+                let unit = bound.value
+                unit.mediaChannel = media
+                unit.address.sessionPort = sessions.localAddress?.port ?? configuration.sessionPort
+                unit.address.mediaPort = media.localAddress?.port ?? configuration.mediaPort
+                for csm in configuration.csmAddresses {
+                    guard let (host, port) = HostPort.parse(csm) else {
+                        logger.error("CSM address '\(csm)' is not host:port; skipped")
+                        continue
+                    }
+                    let link = CSMLink(unit: unit, host: host, port: port)
+                    unit.csmLinks.append(link)
+                    link.start()
+                }
+                let heartbeat = eventLoop.scheduleRepeatedTask(
+                    initialDelay: TimeAmount(configuration.heartbeatInterval), delay: TimeAmount(configuration.heartbeatInterval)
+                ) { _ in bound.value.heartbeat() }
+                logger.info("unit \(configuration.unit) serves sessions on \(configuration.bindHost):\(unit.address.sessionPort), media on udp \(unit.address.mediaPort)")
+                return RunningUnit(
+                    address: unit.address, eventLoop: eventLoop, unit: bound, listeners: [media, sessions],
+                    heartbeat: NIOLoopBound(heartbeat, eventLoop: eventLoop))
+            }
+        }.get()
+    }
+
+    private init(address: UnitAddress, eventLoop: EventLoop, unit: NIOLoopBound<Unit>, listeners: [Channel], heartbeat: NIOLoopBound<RepeatedTask>) {
+        self.address = address
+        self.eventLoop = eventLoop
+        self.unit = unit
+        self.listeners = listeners
+        self.heartbeat = heartbeat
+    }
+
+    /// Runs `body` on the unit's loop and returns its result.
+    func inspect<Result: Sendable>(_ body: @escaping @Sendable (Unit) -> Result) async throws -> Result {
+        try await eventLoop.submit { body(self.unit.value) }.get()
+    }
+
+    /// Closes every session, link and port.
+    func shutdown() async throws {
+        try await eventLoop.flatSubmit {
+            let unit = self.unit.value
+            self.heartbeat.value.cancel()
+            for link in unit.csmLinks { link.close() }
+            for channel in unit.channels.values { channel.parentLink?.close() }
+            for session in unit.sessions.values { session.connection.close(promise: nil) }
+            return EventLoopFuture.andAllComplete(self.listeners.map { $0.close() }, on: self.eventLoop)
+        }.get()
+    }
+}

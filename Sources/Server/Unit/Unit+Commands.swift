@@ -1,0 +1,54 @@
+import Wire
+
+extension Unit {
+    /// Carries out a CSM command; nil when done, or the error to send back.
+    func execute(_ action: UnitAction) -> ControlError? {
+        switch action {
+        case .assignGroup(let group, let channel, let root):
+            guard let index = slotIndex(group) else { return unknown(group) }
+            if let owner = groups[index].channel, owner != channel {
+                return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
+            }
+            assign(index, to: channel, root: root)
+        case .freeGroup(let group):
+            guard let index = slotIndex(group) else { return unknown(group) }
+            free(index, reason: "the cluster manager freed group \(group)")
+        case .openRelayLink(let group, let channelID, let parent, let parentGroup, let ticket):
+            guard let index = slotIndex(group) else { return unknown(group) }
+            if let owner = groups[index].channel, owner != channelID {
+                return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
+            }
+            let channel = assign(index, to: channelID, root: false, parent: GroupLocation(unit: parent.unit, group: parentGroup))
+            if channel.parentLink?.parent != parent || channel.parentLink?.parentGroup != parentGroup {
+                channel.parentLink?.close()
+                let link = RelayLink(unit: self, channel: channelID, parent: parent, parentGroup: parentGroup, ticket: ticket)
+                channel.parentLink = link
+                link.start()
+            }
+        case .closeRelayLink(let group):
+            guard let index = slotIndex(group) else { return unknown(group) }
+            groups[index].parent = nil
+            if let channelID = groups[index].channel, let channel = channels[channelID],
+                !channel.groups.contains(where: { slotIndex($0).map { groups[$0].parent != nil } ?? false })
+            {
+                channel.parentLink?.close()
+                channel.parentLink = nil
+            }
+        case .requestKeyframe(let channel):
+            guard channels[channel] != nil else {
+                return ControlError(.unknownChannel, "unit \(configuration.unit) does not serve channel \(channel)")
+            }
+            requestKeyframe(for: channel, reason: "the cluster manager asked", force: true)
+        case .drain(let on):
+            draining = on
+            record(.drainChanged, "unit \(configuration.unit) \(on ? "drains: no new work" : "takes new work again")")
+        case .confirmPrimaryLost:
+            return nil  // Answered by the CSM link, which knows whether it lost its primary.
+        }
+        return nil
+    }
+
+    private func unknown(_ group: GroupID) -> ControlError {
+        ControlError(.unknownGroup, "unit \(configuration.unit) has groups 1...\(groups.count), not \(group)")
+    }
+}

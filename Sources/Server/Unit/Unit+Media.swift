@@ -1,0 +1,198 @@
+import NIOCore
+import Wire
+
+extension Unit {
+    /// A datagram on the unit's media port: a bind, or RTP from a bound broadcaster.
+    func udpDatagram(_ datagram: ByteBuffer, from address: SocketAddress) {
+        guard let first = datagram.getInteger(at: datagram.readerIndex, as: UInt8.self) else {
+            counters.droppedMalformed += 1
+            return
+        }
+        if BindDatagram.isBindDatagram(firstByte: first) {
+            bind(datagram, from: address)
+        } else if first & 0xC0 == 0x80 {
+            guard let id = udpBindings[address], let session = sessions[id], session.role == .broadcaster,
+                let channelID = session.channel, let channel = channels[channelID], channel.broadcaster == id
+            else {
+                counters.droppedUnboundMedia += 1
+                return
+            }
+            ingest(datagram, into: channel)
+        } else {
+            counters.droppedMalformed += 1
+        }
+    }
+
+    /// Checks a bind request and, when it proves its session, starts sending there.
+    private func bind(_ datagram: ByteBuffer, from address: SocketAddress) {
+        guard case .request(let id, let token) = try? BindDatagram(parsing: datagram), let session = sessions[id],
+            session.phase == .open, session.bindToken.matches(token), let channelID = session.channel,
+            let channel = channels[channelID]
+        else {
+            counters.droppedBadBinds += 1
+            return
+        }
+        session.lastBind = .now()
+        if session.udpAddress != address {
+            if let old = session.udpAddress, udpBindings[old] == id { udpBindings[old] = nil }
+            if let other = udpBindings[address], other != id { counters.droppedBadBinds += 1; return }
+            session.udpAddress = address
+            udpBindings[address] = id
+            channel.udpViewers.removeAll { $0.session == id }
+            if session.role == .broadcaster { channel.broadcasterAddress = address }
+            if session.receivesMedia && session.mode == .udp { startUDP(session, in: channel) }
+        }
+        mediaChannel?.write(AddressedEnvelope(remoteAddress: address, data: BindDatagram.reply(session: id).encoded()), promise: nil)
+        mediaNeedsFlush = true
+    }
+
+    /// Adds a bound UDP receiver to the fan-out, sending it the video since the last keyframe first.
+    private func startUDP(_ session: UnitSession, in channel: LocalChannel) {
+        guard let address = session.udpAddress else { return }
+        var cursor = FeedCursor(joining: channel.feed, lagThreshold: Int.max / 2)
+        var notices: [FeedCursor.Notice] = []
+        while let entry = cursor.next(in: channel.feed, notices: &notices) {
+            writeUDP(entry.datagram, to: address)
+        }
+        channel.udpViewers.append(UDPViewer(session: session.id, address: address, awaitingKeyframe: cursor.video != .flowing))
+        if cursor.video != .flowing { requestKeyframe(for: channel.id, reason: "a viewer joined before any keyframe", force: false) }
+    }
+
+    private func writeUDP(_ datagram: ByteBuffer, to address: SocketAddress) {
+        counters.udpPacketsOut += 1
+        counters.bytesOut += UInt64(datagram.readableBytes)
+        mediaChannel?.write(AddressedEnvelope(remoteAddress: address, data: datagram), promise: nil)
+        mediaNeedsFlush = true
+    }
+
+    /// RTP over a session: from a broadcaster in TCP mode.
+    func mediaFromSession(_ packet: ByteBuffer, on session: UnitSession) {
+        guard session.role == .broadcaster, let channelID = session.channel, let channel = channels[channelID],
+            channel.broadcaster == session.id
+        else {
+            counters.droppedUnboundMedia += 1
+            return
+        }
+        ingest(packet, into: channel)
+    }
+
+    /// Appends a packet to the channel's feed and sends it on: to every UDP receiver now, to every
+    /// TCP receiver as far as its connection can take.
+    func ingest(_ packet: ByteBuffer, into channel: LocalChannel) {
+        guard let rtp = try? RTPPacket(parsing: packet), packet.readableBytes <= Int(UInt16.max) else {
+            counters.droppedMalformed += 1
+            return
+        }
+        let kind: FeedEntry.Kind =
+            switch rtp.payloadType {
+            case RTPPayloadFormat.opus.payloadType: .audio
+            case RTPPayloadFormat.vp8.payloadType: .video
+            default: .other
+            }
+        let startsKeyframe = kind == .video && VP8PayloadDescriptor.startsKeyframe(rtp.payload.readableBytesView)
+        var framed = allocator.buffer(capacity: packet.readableBytes + 2)
+        framed.writeInteger(UInt16(packet.readableBytes))
+        framed.writeImmutableBuffer(packet)
+        let entry = FeedEntry(framed: framed, kind: kind, startsKeyframe: startsKeyframe)
+        channel.feed.append(entry)
+        channel.packetsIn += 1
+        counters.packetsIn += 1
+
+        let datagram = entry.datagram
+        for index in channel.udpViewers.indices {
+            if kind == .video && channel.udpViewers[index].awaitingKeyframe {
+                guard startsKeyframe else { continue }
+                channel.udpViewers[index].awaitingKeyframe = false
+            }
+            writeUDP(datagram, to: channel.udpViewers[index].address)
+        }
+        for id in channel.tcpViewers {
+            if let session = sessions[id] { pump(session, in: channel) }
+        }
+    }
+
+    /// Writes a TCP receiver's backlog while its connection is writable: a sender never passes
+    /// the write point and never queues without bound.
+    func pump(_ session: UnitSession, in channel: LocalChannel) {
+        guard session.cursor != nil, session.connection.isWritable else { return }
+        var notices: [FeedCursor.Notice] = []
+        var wrote = false
+        while session.connection.isWritable, let entry = session.cursor!.next(in: channel.feed, notices: &notices) {
+            session.connection.write(entry.framed, promise: nil)
+            session.bytesSent += UInt64(entry.framed.readableBytes)
+            counters.tcpPacketsOut += 1
+            counters.bytesOut += UInt64(entry.framed.readableBytes)
+            wrote = true
+        }
+        if wrote && !session.awaitingFlush {
+            session.awaitingFlush = true
+            sessionsToFlush.append(session)
+        }
+        for notice in notices { report(notice, for: session, in: channel) }
+    }
+
+    private func report(_ notice: FeedCursor.Notice, for session: UnitSession, in channel: LocalChannel) {
+        switch notice {
+        case .videoSkipped(let lag):
+            let reason = "\(lag) packets behind live: audio only until caught up"
+            send(.videoSkipped(true, reason: reason), to: session)
+            record(.modeSwitched, channel: channel.id, group: session.group, session: session.id, reason)
+        case .videoResuming:
+            let reason = "caught up: video resumes at the next keyframe"
+            send(.videoSkipped(false, reason: reason), to: session)
+            record(.modeSwitched, channel: channel.id, group: session.group, session: session.id, reason)
+            requestKeyframe(for: channel.id, reason: "a TCP viewer caught up", force: false)
+        case .overrun(let skipped):
+            counters.cursorOverruns += 1
+            record(.modeSwitched, channel: channel.id, group: session.group, session: session.id, "overrun: jumped \(skipped) packets forward")
+        }
+    }
+
+    /// Switches a receiver between UDP and TCP; any number of times, at any time.
+    func switchMode(of session: UnitSession, to mode: MediaMode, reason: String) {
+        guard session.mode != mode else {
+            send(.modeChanged(mode, reason: "already in \(mode) mode"), to: session)
+            return
+        }
+        guard let channelID = session.channel, let channel = channels[channelID] else { return }
+        if mode == .udp && session.udpAddress == nil {
+            send(.error(ControlError(.notAllowed, "UDP mode needs a bind from your UDP socket first; send a bind request")), to: session)
+            return
+        }
+        session.mode = mode
+        if session.receivesMedia {
+            switch mode {
+            case .tcp:
+                channel.udpViewers.removeAll { $0.session == session.id }
+                // From the newest keyframe, audio included: nothing still in the buffer is missed.
+                session.cursor = FeedCursor(resumingIn: channel.feed, lagThreshold: configuration.lagThreshold)
+                channel.tcpViewers.append(session.id)
+            case .udp:
+                let awaitingKeyframe = session.cursor?.video != .flowing
+                session.cursor = nil
+                channel.tcpViewers.removeAll { $0 == session.id }
+                if let address = session.udpAddress {
+                    channel.udpViewers.append(UDPViewer(session: session.id, address: address, awaitingKeyframe: awaitingKeyframe))
+                }
+            }
+        }
+        send(.modeChanged(mode, reason: reason), to: session)
+        record(.modeSwitched, channel: channelID, group: session.group, session: session.id, "\(mode) mode: \(reason)")
+        if mode == .tcp { pump(session, in: channel) }
+    }
+
+    /// Asks the channel's broadcaster (or parent unit) for a keyframe, at most once a second
+    /// unless forced.
+    func requestKeyframe(for channelID: ChannelID, reason: String, force: Bool) {
+        guard let channel = channels[channelID] else { return }
+        let now = NIODeadline.now()
+        guard force || now - channel.lastKeyframeRequest > .seconds(1) else { return }
+        channel.lastKeyframeRequest = now
+        if let id = channel.broadcaster, let broadcaster = sessions[id] {
+            send(.keyframeRequest(reason: reason), to: broadcaster)
+        } else {
+            channel.parentLink?.requestKeyframe(reason: reason)
+        }
+        record(.keyframeRequested, channel: channelID, "keyframe requested: \(reason)")
+    }
+}

@@ -1,0 +1,80 @@
+import NIOCore
+import Wire
+
+extension Unit {
+    /// The unit's state for the CSMs: every assigned group and the load.
+    func makeReport() -> UnitReport {
+        let assigned = groups.compactMap { slot -> GroupReport? in
+            guard let channelID = slot.channel else { return nil }
+            var udp = 0
+            var tcp = 0
+            var bytes: UInt64 = 0
+            var broadcasterHere = false
+            for id in slot.sessions {
+                guard let session = sessions[id] else { continue }
+                bytes += session.bytesSent
+                switch session.role {
+                case .viewer?: if session.mode == .udp { udp += 1 } else { tcp += 1 }
+                case .broadcaster?: broadcasterHere = true
+                default: break
+                }
+            }
+            return GroupReport(
+                group: slot.id, channel: channelID, parent: slot.parent, broadcasterHere: broadcasterHere,
+                udpViewers: udp, tcpViewers: tcp, bytesSent: bytes)
+        }
+        return UnitReport(
+            unit: configuration.unit, epoch: epoch, sentAtMilliseconds: wallClock(), groups: assigned,
+            load: UnitLoad(
+                viewers: assigned.reduce(0) { $0 + $1.viewers }, bytesPerSecond: bytesPerSecond,
+                freeGroups: groups.count { $0.isFree }),
+            draining: draining)
+    }
+
+    /// Every heartbeat: status lines, silent UDP peers, old nonces, reports and events to the CSMs.
+    func heartbeat() {
+        let now = NIODeadline.now()
+        let elapsed = max(Double((now - lastHeartbeat).nanoseconds) / 1e9, 0.001)
+        bytesPerSecond = UInt64(Double(counters.bytesOut - bytesOutAtLastHeartbeat) / elapsed)
+        bytesOutAtLastHeartbeat = counters.bytesOut
+        lastHeartbeat = now
+
+        for channel in channels.values where channel.statusChanged { sendStatus(of: channel) }
+        expireSilentUDP(now: now)
+        let wall = wallClock()
+        usedNonces = usedNonces.filter { $0.value >= wall }
+
+        let report = makeReport()
+        let events = pendingEvents
+        pendingEvents.removeAll()
+        for link in csmLinks { link.send(report: report, events: events) }
+    }
+
+    /// A UDP receiver that stopped sending keepalives gets no more media.
+    private func expireSilentUDP(now: NIODeadline) {
+        let timeout = TimeAmount(configuration.udpTimeout)
+        for session in sessions.values {
+            guard let address = session.udpAddress, let last = session.lastBind, now - last > timeout else { continue }
+            session.udpAddress = nil
+            session.lastBind = nil
+            if udpBindings[address] == session.id { udpBindings[address] = nil }
+            if let channelID = session.channel, let channel = channels[channelID] {
+                channel.udpViewers.removeAll { $0.session == session.id }
+                if channel.broadcasterAddress == address { channel.broadcasterAddress = nil }
+            }
+            record(.modeSwitched, channel: session.channel, group: session.group, session: session.id, "UDP address \(address) silent for \(configuration.udpTimeout): no more UDP media")
+        }
+    }
+}
+
+extension Unit {
+    /// Whether every CSM link other than `asking` has been silent for three heartbeats: what a
+    /// backup asks before it takes over (DESIGN.md: a majority of units must confirm).
+    func hasLostPrimary(except asking: CSMLink) -> Bool {
+        let silence = TimeAmount(configuration.heartbeatInterval) * 3
+        let now = NIODeadline.now()
+        return csmLinks.filter { $0 !== asking }.allSatisfy { link in
+            !link.isConnected || link.lastHeard.map { now - $0 > silence } ?? true
+        }
+    }
+}

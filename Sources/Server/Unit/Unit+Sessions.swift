@@ -1,0 +1,143 @@
+import NIOCore
+import Wire
+
+extension Unit {
+    /// A TCP connection arrived; it must say hello and open its session in time.
+    func sessionConnected(_ connection: Channel) -> UnitSession {
+        let session = UnitSession(
+            id: newSessionID(), connection: connection,
+            chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
+        sessions[session.id] = session
+        eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.openTimeout)) { [weak self, weak session] in
+            guard let self, let session, session.phase != .open, session.phase != .closed else { return }
+            self.refuse(session, ControlError(.malformed, "no session opened within \(self.configuration.openTimeout); send hello and open at once"))
+        }
+        return session
+    }
+
+    /// The first frame of the connection.
+    func helloReceived(_ hello: Hello, on session: UnitSession) {
+        session.peerName = ChatText.clean(hello.name, maxBytes: OpenChannelRequest.maxNameLength) ?? "\(hello.peer.rawValue)"
+        session.phase = .awaitingOpen
+        send(.hello(Hello(peer: .unit, name: "unit \(configuration.unit)")), to: session)
+    }
+
+    /// A session message after the hello.
+    func receive(_ message: SessionMessage, on session: UnitSession) {
+        switch (session.phase, message) {
+        case (.awaitingOpen, .open(let ticket, let name)):
+            open(session, ticket: ticket, name: name)
+        case (.open, .setMode(let mode, let reason)):
+            switchMode(of: session, to: mode, reason: reason)
+        case (.open, .chat(let line)):
+            chat(line, from: session)
+        case (.open, .goodbye(let reason)):
+            logger.debug("session \(session.id) says goodbye: \(reason)")
+            session.connection.close(promise: nil)
+        case (.open, .keyframeRequest(let reason)) where session.role == .relay:
+            if let channel = session.channel { requestKeyframe(for: channel, reason: "relay link: \(reason)", force: false) }
+        case (_, .error(let error)):
+            logger.info("session \(session.id) reports an error: \(error)")
+        default:
+            refuse(session, ControlError(.malformed, "unexpected message in this state of the session; open the session with hello, then open"))
+        }
+    }
+
+    /// Sends the error and closes the connection; nobody else is touched.
+    func refuse(_ session: UnitSession, _ error: ControlError) {
+        counters.sessionsRefused += 1
+        record(.sessionRefused, channel: session.channel, group: session.group, session: session.id, error.message)
+        send(.error(error), to: session)
+        session.connection.close(promise: nil)
+    }
+
+    private func open(_ session: UnitSession, ticket text: String, name: String) {
+        let ticket: Ticket
+        do {
+            ticket = try signer.verify(text, at: configuration.unit, nowMilliseconds: wallClock())
+        } catch let error as WireError {
+            return refuse(session, ControlError(error))
+        } catch {
+            return refuse(session, ControlError(.badTicket, "\(error)"))
+        }
+        // Relay tickets may be reused until they expire, so a broken relay link can reconnect.
+        guard ticket.role == .relay || usedNonces[ticket.nonce] == nil else {
+            return refuse(session, ControlError(.replayedTicket, "this ticket was already used; ask the web server for a new one"))
+        }
+        guard let index = slotIndex(ticket.group) else {
+            return refuse(session, ControlError(.unknownGroup, "unit \(configuration.unit) has no group \(ticket.group); ask the web server again"))
+        }
+        if let owner = groups[index].channel, owner != ticket.channel {
+            return refuse(session, ControlError(.notAllowed, "group \(ticket.group) serves channel \(owner), not \(ticket.channel); ask the web server again"))
+        }
+        if draining && groups[index].isFree {
+            return refuse(session, ControlError(.notAllowed, "unit \(configuration.unit) is draining; ask the web server again"))
+        }
+        if ticket.role == .viewer, viewerCount(in: index) >= configuration.groupCapacity {
+            return refuse(session, ControlError(.noRoom, "group \(ticket.group) is full; ask the web server again"))
+        }
+        usedNonces[ticket.nonce] = ticket.expiresAtMilliseconds
+        let channel = assign(index, to: ticket.channel, root: ticket.role == .broadcaster ? true : nil)
+
+        session.ticket = ticket
+        session.phase = .open
+        if !name.isEmpty { session.peerName = ChatText.clean(name, maxBytes: OpenChannelRequest.maxNameLength) ?? session.peerName }
+        groups[index].sessions.insert(session.id)
+        if ticket.role == .broadcaster {
+            if let previous = channel.broadcaster, previous != session.id, let old = sessions[previous] {
+                send(.goodbye(reason: "the broadcaster connected again elsewhere"), to: old)
+                old.connection.close(promise: nil)
+            }
+            channel.broadcaster = session.id
+            channel.broadcasterAddress = nil
+        }
+        send(
+            .opened(SessionOpened(
+                session: session.id, channel: ticket.channel, group: ticket.group, role: ticket.role,
+                bindToken: session.bindToken, mediaPort: address.mediaPort, mode: session.mode)),
+            to: session)
+        record(.sessionOpened, channel: ticket.channel, group: ticket.group, session: session.id, "\(ticket.role) \(session.peerName) opened a session")
+        broadcastStatus(of: channel)
+    }
+
+    /// Viewers (not relay links) in a group: what `groupCapacity` limits.
+    func viewerCount(in index: Int) -> Int {
+        groups[index].sessions.count { sessions[$0]?.role == .viewer }
+    }
+
+    /// The connection closed, for whatever reason.
+    func sessionClosed(_ session: UnitSession) {
+        guard session.phase != .closed else { return }
+        let wasOpen = session.phase == .open
+        session.phase = .closed
+        sessions[session.id] = nil
+        if let address = session.udpAddress, udpBindings[address] == session.id { udpBindings[address] = nil }
+        guard wasOpen, let channelID = session.channel, let group = session.group else { return }
+        if let index = slotIndex(group) { groups[index].sessions.remove(session.id) }
+        if let channel = channels[channelID] {
+            channel.udpViewers.removeAll { $0.session == session.id }
+            channel.tcpViewers.removeAll { $0 == session.id }
+            if channel.broadcaster == session.id {
+                channel.broadcaster = nil
+                channel.broadcasterAddress = nil
+            }
+            broadcastStatus(of: channel)
+        }
+        record(.sessionClosed, channel: channelID, group: group, session: session.id, "\(session.role.map { "\($0)" } ?? "client") \(session.peerName) closed its session")
+    }
+
+    /// Marks the channel's viewer count as changed; sent with the next heartbeat, so a burst of
+    /// joins costs one message per session, not one per join.
+    func broadcastStatus(of channel: LocalChannel) {
+        channel.statusChanged = true
+    }
+
+    /// Tells every session of a changed channel how many watch it here.
+    func sendStatus(of channel: LocalChannel) {
+        channel.statusChanged = false
+        let viewers = channel.groups.compactMap(slotIndex).reduce(0) { $0 + viewerCount(in: $1) }
+        for id in channel.groups.compactMap(slotIndex).flatMap({ groups[$0].sessions }) {
+            if let session = sessions[id], session.role != .relay { send(.channelStatus(viewers: viewers), to: session) }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import NIOCore
+import Wire
+
+/// A streaming unit (DESIGN.md, data plane): `groupsPerUnit` groups, one channel feed per
+/// channel, UDP fan-out and TCP cursors, chat, relay links, reports. Every piece of its state
+/// lives on one event loop, so the per-packet path takes no lock and crosses no thread.
+final class Unit {
+    let configuration: UnitConfiguration
+    let eventLoop: EventLoop
+    let logger: Logger
+    let signer: TicketSigner
+    let allocator = ByteBufferAllocator()
+    /// Wall-clock milliseconds (tickets, chat and event times); injectable for tests.
+    let wallClock: @Sendable () -> UInt64
+
+    var groups: [GroupSlot]
+    var channels: [ChannelID: LocalChannel] = [:]
+    var sessions: [SessionID: UnitSession] = [:]
+    /// Proven UDP addresses (DESIGN.md: never send to an unverified address).
+    var udpBindings: [SocketAddress: SessionID] = [:]
+    /// Nonces of accepted tickets until they expire, to refuse replays.
+    var usedNonces: [UInt64: UInt64] = [:]
+    var mediaChannel: Channel?
+    var address: UnitAddress
+    var counters = UnitCounters()
+    var epoch: UInt64 = 0
+    var draining = false
+    /// Sessions written to since the last flush.
+    var sessionsToFlush: [UnitSession] = []
+    var mediaNeedsFlush = false
+    /// Events not yet sent to the CSMs.
+    var pendingEvents: [UnitEvent] = []
+    var csmLinks: [CSMLink] = []
+    private var nextSessionNumber: UInt64 = 1
+    var bytesPerSecond: UInt64 = 0
+    var bytesOutAtLastHeartbeat: UInt64 = 0
+    var lastHeartbeat = NIODeadline.now()
+
+    init(configuration: UnitConfiguration, eventLoop: EventLoop, logger: Logger, wallClock: @escaping @Sendable () -> UInt64 = Unit.systemMilliseconds) {
+        self.configuration = configuration
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.wallClock = wallClock
+        signer = TicketSigner(secret: configuration.ticketSecret)
+        groups = (1...max(configuration.groupsPerUnit, 1)).map { GroupSlot(id: GroupID(UInt16($0))) }
+        address = UnitAddress(unit: configuration.unit, host: configuration.publicHost, sessionPort: 0, mediaPort: 0)
+    }
+
+    @Sendable static func systemMilliseconds() -> UInt64 {
+        UInt64(Date().timeIntervalSince1970 * 1000)
+    }
+
+    func newSessionID() -> SessionID {
+        defer { nextSessionNumber += 1 }
+        return SessionID(UInt64(configuration.unit.rawValue) << 48 | nextSessionNumber)
+    }
+
+    /// The slot of a group number, when the unit has it.
+    func slotIndex(_ group: GroupID) -> Int? {
+        let index = Int(group.rawValue) - 1
+        return groups.indices.contains(index) ? index : nil
+    }
+
+    /// Logs an event and queues it for every CSM.
+    func record(
+        _ kind: UnitEvent.Kind, channel: ChannelID? = nil, group: GroupID? = nil, session: SessionID? = nil, _ details: String
+    ) {
+        let event = UnitEvent(
+            unit: configuration.unit, timeMilliseconds: wallClock(), kind: kind, channel: channel, group: group,
+            session: session, details: details)
+        var metadata: Logger.Metadata = ["event": "\(kind.rawValue)"]
+        if let channel { metadata["channel"] = "\(channel)" }
+        if let group { metadata["group"] = "\(group)" }
+        if let session { metadata["session"] = "\(session)" }
+        logger.info("\(details)", metadata: metadata)
+        pendingEvents.append(event)
+        if pendingEvents.count > 10_000 { pendingEvents.removeFirst(pendingEvents.count - 10_000) }
+    }
+
+    /// Sends one session message now.
+    func send(_ message: SessionMessage, to session: UnitSession) {
+        var buffer = session.connection.allocator.buffer(capacity: 128)
+        do {
+            try SessionFrame.message(message).write(to: &buffer)
+        } catch {
+            logger.error("cannot encode a session message: \(error)")
+            return
+        }
+        session.connection.writeAndFlush(buffer, promise: nil)
+    }
+
+    /// Flushes everything written while handling the last batch of reads.
+    func flushMedia() {
+        if mediaNeedsFlush {
+            mediaNeedsFlush = false
+            mediaChannel?.flush()
+        }
+        for session in sessionsToFlush {
+            session.awaitingFlush = false
+            session.connection.flush()
+        }
+        sessionsToFlush.removeAll(keepingCapacity: true)
+    }
+}

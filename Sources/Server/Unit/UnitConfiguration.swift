@@ -1,0 +1,32 @@
+import Wire
+
+/// Everything a streaming unit is told at start; flags and config files fill it.
+struct UnitConfiguration: Sendable {
+    var unit: UnitID = 1
+    /// The address clients are told to connect to.
+    var publicHost = "127.0.0.1"
+    /// Where to listen; 0 picks a free port.
+    var bindHost = "127.0.0.1"
+    var sessionPort = 0
+    var mediaPort = 0
+    var groupsPerUnit = 50
+    var groupCapacity = 10
+    /// Packets each channel feed holds (paper fig. 10). About 8 s of a 1 Mbit/s stream.
+    var feedCapacity = 1024
+    /// Packets a TCP viewer may fall behind before it gets audio only.
+    var lagThreshold = 100
+    /// Shared with the CSM: tickets are signed with it.
+    var ticketSecret = "avcluster-demo-secret"
+    /// CSMs to report to (host:port).
+    var csmAddresses: [String] = []
+    var heartbeatInterval: Duration = .milliseconds(500)
+    /// A UDP address that has not sent a bind (keepalive) for this long gets no more media.
+    var udpTimeout: Duration = .seconds(10)
+    /// Chat lines a session may send per 10 seconds.
+    var chatBurst = 5
+    /// Kernel send buffer of each session socket: small enough that a slow TCP viewer's lag shows
+    /// in its cursor (and triggers audio only) instead of hiding in the kernel.
+    var sessionSendBuffer = 256 << 10
+    /// How long a new TCP connection may take to open its session.
+    var openTimeout: Duration = .seconds(5)
+}

@@ -1,0 +1,18 @@
+/// What a unit counts for its reports and /metrics: every packet it drops, and why.
+struct UnitCounters: Sendable {
+    var packetsIn: UInt64 = 0
+    var udpPacketsOut: UInt64 = 0
+    var tcpPacketsOut: UInt64 = 0
+    var bytesOut: UInt64 = 0
+    /// RTP from an address that is not a bound broadcaster or parent unit.
+    var droppedUnboundMedia: UInt64 = 0
+    /// Datagrams or frames that are not valid RTP, bind datagrams or session messages.
+    var droppedMalformed: UInt64 = 0
+    /// Bind requests with an unknown session or a wrong token.
+    var droppedBadBinds: UInt64 = 0
+    /// Sessions closed for oversized frames or protocol errors.
+    var sessionsRefused: UInt64 = 0
+    var chatLinesRelayed: UInt64 = 0
+    var chatLinesRateLimited: UInt64 = 0
+    var cursorOverruns: UInt64 = 0
+}

@@ -1,0 +1,38 @@
+import NIOCore
+import Wire
+
+/// One client's TCP session with this unit: a broadcaster, a viewer, or another unit's relay
+/// link. Lives on the unit's event loop.
+final class UnitSession {
+    /// Where the session is in its opening conversation.
+    enum Phase { case awaitingHello, awaitingOpen, open, closed }
+
+    let id: SessionID
+    let connection: Channel
+    let bindToken = BindToken.random()
+    var phase = Phase.awaitingHello
+    var peerName = ""
+    var ticket: Ticket?
+    var mode = MediaMode.udp
+    /// The UDP address proven by a bind; media goes nowhere else.
+    var udpAddress: SocketAddress?
+    var lastBind: NIODeadline?
+    /// TCP-mode viewers read the feed through their own cursor.
+    var cursor: FeedCursor?
+    var chatLimiter: ChatRateLimiter
+    var bytesSent: UInt64 = 0
+    /// Written to since the unit's last flush.
+    var awaitingFlush = false
+
+    init(id: SessionID, connection: Channel, chatLimiter: ChatRateLimiter) {
+        self.id = id
+        self.connection = connection
+        self.chatLimiter = chatLimiter
+    }
+
+    var role: TicketRole? { ticket?.role }
+    var channel: ChannelID? { ticket?.channel }
+    var group: GroupID? { ticket?.group }
+    /// Viewers and relay links receive media; broadcasters send it.
+    var receivesMedia: Bool { role == .viewer || role == .relay }
+}

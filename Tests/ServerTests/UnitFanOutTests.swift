@@ -1,0 +1,91 @@
+import Client
+import NIOCore
+import Testing
+import Wire
+
+@testable import Server
+
+@Suite(.serialized) struct UnitFanOutTests {
+    /// Sends `steps` 20 ms steps of the test stream, a little paced so loopback buffers keep up.
+    static func broadcast(_ broadcaster: SessionClient, stream: inout TestStream, steps: Range<Int>, via mode: MediaMode = .udp) async throws -> [ReceivedPacket] {
+        var sent: [ReceivedPacket] = []
+        for step in steps {
+            let packets = stream.next(step: step)
+            sent += packets.compactMap(ReceivedPacket.init)
+            broadcaster.sendMedia(packets, via: mode)
+            if step % 4 == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        }
+        return sent
+    }
+
+    @Test func everyUDPViewerGetsEveryPacketInOrder() async throws {
+        let harness = try await UnitHarness()
+        let broadcaster = try await harness.connect(.broadcaster)
+        var viewers: [EventRecorder] = []
+        for index in 0..<5 {
+            viewers.append(EventRecorder(try await harness.connect(.viewer, name: "viewer \(index)")))
+        }
+        var stream = TestStream()
+        let sent = try await Self.broadcast(broadcaster, stream: &stream, steps: 0..<200)
+        for viewer in viewers {
+            #expect(await viewer.wait { $0.packets.count >= sent.count })
+            #expect(difference(viewer.recorded.packets.map(\.packet), sent) == nil)
+            #expect(viewer.recorded.packets.allSatisfy { $0.via == .udp })
+        }
+        let counters = try await harness.unit.inspect { $0.counters }
+        #expect(counters.udpPacketsOut >= UInt64(sent.count * 5), "\(counters)")
+        try await harness.shutdown()
+    }
+
+    @Test func aLateJoinersFirstVideoPacketIsAKeyframe() async throws {
+        let harness = try await UnitHarness()
+        let broadcaster = try await harness.connect(.broadcaster)
+        var stream = TestStream(keyframeInterval: 25)
+        _ = try await Self.broadcast(broadcaster, stream: &stream, steps: 0..<70)  // mid-GOP now
+        for mode in [MediaMode.udp, .tcp] {
+            let client = try await harness.connect(.viewer, udp: mode == .udp)
+            if mode == .tcp { client.send(.setMode(.tcp, reason: "test")) }
+            let late = EventRecorder(client)
+            // Fast start: the picture arrives before the broadcaster sends anything more.
+            #expect(await late.wait { $0.packets.contains { $0.packet.isVideo } })
+            let firstVideo = try #require(late.recorded.packets.first { $0.packet.isVideo })
+            #expect(firstVideo.packet.startsKeyframe)
+            #expect(firstVideo.via == mode)
+        }
+        try await harness.shutdown()
+    }
+
+    @Test func aViewerSwitchingToTCPMidStreamMissesNothingStillBuffered() async throws {
+        let harness = try await UnitHarness()
+        let broadcaster = try await harness.connect(.broadcaster)
+        let client = try await harness.connect(.viewer)
+        let viewer = EventRecorder(client)
+        var stream = TestStream(keyframeInterval: 20)
+        var sent = try await Self.broadcast(broadcaster, stream: &stream, steps: 0..<50)
+        #expect(await viewer.wait { $0.packets.count >= sent.count })
+        client.send(.setMode(.tcp, reason: "test switch"))
+        #expect(await viewer.wait { $0.messages.contains(.modeChanged(.tcp, reason: "test switch")) })
+        sent += try await Self.broadcast(broadcaster, stream: &stream, steps: 50..<100)
+        #expect(await viewer.wait { Set($0.packets.map(\.packet)).isSuperset(of: sent) })
+        #expect(Set(sent).subtracting(viewer.recorded.packets.map(\.packet)).count == 0)
+        #expect(viewer.recorded.packets.contains { $0.via == .tcp })
+        // And back to UDP.
+        client.send(.setMode(.udp, reason: "path is clean"))
+        #expect(await viewer.wait { $0.messages.contains(.modeChanged(.udp, reason: "path is clean")) })
+        let before = viewer.recorded.packets.count
+        sent += try await Self.broadcast(broadcaster, stream: &stream, steps: 100..<110)
+        #expect(await viewer.wait { $0.packets.count > before && $0.packets.last?.via == .udp })
+        try await harness.shutdown()
+    }
+
+    @Test func aBroadcasterCanSendOverItsTCPSession() async throws {
+        let harness = try await UnitHarness()
+        let broadcaster = try await harness.connect(.broadcaster, udp: false)
+        let viewer = EventRecorder(try await harness.connect(.viewer))
+        var stream = TestStream()
+        let sent = try await Self.broadcast(broadcaster, stream: &stream, steps: 0..<40, via: .tcp)
+        #expect(await viewer.wait { $0.packets.count >= sent.count })
+        #expect(difference(viewer.recorded.packets.map(\.packet), sent) == nil)
+        try await harness.shutdown()
+    }
+}

@@ -1,0 +1,60 @@
+import Client
+import Logging
+import NIOCore
+import NIOPosix
+import Wire
+
+@testable import Server
+
+/// Starts real units on loopback and hands out tickets signed with their secret.
+final class UnitHarness: Sendable {
+    static let secret = "test secret"
+    let units: [RunningUnit]
+    let loops: MultiThreadedEventLoopGroup
+    let signer = TicketSigner(secret: UnitHarness.secret)
+
+    init(units count: Int = 1, configure: @Sendable (inout UnitConfiguration) -> Void = { _ in }) async throws {
+        loops = MultiThreadedEventLoopGroup(numberOfThreads: count)
+        var units: [RunningUnit] = []
+        var logger = Logger(label: "test.unit")
+        logger.logLevel = .warning
+        for index in 0..<count {
+            var configuration = UnitConfiguration()
+            configuration.unit = UnitID(UInt16(index + 1))
+            configuration.ticketSecret = Self.secret
+            configuration.heartbeatInterval = .milliseconds(100)
+            configure(&configuration)
+            units.append(try await RunningUnit.start(configuration, on: loops.next(), logger: logger))
+        }
+        self.units = units
+    }
+
+    var unit: RunningUnit { units[0] }
+
+    func ticket(
+        channel: ChannelID = 7, group: GroupID = 1, role: TicketRole, unit: UnitID = 1, expiresIn milliseconds: Int64 = 60_000
+    ) -> String {
+        signer.sign(Ticket(
+            channel: channel, group: group, role: role, unit: unit,
+            expiresAtMilliseconds: UInt64(Int64(Unit.systemMilliseconds()) + milliseconds)))
+    }
+
+    /// Opens a session; UDP-bound unless `udp` is false.
+    func connect(
+        _ role: TicketRole, channel: ChannelID = 7, group: GroupID = 1, on index: Int = 0, udp: Bool = true,
+        name: String = "client", receiveBufferSize: Int? = nil
+    ) async throws -> SessionClient {
+        let unit = units[index]
+        let client = try await SessionClient.connect(
+            to: unit.address,
+            ticket: ticket(channel: channel, group: group, role: role, unit: unit.address.unit),
+            peer: role == .broadcaster ? .broadcaster : .viewer, name: name, receiveBufferSize: receiveBufferSize)
+        if udp { try await client.bindUDP() }
+        return client
+    }
+
+    func shutdown() async throws {
+        for unit in units { try await unit.shutdown() }
+        try await loops.shutdownGracefully()
+    }
+}

@@ -117,7 +117,12 @@ extension Unit {
         guard session.cursor != nil, session.connection.isWritable else { return }
         var notices: [FeedCursor.Notice] = []
         var wrote = false
-        while session.connection.isWritable, let entry = session.cursor!.next(in: channel.feed, notices: &notices) {
+        while session.connection.isWritable {
+            let entry = session.cursor!.next(in: channel.feed, notices: &notices)
+            // Notices go out in stream order: before the packet that follows them.
+            for notice in notices { report(notice, for: session, in: channel) }
+            notices.removeAll()
+            guard let entry else { break }
             session.connection.write(entry.framed, promise: nil)
             session.bytesSent += UInt64(entry.framed.readableBytes)
             counters.tcpPacketsOut += 1
@@ -128,7 +133,6 @@ extension Unit {
             session.awaitingFlush = true
             sessionsToFlush.append(session)
         }
-        for notice in notices { report(notice, for: session, in: channel) }
     }
 
     private func report(_ notice: FeedCursor.Notice, for session: UnitSession, in channel: LocalChannel) {

@@ -1,0 +1,50 @@
+import Client
+import Testing
+import Wire
+
+@testable import Server
+
+@Suite(.serialized) struct UnitLagPolicyTests {
+    @Test func aSlowTCPReaderGetsAudioOnlyThenVideoFromAKeyframe() async throws {
+        let harness = try await UnitHarness { configuration in
+            configuration.lagThreshold = 40
+            configuration.sessionSendBuffer = 16 << 10
+            configuration.feedCapacity = 4096
+        }
+        let broadcaster = try await harness.connect(.broadcaster)
+        let udpViewer = EventRecorder(try await harness.connect(.viewer, name: "udp"))
+        let tcpClient = try await harness.connect(.viewer, udp: false, name: "tcp")
+        tcpClient.send(.setMode(.tcp, reason: "test"))
+        let tcpViewer = EventRecorder(tcpClient)
+        let slowClient = try await harness.connect(.viewer, udp: false, name: "slow", receiveBufferSize: 8 << 10)
+        slowClient.send(.setMode(.tcp, reason: "test"))
+        let slow = EventRecorder(slowClient)
+        #expect(await slow.wait { $0.messages.contains(.modeChanged(.tcp, reason: "test")) })
+        #expect(await tcpViewer.wait { $0.messages.contains(.modeChanged(.tcp, reason: "test")) })
+
+        try await slowClient.setReading(false)
+        var stream = TestStream(keyframeInterval: 10)
+        var sent = try await UnitFanOutTests.broadcast(broadcaster, stream: &stream, steps: 0..<300)
+        try await slowClient.setReading(true)
+        try await Task.sleep(for: .milliseconds(200))
+        sent += try await UnitFanOutTests.broadcast(broadcaster, stream: &stream, steps: 300..<400)
+
+        // The slow reader: video stops, audio goes on, video comes back at a keyframe.
+        #expect(await slow.wait { $0.messages.contains { if case .videoSkipped(false, _) = $0 { true } else { false } } && $0.packets.count > 0 && $0.packets.last!.packet.sequence == sent.last!.sequence })
+        let timeline = slow.recorded.timeline
+        let skipped = try #require(timeline.firstIndex { if case .message(.videoSkipped(true, _)) = $0 { true } else { false } })
+        let resumed = try #require(timeline.firstIndex { if case .message(.videoSkipped(false, _)) = $0 { true } else { false } })
+        #expect(skipped < resumed)
+        let during = timeline[skipped..<resumed].compactMap { if case .packet(let packet) = $0 { packet } else { nil } }
+        #expect(!during.isEmpty && during.allSatisfy { !$0.isVideo })
+        let firstVideoAfter = try #require(timeline[resumed...].lazy.compactMap { if case .packet(let packet) = $0, packet.isVideo { packet } else { nil } }.first)
+        #expect(firstVideoAfter.startsKeyframe)
+
+        // Everyone else got everything, in order.
+        #expect(await udpViewer.wait { $0.packets.count >= sent.count })
+        #expect(difference(udpViewer.recorded.packets.map(\.packet), sent) == nil)
+        #expect(await tcpViewer.wait { $0.packets.count >= sent.count })
+        #expect(tcpViewer.recorded.messages.allSatisfy { if case .videoSkipped = $0 { false } else { true } })
+        try await harness.shutdown()
+    }
+}

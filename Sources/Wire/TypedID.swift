@@ -12,6 +12,16 @@ public struct TypedID<Kind: IDKind>: RawRepresentable, Hashable, Comparable, Cod
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     public var description: String { String(rawValue) }
+
+    /// Encoded as the bare number.
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(Kind.RawValue.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 }
 
 /// The kind of a `TypedID`: which integer it wraps.

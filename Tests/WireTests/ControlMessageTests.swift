@@ -115,3 +115,10 @@ import Testing
         #expect(error.message.contains("connect to the unit the ticket names"))
     }
 }
+
+@Suite struct TypedIDTests {
+    @Test func idsAreBareNumbersInJSON() throws {
+        let bytes = try ControlCoder.encode(GroupLocation(unit: 5, group: 20))
+        #expect(String(decoding: bytes, as: UTF8.self) == #"{"group":20,"unit":5}"#)
+    }
+}

@@ -45,6 +45,7 @@ extension Unit {
         usedNonces = usedNonces.filter { $0.value >= wall }
 
         let report = makeReport()
+        metrics.publish(counters, sessions: sessions.count, channels: channels.count, freeGroups: report.load.freeGroups)
         let events = pendingEvents
         pendingEvents.removeAll()
         for link in csmLinks { link.send(report: report, events: events) }

@@ -33,6 +33,7 @@ final class Unit {
     /// Events not yet sent to the CSMs.
     var pendingEvents: [UnitEvent] = []
     var csmLinks: [CSMLink] = []
+    var metrics: UnitMetrics
     private var nextSessionNumber: UInt64 = 1
     var bytesPerSecond: UInt64 = 0
     var bytesOutAtLastHeartbeat: UInt64 = 0
@@ -45,6 +46,7 @@ final class Unit {
         self.wallClock = wallClock
         signer = TicketSigner(secret: configuration.ticketSecret)
         groups = (1...max(configuration.groupsPerUnit, 1)).map { GroupSlot(id: GroupID(UInt16($0))) }
+        metrics = UnitMetrics(unit: configuration.unit)
         address = UnitAddress(unit: configuration.unit, host: configuration.publicHost, sessionPort: 0, mediaPort: 0)
     }
 

@@ -1,0 +1,22 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The HTTP admin port of a server role: `/metrics` for Prometheus plus the role's own routes.
+enum AdminApplication {
+    static func make(
+        host: String, port: Int, logger: Logger, routes: (Router<BasicRequestContext>) -> Void,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: Observability.exposition())))
+        }
+        routes(router)
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "avserver"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+}

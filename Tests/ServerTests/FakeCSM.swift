@@ -1,0 +1,72 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Wire
+
+/// A CSM stand-in over a real socket: accepts one unit's control link, records what it says and
+/// sends it commands.
+final class FakeCSM: Sendable {
+    let port: Int
+    private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    private let received = NIOLockedValueBox<[UnitMessage]>([])
+    private let writer = NIOLockedValueBox<NIOAsyncChannelOutboundWriter<ByteBuffer>?>(nil)
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init() async throws {
+        server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        port = server.channel.localAddress!.port!
+        let server = self.server
+        let received = self.received
+        let writer = self.writer
+        task.withLockedValue {
+            $0 = Task {
+                try? await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        try? await connection.executeThenClose { inbound, outbound in
+                            writer.withLockedValue { $0 = outbound }
+                            var first = true
+                            for try await frame in inbound {
+                                if first {
+                                    first = false
+                                    if let hello = try? ControlCoder.decodeHello(from: frame) { received.withLockedValue { $0.append(.hello(hello)) } }
+                                    continue
+                                }
+                                if let message = try? ControlCoder.decode(UnitMessage.self, from: frame) {
+                                    received.withLockedValue { $0.append(message) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    var messages: [UnitMessage] { received.withLockedValue { $0 } }
+
+    func send(_ message: CSMMessage) async throws {
+        var buffer = ByteBuffer()
+        try LengthPrefixedFramer.control.write(bytes: ControlCoder.encode(message), to: &buffer)
+        try await writer.withLockedValue { $0 }?.write(buffer)
+    }
+
+    func wait(timeout: Duration = .seconds(10), until condition: ([UnitMessage]) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition(messages) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return condition(messages)
+    }
+
+    func close() {
+        task.withLockedValue { $0?.cancel() }
+        server.channel.close(promise: nil)
+    }
+}

@@ -1,0 +1,43 @@
+import Client
+import Testing
+import Wire
+
+@testable import Server
+
+@Suite(.serialized) struct UnitReportTests {
+    static func latestReport(_ messages: [UnitMessage]) -> UnitReport? {
+        messages.reversed().lazy.compactMap { if case .report(let report) = $0 { report } else { nil } }.first
+    }
+
+    @Test func theUnitAnnouncesReportsObeysAndRefusesStaleEpochs() async throws {
+        let csm = try await FakeCSM()
+        let harness = try await UnitHarness { $0.csmAddresses = ["127.0.0.1:\(csm.port)"] }
+        #expect(await csm.wait { $0.contains { if case .announce(let announcement) = $0 { announcement.groupsPerUnit == 50 && announcement.address == harness.unit.address } else { false } } })
+        #expect(csm.messages.first == .hello(Hello(peer: .unit, name: "unit 1")))
+
+        try await csm.send(.hello(Hello(peer: .csm, name: "fake")))
+        try await csm.send(.command(id: 1, epoch: 2, action: .assignGroup(3, channel: 9, root: true)))
+        #expect(await csm.wait { $0.contains(.commandResult(id: 1, error: nil)) })
+        #expect(await csm.wait { Self.latestReport($0)?.groups.contains { $0.group == 3 && $0.channel == 9 } == true })
+
+        let viewer = try await harness.connect(.viewer, channel: 9, group: 3)
+        #expect(await csm.wait { $0.contains { if case .event(let event) = $0 { event.kind == .sessionOpened && event.group == 3 } else { false } } })
+        #expect(await csm.wait { Self.latestReport($0)?.groups.first { $0.group == 3 }?.udpViewers == 1 })
+        #expect(await csm.wait { Self.latestReport($0)?.epoch == 2 })
+
+        try await csm.send(.command(id: 2, epoch: 1, action: .freeGroup(3)))
+        #expect(await csm.wait { $0.contains { if case .commandResult(2, let error?) = $0 { error.code == .staleEpoch } else { false } } })
+        #expect(await csm.wait { $0.contains { if case .event(let event) = $0 { event.kind == .staleCommandRefused } else { false } } })
+
+        try await csm.send(.command(id: 3, epoch: 2, action: .freeGroup(99)))
+        #expect(await csm.wait { $0.contains { if case .commandResult(3, let error?) = $0 { error.code == .unknownGroup } else { false } } })
+
+        // Freeing the group closes its sessions and the report no longer lists it.
+        let recorder = EventRecorder(viewer)
+        try await csm.send(.command(id: 4, epoch: 2, action: .freeGroup(3)))
+        #expect(await recorder.wait { $0.closed })
+        #expect(await csm.wait { Self.latestReport($0)?.groups.isEmpty == true })
+        csm.close()
+        try await harness.shutdown()
+    }
+}

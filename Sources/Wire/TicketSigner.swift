@@ -27,6 +27,20 @@ public struct TicketSigner: Sendable {
         return Base64URL.encode(body + Array(mac))
     }
 
+    /// A secret derived from `label` with the key: anyone holding the key can check it, nobody
+    /// else can make it (a channel's close-and-resume secret is derived from its number).
+    public func derivedSecret(_ label: String) -> String {
+        String(Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array("secret:\(label)".utf8), using: key))).prefix(24))
+    }
+
+    /// Whether `text` is the secret of `label`, compared in constant time.
+    public func checkDerivedSecret(_ text: String, _ label: String) -> Bool {
+        let expected = Array(derivedSecret(label).utf8)
+        let given = Array(text.utf8)
+        guard given.count == expected.count else { return false }
+        return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     /// Checks the signature first (in constant time), then the unit and the expiry.
     /// Replays are the unit's to refuse: it remembers nonces until they expire.
     public func verify(_ text: String, at unit: UnitID, nowMilliseconds: UInt64) throws -> Ticket {

@@ -1,7 +1,8 @@
 /// The work a CSM gives a unit.
 public enum UnitAction: Codable, Equatable, Sendable {
-    /// Serve `channel` in `group`; `root` when the broadcaster sends here.
-    case assignGroup(GroupID, channel: ChannelID, root: Bool)
+    /// Serve `channel` in `group`, fed by `parent` (a group of this unit, or of another unit
+    /// with its relay link opened by `openRelayLink`); no parent: the channel's root group.
+    case assignGroup(GroupID, channel: ChannelID, parent: GroupLocation?)
     /// Stop serving the group and close its sessions.
     case freeGroup(GroupID)
     /// Feed `group` from a parent group on another unit: connect there like a viewer, with `ticket`.

@@ -16,7 +16,7 @@ import Wire
         #expect(csm.messages.first == .hello(Hello(peer: .unit, name: "unit 1")))
 
         try await csm.send(.hello(Hello(peer: .csm, name: "fake")))
-        try await csm.send(.command(id: 1, epoch: 2, action: .assignGroup(3, channel: 9, root: true)))
+        try await csm.send(.command(id: 1, epoch: 2, action: .assignGroup(3, channel: 9, parent: nil)))
         #expect(await csm.wait { $0.contains(.commandResult(id: 1, error: nil)) })
         #expect(await csm.wait { Self.latestReport($0)?.groups.contains { $0.group == 3 && $0.channel == 9 } == true })
 

@@ -36,7 +36,8 @@ import Testing
 
     static let csmMessages: [CSMMessage] = [
         .hello(Hello(peer: .csm, name: "csm-a")),
-        .command(id: 1, epoch: 2, action: .assignGroup(2, channel: 7, root: true)),
+        .command(id: 1, epoch: 2, action: .assignGroup(2, channel: 7, parent: nil)),
+        .command(id: 11, epoch: 2, action: .assignGroup(3, channel: 7, parent: GroupLocation(unit: 5, group: 2))),
         .command(id: 2, epoch: 2, action: .freeGroup(2)),
         .command(id: 3, epoch: 2, action: .openRelayLink(group: 20, channel: 7, parent: address, parentGroup: 2, ticket: "t")),
         .command(id: 4, epoch: 2, action: .closeRelayLink(group: 20)),

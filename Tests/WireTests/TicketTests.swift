@@ -37,6 +37,14 @@ import Testing
         #expect(throws: WireError.self) { try signer.verify(text + "AA", at: 5, nowMilliseconds: 0) }
     }
 
+    @Test func derivedSecretsNeedTheKey() {
+        let secret = signer.derivedSecret("channel 7")
+        #expect(signer.checkDerivedSecret(secret, "channel 7"))
+        #expect(!signer.checkDerivedSecret(secret, "channel 8"))
+        #expect(!TicketSigner(secret: "other").checkDerivedSecret(secret, "channel 7"))
+        #expect(!signer.checkDerivedSecret("", "channel 7"))
+    }
+
     @Test func eachRoleSurvivesTheRoundTrip() throws {
         for role in TicketRole.allCases {
             var ticket = ticket

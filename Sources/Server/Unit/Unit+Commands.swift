@@ -4,12 +4,14 @@ extension Unit {
     /// Carries out a CSM command; nil when done, or the error to send back.
     func execute(_ action: UnitAction) -> ControlError? {
         switch action {
-        case .assignGroup(let group, let channel, let root):
+        case .assignGroup(let group, let channel, let parent):
             guard let index = slotIndex(group) else { return unknown(group) }
             if let owner = groups[index].channel, owner != channel {
                 return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
             }
-            assign(index, to: channel, root: root)
+            assign(index, to: channel, root: parent == nil, parent: parent)
+            groups[index].parent = parent
+            closeParentLinkIfUnused(channel)
         case .freeGroup(let group):
             guard let index = slotIndex(group) else { return unknown(group) }
             free(index, reason: "the cluster manager freed group \(group)")
@@ -28,12 +30,7 @@ extension Unit {
         case .closeRelayLink(let group):
             guard let index = slotIndex(group) else { return unknown(group) }
             groups[index].parent = nil
-            if let channelID = groups[index].channel, let channel = channels[channelID],
-                !channel.groups.contains(where: { slotIndex($0).map { groups[$0].parent != nil } ?? false })
-            {
-                channel.parentLink?.close()
-                channel.parentLink = nil
-            }
+            if let channel = groups[index].channel { closeParentLinkIfUnused(channel) }
         case .requestKeyframe(let channel):
             guard channels[channel] != nil else {
                 return ControlError(.unknownChannel, "unit \(configuration.unit) does not serve channel \(channel)")
@@ -46,6 +43,19 @@ extension Unit {
             return nil  // Answered by the CSM link, which knows whether it lost its primary.
         }
         return nil
+    }
+
+    /// A channel fed inside this unit (its parents are all local) needs no relay link.
+    func closeParentLinkIfUnused(_ channelID: ChannelID) {
+        guard let channel = channels[channelID], channel.parentLink != nil else { return }
+        let unit = configuration.unit
+        let remoteParent = channel.groups.contains { group in
+            slotIndex(group).flatMap { groups[$0].parent }.map { $0.unit != unit } ?? false
+        }
+        if !remoteParent {
+            channel.parentLink?.close()
+            channel.parentLink = nil
+        }
     }
 
     private func unknown(_ group: GroupID) -> ControlError {

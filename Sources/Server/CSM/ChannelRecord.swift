@@ -1,0 +1,12 @@
+import Wire
+
+/// One live channel: its root group and its most viewers so far. Its groups and tree are in
+/// the unit records (as the units report them).
+struct ChannelRecord: Equatable, Sendable {
+    var id: ChannelID
+    var root: GroupLocation
+    var startedAtMilliseconds: UInt64
+    var maxViewers = 0
+    var title = ""
+    var broadcasterName = ""
+}

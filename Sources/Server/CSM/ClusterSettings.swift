@@ -1,0 +1,15 @@
+import Wire
+
+/// The CSM's policy numbers; all configuration.
+struct ClusterSettings: Sendable {
+    /// A unit silent this long is failed: removed, its groups re-created elsewhere.
+    var failureTimeout: Duration = .seconds(2)
+    /// Expand when a channel's free places fall below this.
+    var expansionThreshold = 3
+    /// An empty leaf group is freed after this long.
+    var shrinkGrace: Duration = .seconds(30)
+    /// Lifetime of client tickets (short: a ticket is used at once).
+    var ticketLifetime: Duration = .seconds(30)
+    /// Lifetime of relay tickets (a broken relay link reconnects with its ticket).
+    var relayTicketLifetime: Duration = .seconds(24 * 3600)
+}

@@ -1,0 +1,132 @@
+import Wire
+
+extension ClusterState {
+    /// Opens a channel: a root group on the least-loaded unit with a free group.
+    mutating func open(title: String = "", broadcasterName: String = "", now: ContinuousClock.Instant) -> Result<(ChannelID, GroupLocation), ControlError> {
+        guard let unit = LeastLoadedUnitPolicy.choose(activeUnits.filter { $0.freeGroupCount > 0 }, at: now),
+            let group = unit.firstFreeGroup
+        else {
+            return .failure(ControlError(.noRoom, "every group of every unit is in use; try again later or add a unit"))
+        }
+        while channels[ChannelID(nextChannel)] != nil || nextChannel == 0 { nextChannel &+= 1 }
+        let channel = ChannelID(nextChannel)
+        nextChannel &+= 1
+        let root = GroupLocation(unit: unit.id, group: group)
+        place(channel, at: root, parent: nil, now: now)
+        channels[channel] = ChannelRecord(id: channel, root: root, startedAtMilliseconds: wallClock(), title: title, broadcasterName: broadcasterName)
+        log("channelOpened", unit: unit.id, channel: channel, group: group, "channel \(channel) opened with root group \(root)")
+        return .success((channel, root))
+    }
+
+    /// Records a new group and tells its unit; across units the child opens a relay link.
+    mutating func place(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation?, now: ContinuousClock.Instant) {
+        units[location.unit]?.groups[location.group] = GroupRecord(channel: channel, parent: parent, emptySince: now, placedAt: now)
+        if let parent, parent.unit != location.unit, let parentAddress = units[parent.unit]?.address {
+            let ticket = ticket(.relay, channel: channel, at: parent, lifetime: settings.relayTicketLifetime)
+            actions.append(.command(location.unit, .openRelayLink(group: location.group, channel: channel, parent: parentAddress, parentGroup: parent.group, ticket: ticket)))
+        } else {
+            actions.append(.command(location.unit, .assignGroup(location.group, channel: channel, parent: parent)))
+        }
+    }
+
+    /// Gives a viewer a place: a group of the channel with room, on the least-loaded unit; then
+    /// expands the channel when it runs short of places.
+    mutating func join(_ channel: ChannelID, now: ContinuousClock.Instant) -> Result<GroupLocation, ControlError> {
+        guard channels[channel] != nil else {
+            return .failure(ControlError(.unknownChannel, "channel \(channel) is not live; check the channel number"))
+        }
+        var location = placeForViewer(in: channel, now: now)
+        if location == nil {
+            _ = expand(channel, from: nil, now: now)
+            location = placeForViewer(in: channel, now: now)
+        }
+        guard let location else {
+            return .failure(ControlError(.noRoom, "channel \(channel) is full and no unit has a free group; try again later"))
+        }
+        units[location.unit]!.groups[location.group]!.pendingJoins.append(now)
+        units[location.unit]!.groups[location.group]!.emptySince = nil
+        if freePlaces(of: channel, now: now) < settings.expansionThreshold {
+            _ = expand(channel, from: location, now: now)
+        }
+        noteViewers(of: channel, at: now)
+        return .success(location)
+    }
+
+    private func placeForViewer(in channel: ChannelID, now: ContinuousClock.Instant) -> GroupLocation? {
+        let open = groups(of: channel).filter { location, record in
+            guard let unit = units[location.unit], !unit.draining else { return false }
+            return record.occupancy(at: now) < unit.capacity
+        }
+        guard let unit = LeastLoadedUnitPolicy.choose(Set(open.map(\.location.unit)).compactMap { units[$0] }, at: now) else { return nil }
+        return open.first { $0.location.unit == unit.id }?.location
+    }
+
+    func freePlaces(of channel: ChannelID, now: ContinuousClock.Instant) -> Int {
+        groups(of: channel).reduce(0) { total, group in
+            guard let unit = units[group.location.unit], !unit.draining else { return total }
+            return total + max(0, unit.capacity - group.record.occupancy(at: now))
+        }
+    }
+
+    /// Paper 3.1: link an empty group in the same unit as the group that filled; when that unit
+    /// has none, an empty group on the least-loaded other unit, fed over a relay link.
+    mutating func expand(_ channel: ChannelID, from filled: GroupLocation?, now: ContinuousClock.Instant) -> GroupLocation? {
+        guard let record = channels[channel] else { return nil }
+        let parent = filled ?? record.root
+        let location: GroupLocation
+        if let unit = units[parent.unit], !unit.draining, let group = unit.firstFreeGroup {
+            location = GroupLocation(unit: unit.id, group: group)
+        } else if let unit = LeastLoadedUnitPolicy.choose(activeUnits.filter { $0.id != parent.unit && $0.freeGroupCount > 0 }, at: now),
+            let group = unit.firstFreeGroup
+        {
+            location = GroupLocation(unit: unit.id, group: group)
+        } else {
+            log("expansionFailed", channel: channel, "channel \(channel) needs room but no unit has a free group")
+            return nil
+        }
+        place(channel, at: location, parent: parent, now: now)
+        log("channelExpanded", unit: location.unit, channel: channel, group: location.group, "group \(location) linked under \(parent)")
+        return location
+    }
+
+    /// Frees one empty leaf group of the channel that has stayed empty past the grace period
+    /// (or any empty leaf, when the admin forces it). Leaf-first keeps the tree connected.
+    @discardableResult
+    mutating func shrink(_ channel: ChannelID, now: ContinuousClock.Instant, force: Bool) -> GroupLocation? {
+        let all = groups(of: channel)
+        let parents = Set(all.compactMap(\.record.parent))
+        guard let leaf = all.first(where: { location, record in
+            guard record.parent != nil, !parents.contains(location), record.occupancy(at: now) == 0, !record.broadcasterHere,
+                let since = record.emptySince
+            else { return false }
+            return force || now - since > settings.shrinkGrace
+        }) else { return nil }
+        units[leaf.location.unit]?.groups[leaf.location.group] = nil
+        actions.append(.command(leaf.location.unit, .freeGroup(leaf.location.group)))
+        log("channelShrunk", unit: leaf.location.unit, channel: channel, group: leaf.location.group, "empty leaf group \(leaf.location) freed")
+        return leaf.location
+    }
+
+    /// Closes a channel: every group freed.
+    mutating func close(_ channel: ChannelID) -> ControlError? {
+        guard channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
+        for group in groups(of: channel) {
+            units[group.location.unit]?.groups[group.location.group] = nil
+            actions.append(.command(group.location.unit, .freeGroup(group.location.group)))
+        }
+        channels[channel] = nil
+        log("channelClosed", channel: channel, "channel \(channel) closed")
+        return nil
+    }
+
+    /// The broadcaster's place: its channel's root group (after a failure, the new root).
+    func broadcasterPlace(_ channel: ChannelID, secret: String) -> Result<GroupLocation, ControlError> {
+        guard let record = channels[channel] else {
+            return .failure(ControlError(.unknownChannel, "channel \(channel) is not live; open a new channel"))
+        }
+        guard checkSecret(secret, of: channel) else {
+            return .failure(ControlError(.notAllowed, "wrong secret for channel \(channel); use the secret printed when it was opened"))
+        }
+        return .success(record.root)
+    }
+}

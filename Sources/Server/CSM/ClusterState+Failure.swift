@@ -1,0 +1,59 @@
+import Wire
+
+extension ClusterState {
+    /// Paper fig. 8: a failed unit leaves the cluster; each of its groups is re-created on a live
+    /// unit (parents before children, near the new parent when it has room) and the groups it fed
+    /// are re-parented. Its clients re-join through the web server by themselves.
+    mutating func fail(_ id: UnitID, now: ContinuousClock.Instant, reason: String) {
+        guard let failed = units.removeValue(forKey: id) else { return }
+        log("unitFailed", unit: id, "unit \(id) left the cluster: \(reason)")
+        var replacement: [GroupLocation: GroupLocation] = [:]
+        for channel in Set(failed.groups.values.map(\.channel)).sorted() {
+            let lost = failed.groups.filter { $0.value.channel == channel }
+                .map { (location: GroupLocation(unit: id, group: $0.key), parent: $0.value.parent) }
+            // Parents first: a group's parent is re-created before it.
+            var pending = lost.sorted { $0.location.group < $1.location.group }
+            var progress = true
+            while !pending.isEmpty && progress {
+                progress = false
+                for (index, group) in pending.enumerated().reversed() {
+                    let parent = group.parent.map { replacement[$0] ?? $0 }
+                    if let parent, parent.unit == id { continue }  // its parent is not re-created yet
+                    pending.remove(at: index)
+                    progress = true
+                    guard let new = recreate(channel, near: parent, now: now) else { continue }
+                    replacement[group.location] = new
+                    if group.parent == nil { channels[channel]?.root = new }
+                }
+            }
+            guard channels[channel] != nil else { continue }
+            if let root = channels[channel]?.root, root.unit == id {
+                log("channelLost", channel: channel, "channel \(channel) lost its root group with unit \(id) and no unit has room")
+                _ = close(channel)
+                continue
+            }
+            // Groups on live units whose parent was on the failed unit get the replacement.
+            for (location, record) in groups(of: channel) {
+                guard let parent = record.parent, parent.unit == id else { continue }
+                let newParent = replacement[parent] ?? channels[channel]!.root
+                place(channel, at: location, parent: newParent, now: now)
+                units[location.unit]?.groups[location.group]?.reportedViewers = record.reportedViewers
+                log("groupReparented", unit: location.unit, channel: channel, group: location.group, "group \(location) now fed by \(newParent)")
+            }
+        }
+    }
+
+    /// Places a replacement group: on the parent's unit when it has room, else the least loaded.
+    private mutating func recreate(_ channel: ChannelID, near parent: GroupLocation?, now: ContinuousClock.Instant) -> GroupLocation? {
+        let candidates = activeUnits.filter { $0.freeGroupCount > 0 }
+        let unit = parent.flatMap { parent in candidates.first { $0.id == parent.unit } } ?? LeastLoadedUnitPolicy.choose(candidates, at: now)
+        guard let unit, let group = unit.firstFreeGroup else {
+            log("recreateFailed", channel: channel, "no unit has a free group for channel \(channel)")
+            return nil
+        }
+        let location = GroupLocation(unit: unit.id, group: group)
+        place(channel, at: location, parent: parent, now: now)
+        log("groupRecreated", unit: unit.id, channel: channel, group: group, "group re-created as \(location)" + (parent.map { " under \($0)" } ?? " (root)"))
+        return location
+    }
+}

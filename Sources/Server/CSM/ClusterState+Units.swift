@@ -1,0 +1,88 @@
+import Wire
+
+extension ClusterState {
+    /// A unit introduces itself (first connection, or again after a reconnect).
+    mutating func announce(_ announcement: UnitAnnouncement, now: ContinuousClock.Instant) -> ControlError? {
+        let id = announcement.address.unit
+        if let existing = units[id] {
+            if existing.address != announcement.address && now - existing.lastHeard < settings.failureTimeout {
+                log("unitRefused", unit: id, "a second unit announced id \(id) from \(announcement.address.host):\(announcement.address.sessionPort); \(existing.address) still has it")
+                return ControlError(.notAllowed, "unit id \(id) is in use by \(existing.address); give this unit another --id")
+            }
+            units[id]?.announcement = announcement
+            units[id]?.lastHeard = now
+            return nil
+        }
+        units[id] = UnitRecord(announcement: announcement, lastHeard: now, load: UnitLoad(viewers: 0, bytesPerSecond: 0, freeGroups: announcement.groupsPerUnit))
+        log("unitJoined", unit: id, "\(announcement.address) joined with \(announcement.groupsPerUnit) groups of \(announcement.groupCapacity)")
+        return nil
+    }
+
+    /// A unit's heartbeat report: the truth about its groups. Groups the CSM placed but the unit
+    /// does not list yet are kept for a failure timeout (the command may still be on its way);
+    /// groups the CSM did not know are adopted, which is how a new CSM rebuilds its view.
+    mutating func report(_ report: UnitReport, now: ContinuousClock.Instant) {
+        guard var unit = units[report.unit] else { return }
+        unit.lastHeard = now
+        unit.load = report.load
+        unit.draining = report.draining
+        let listed = Set(report.groups.map(\.group))
+        // A group the unit listed before and lists no more is gone; one the CSM just placed may
+        // not have reached the unit yet.
+        for (id, record) in unit.groups where !listed.contains(id) && (record.lastReport != nil || now - record.placedAt > settings.failureTimeout) {
+            unit.groups[id] = nil
+        }
+        for reported in report.groups {
+            var record = unit.groups[reported.group]
+            if record?.channel != reported.channel {
+                record = GroupRecord(channel: reported.channel, parent: reported.parent, placedAt: now)
+            }
+            record!.parent = reported.parent
+            record!.reportedViewers = reported.viewers
+            record!.broadcasterHere = reported.broadcasterHere
+            record!.lastReport = now
+            record!.pendingJoins.removeAll { $0 <= now - GroupRecord.joinGrace }
+            let empty = record!.occupancy(at: now) == 0 && !reported.broadcasterHere
+            record!.emptySince = empty ? (record!.emptySince ?? now) : nil
+            unit.groups[reported.group] = record
+            if channels[reported.channel] == nil, reported.parent == nil {
+                channels[reported.channel] = ChannelRecord(
+                    id: reported.channel, root: GroupLocation(unit: report.unit, group: reported.group),
+                    startedAtMilliseconds: report.sentAtMilliseconds)
+                nextChannel = max(nextChannel, reported.channel.rawValue &+ 1)
+            }
+        }
+        units[report.unit] = unit
+        for channel in Set(report.groups.map(\.channel)) { noteViewers(of: channel, at: now) }
+    }
+
+    mutating func noteViewers(of channel: ChannelID, at now: ContinuousClock.Instant) {
+        guard channels[channel] != nil else { return }
+        channels[channel]!.maxViewers = max(channels[channel]!.maxViewers, viewers(of: channel, at: now))
+    }
+
+    /// Every heartbeat of the CSM: silent units fail, long-empty leaf groups are freed.
+    mutating func tick(now: ContinuousClock.Instant) {
+        for unit in units.values where now - unit.lastHeard > settings.failureTimeout {
+            fail(unit.id, now: now, reason: "silent for \(now - unit.lastHeard)")
+        }
+        for channel in channels.keys { shrink(channel, now: now, force: false) }
+    }
+
+    /// The admin drains a unit: no new work there; its viewers stay.
+    mutating func drain(_ id: UnitID, _ on: Bool) -> ControlError? {
+        guard units[id] != nil else { return ControlError(.notAllowed, "there is no unit \(id)") }
+        units[id]!.draining = on
+        actions.append(.command(id, .drain(on)))
+        log("unitDrain", unit: id, on ? "unit \(id) drains" : "unit \(id) takes new work again")
+        return nil
+    }
+
+    /// The admin removes a unit: as if it failed, its groups move elsewhere.
+    mutating func remove(_ id: UnitID, now: ContinuousClock.Instant) -> ControlError? {
+        guard units[id] != nil else { return ControlError(.notAllowed, "there is no unit \(id)") }
+        for (group, _) in units[id]!.groups { actions.append(.command(id, .freeGroup(group))) }
+        fail(id, now: now, reason: "removed by the admin")
+        return nil
+    }
+}

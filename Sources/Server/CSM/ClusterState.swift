@@ -1,0 +1,73 @@
+import Wire
+
+/// The CSM's view of the cluster (DESIGN.md, control plane): units, channels and group trees,
+/// placement, expansion, shrinking and unit failure. Pure: no sockets, no clock of its own;
+/// every call says what time it is and queues the commands and log lines it decides on in
+/// `actions`, which the service carries out. It can be rebuilt from unit reports alone.
+struct ClusterState: Sendable {
+    var settings: ClusterSettings
+    let signer: TicketSigner
+    /// Wall-clock milliseconds, for tickets and the log.
+    let wallClock: @Sendable () -> UInt64
+
+    var units: [UnitID: UnitRecord] = [:]
+    var channels: [ChannelID: ChannelRecord] = [:]
+    var nextChannel: UInt32 = 1
+    var actions: [ClusterAction] = []
+
+    init(settings: ClusterSettings, signer: TicketSigner, wallClock: @escaping @Sendable () -> UInt64) {
+        self.settings = settings
+        self.signer = signer
+        self.wallClock = wallClock
+    }
+
+    /// Takes the queued actions.
+    mutating func drainActions() -> [ClusterAction] {
+        defer { actions.removeAll() }
+        return actions
+    }
+
+    mutating func log(_ kind: String, unit: UnitID? = nil, channel: ChannelID? = nil, group: GroupID? = nil, _ details: String) {
+        actions.append(.log(ClusterLogEntry(unit: unit, timeMilliseconds: wallClock(), kind: kind, channel: channel, group: group, details: details)))
+    }
+
+    /// Units that take new work.
+    var activeUnits: some Sequence<UnitRecord> { units.values.lazy.filter { !$0.draining } }
+
+    func group(at location: GroupLocation) -> GroupRecord? {
+        units[location.unit]?.groups[location.group]
+    }
+
+    /// Every group of a channel, wherever it is.
+    func groups(of channel: ChannelID) -> [(location: GroupLocation, record: GroupRecord)] {
+        units.values.flatMap { unit in
+            unit.groups.compactMap { id, record in
+                record.channel == channel ? (GroupLocation(unit: unit.id, group: id), record) : nil
+            }
+        }.sorted { ($0.location.unit, $0.location.group) < ($1.location.unit, $1.location.group) }
+    }
+
+    func viewers(of channel: ChannelID, at now: ContinuousClock.Instant) -> Int {
+        groups(of: channel).reduce(0) { $0 + $1.record.occupancy(at: now) }
+    }
+
+    /// The tree as parent links (paper fig. 5): child to parent.
+    func tree(of channel: ChannelID) -> [GroupLocation: GroupLocation?] {
+        Dictionary(uniqueKeysWithValues: groups(of: channel).map { ($0.location, $0.record.parent) })
+    }
+
+    func ticket(_ role: TicketRole, channel: ChannelID, at location: GroupLocation, lifetime: Duration) -> String {
+        let milliseconds = UInt64(lifetime.components.seconds) * 1000 + UInt64(lifetime.components.attoseconds / 1_000_000_000_000_000)
+        return signer.sign(Ticket(channel: channel, group: location.group, role: role, unit: location.unit, expiresAtMilliseconds: wallClock() + milliseconds))
+    }
+
+    /// The secret that lets a channel's broadcaster close or resume it: derived from the channel
+    /// number with the cluster key, so any CSM (a backup, a restarted one) can check it.
+    func secret(of channel: ChannelID) -> String {
+        signer.derivedSecret("channel \(channel)")
+    }
+
+    func checkSecret(_ secret: String, of channel: ChannelID) -> Bool {
+        signer.checkDerivedSecret(secret, "channel \(channel)")
+    }
+}

@@ -1,0 +1,71 @@
+import Wire
+
+/// The CSM's view for the admin service and the dashboard: units with their groups, channels
+/// with their trees. `Equatable` on structure, so a rebuilt view can be compared with the old.
+struct ClusterView: Codable, Equatable, Sendable {
+    struct Unit: Codable, Equatable, Sendable {
+        var unit: UnitID
+        var address: UnitAddress
+        var state: String
+        var groupsPerUnit: Int
+        var groupCapacity: Int
+        var viewers: Int
+        var bytesPerSecond: UInt64
+        var groups: [Group]
+    }
+
+    struct Group: Codable, Equatable, Sendable {
+        var group: GroupID
+        var channel: ChannelID
+        var parent: GroupLocation?
+        var viewers: Int
+        var broadcasterHere: Bool
+    }
+
+    struct Channel: Codable, Equatable, Sendable {
+        var channel: ChannelID
+        var title: String
+        var broadcasterName: String
+        var root: GroupLocation
+        var viewers: Int
+        var maxViewers: Int
+        var groupCount: Int
+        var startedAtMilliseconds: UInt64
+        /// Child to parent (paper fig. 5).
+        var tree: [String: GroupLocation]
+    }
+
+    var epoch: UInt64
+    var units: [Unit]
+    var channels: [Channel]
+
+    /// Units, groups, parents and roots only: what must survive a CSM restart.
+    var structure: [String] {
+        units.flatMap { unit in unit.groups.map { "\(unit.unit)-\($0.group) channel \($0.channel) parent \($0.parent.map { "\($0)" } ?? "none")" } }
+            + channels.map { "channel \($0.channel) root \($0.root)" }
+    }
+}
+
+extension ClusterState {
+    func view(epoch: UInt64, at now: ContinuousClock.Instant) -> ClusterView {
+        ClusterView(
+            epoch: epoch,
+            units: units.values.sorted { $0.id < $1.id }.map { unit in
+                ClusterView.Unit(
+                    unit: unit.id, address: unit.address, state: unit.draining ? "draining" : "active",
+                    groupsPerUnit: unit.announcement.groupsPerUnit, groupCapacity: unit.capacity, viewers: unit.viewers(at: now),
+                    bytesPerSecond: unit.load.bytesPerSecond,
+                    groups: unit.groups.sorted { $0.key < $1.key }.map { id, record in
+                        ClusterView.Group(group: id, channel: record.channel, parent: record.parent, viewers: record.occupancy(at: now), broadcasterHere: record.broadcasterHere)
+                    })
+            },
+            channels: channels.values.sorted { $0.id < $1.id }.map { channel in
+                let groups = groups(of: channel.id)
+                return ClusterView.Channel(
+                    channel: channel.id, title: channel.title, broadcasterName: channel.broadcasterName, root: channel.root,
+                    viewers: viewers(of: channel.id, at: now), maxViewers: channel.maxViewers, groupCount: groups.count,
+                    startedAtMilliseconds: channel.startedAtMilliseconds,
+                    tree: Dictionary(uniqueKeysWithValues: groups.compactMap { group in group.record.parent.map { ("\(group.location)", $0) } }))
+            })
+    }
+}

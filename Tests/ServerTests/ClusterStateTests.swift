@@ -1,0 +1,205 @@
+import Testing
+import Wire
+
+@testable import Server
+
+@Suite struct ClusterStateTests {
+    static let start = ContinuousClock.now
+
+    static func state(units ids: [UInt16], groups: Int = 50, capacity: Int = 10) -> ClusterState {
+        var state = ClusterState(settings: ClusterSettings(), signer: TicketSigner(secret: "s"), wallClock: { 1_000_000 })
+        for id in ids {
+            _ = state.announce(
+                UnitAnnouncement(
+                    address: UnitAddress(unit: UnitID(id), host: "10.0.0.\(id)", sessionPort: 7100, mediaPort: 7101),
+                    adminPort: nil, groupsPerUnit: groups, groupCapacity: capacity, epoch: 0),
+                now: start)
+        }
+        _ = state.drainActions()
+        return state
+    }
+
+    /// What each unit would report after carrying out every command so far.
+    static func reports(of state: ClusterState, at now: ContinuousClock.Instant) -> [UnitReport] {
+        state.units.values.sorted { $0.id < $1.id }.map { unit in
+            UnitReport(
+                unit: unit.id, epoch: 1, sentAtMilliseconds: 1,
+                groups: unit.groups.sorted { $0.key < $1.key }.map { id, record in
+                    GroupReport(group: id, channel: record.channel, parent: record.parent, broadcasterHere: record.parent == nil, udpViewers: record.occupancy(at: now), tcpViewers: 0, bytesSent: 0)
+                },
+                load: unit.load, draining: unit.draining)
+        }
+    }
+
+    @Test func paperFigure4GroupNumbers() throws {
+        var state = Self.state(units: [1, 5])
+        let t = Self.start
+        // Unit 1 holds 19 full groups of another channel; unit 5 has every group but 2 in use.
+        state.report(UnitReport(unit: 1, epoch: 1, sentAtMilliseconds: 1, groups: (1...19).map {
+            GroupReport(group: GroupID(UInt16($0)), channel: 100, parent: $0 == 1 ? nil : GroupLocation(unit: 1, group: 1), broadcasterHere: $0 == 1, udpViewers: 10, tcpViewers: 0, bytesSent: 0)
+        }, load: UnitLoad(viewers: 190, bytesPerSecond: 0, freeGroups: 31), draining: false), now: t)
+        state.report(UnitReport(unit: 5, epoch: 1, sentAtMilliseconds: 1, groups: ([1] + Array(3...50)).map {
+            GroupReport(group: GroupID(UInt16($0)), channel: 101, parent: $0 == 1 ? nil : GroupLocation(unit: 5, group: 1), broadcasterHere: $0 == 1, udpViewers: 0, tcpViewers: 0, bytesSent: 0)
+        }, load: UnitLoad(viewers: 0, bytesPerSecond: 0, freeGroups: 1), draining: false), now: t)
+
+        let (channel, root) = try state.open(now: t).get()
+        #expect(root == GroupLocation(unit: 5, group: 2))
+        for _ in 0..<8 { _ = try state.join(channel, now: t).get() }
+        #expect(state.tree(of: channel)[GroupLocation(unit: 1, group: 20)] == GroupLocation(unit: 5, group: 2))
+        #expect(state.drainActions().contains { if case .command(1, .openRelayLink(group: 20, channel: channel, parent: _, parentGroup: 2, ticket: _)) = $0 { true } else { false } })
+
+        // The other channel lets group 5 of unit 1 go.
+        state.report(UnitReport(unit: 1, epoch: 1, sentAtMilliseconds: 2, groups: (1...19).filter { $0 != 5 }.map {
+            GroupReport(group: GroupID(UInt16($0)), channel: 100, parent: $0 == 1 ? nil : GroupLocation(unit: 1, group: 1), broadcasterHere: $0 == 1, udpViewers: 10, tcpViewers: 0, bytesSent: 0)
+        } + [GroupReport(group: 20, channel: channel, parent: GroupLocation(unit: 5, group: 2), broadcasterHere: false, udpViewers: 0, tcpViewers: 0, bytesSent: 0)],
+            load: UnitLoad(viewers: 180, bytesPerSecond: 0, freeGroups: 31), draining: false), now: t + .seconds(1))
+        var placed: [GroupLocation] = []
+        for _ in 0..<10 { placed.append(try state.join(channel, now: t + .seconds(1)).get()) }
+        #expect(placed.prefix(2).allSatisfy { $0 == GroupLocation(unit: 5, group: 2) })
+        #expect(state.tree(of: channel) == [
+            GroupLocation(unit: 5, group: 2): nil,
+            GroupLocation(unit: 1, group: 20): GroupLocation(unit: 5, group: 2),
+            GroupLocation(unit: 1, group: 5): GroupLocation(unit: 1, group: 20),
+        ])
+        #expect(state.drainActions().contains(.command(1, .assignGroup(5, channel: channel, parent: GroupLocation(unit: 1, group: 20)))))
+    }
+
+    @Test func twelveHundredViewersFillTheRootsUnitThenSpread() throws {
+        var state = Self.state(units: [1, 2, 3])
+        let t = Self.start
+        let (channel, root) = try state.open(now: t).get()
+        #expect(root == GroupLocation(unit: 1, group: 1))
+        var perUnit: [UnitID: Int] = [:]
+        for index in 0..<1200 {
+            let place = try state.join(channel, now: t).get()
+            perUnit[place.unit, default: 0] += 1
+            if index < 490 { #expect(place.unit == 1) }
+        }
+        // Paper 3.1: the root's unit first, then the least-loaded other unit, filled group by
+        // group before the third is linked.
+        #expect(perUnit[1]! >= 495)
+        #expect(perUnit[2]! >= 450 && perUnit[3]! >= 150)
+        #expect(state.viewers(of: channel, at: t) == 1200)
+        // Every group is within capacity and the tree is connected to the root.
+        let tree = state.tree(of: channel)
+        for (location, _) in tree {
+            var current: GroupLocation? = location
+            var steps = 0
+            while let node = current, node != root, steps < 200 { current = tree[node] ?? nil; steps += 1 }
+            #expect(current == root)
+        }
+        #expect(state.groups(of: channel).allSatisfy { $0.record.occupancy(at: t) <= 10 })
+
+        // The rest of the cluster fills, then joins get a clear "no room".
+        var refused: ControlError?
+        for _ in 0..<400 {
+            if case .failure(let error) = state.join(channel, now: t) { refused = error; break }
+        }
+        #expect(refused?.code == .noRoom)
+        #expect(state.viewers(of: channel, at: t) == 1500)
+    }
+
+    @Test func emptyLeafGroupsShrinkAfterTheGracePeriod() throws {
+        var state = Self.state(units: [1, 2], groups: 3, capacity: 2)
+        let t = Self.start
+        let (channel, _) = try state.open(now: t).get()
+        for _ in 0..<4 { _ = try state.join(channel, now: t).get() }
+        let grown = state.groups(of: channel).count
+        #expect(grown >= 3)
+        // Every viewer leaves; the units keep reporting their (now empty) groups.
+        func reportEmpty(at time: ContinuousClock.Instant) {
+            for var report in Self.reports(of: state, at: time) {
+                report.groups = report.groups.map { var group = $0; group.udpViewers = 0; return group }
+                state.report(report, now: time)
+            }
+        }
+        let later = t + .seconds(10)
+        reportEmpty(at: later)
+        reportEmpty(at: later + .seconds(5))
+        state.tick(now: later + .seconds(5))
+        #expect(state.groups(of: channel).count == grown)  // still within grace
+        var counts: [Int] = []
+        for second in 31...36 {
+            reportEmpty(at: later + .seconds(second))
+            state.tick(now: later + .seconds(second))
+            counts.append(state.groups(of: channel).count)
+        }
+        // One leaf a tick, down to the root, which stays.
+        #expect(counts == (0..<6).map { max(grown - 1 - $0, 1) })
+        #expect(state.groups(of: channel).first?.record.parent == nil)
+    }
+
+    @Test func aFailedUnitsGroupsAreRecreatedAndItsChildrenReparented() throws {
+        var state = Self.state(units: [1, 2, 3], groups: 3, capacity: 10)
+        let t = Self.start
+        let (channel, _) = try state.open(now: t).get()
+        for _ in 0..<60 { _ = try state.join(channel, now: t).get() }
+        let before = state.groups(of: channel)
+        #expect(before.contains { $0.location.unit == 2 } && before.contains { $0.location.unit == 3 })
+        // Take one group back so the survivors have room for the failed unit's three.
+        _ = state.drainActions()
+
+        // Units 2 and 3 keep reporting, unit 1 goes silent.
+        var reports = Self.reports(of: state, at: t)
+        reports.removeAll { $0.unit == 1 }
+        let later = t + .seconds(3)
+        for report in reports { state.report(report, now: later) }
+        // Free room: the survivors hold 6 groups and have 0 free; make unit 3 bigger to have room.
+        state.units[3]!.announcement.groupsPerUnit = 6
+        state.tick(now: later)
+
+        #expect(state.units[1] == nil)
+        let root = try #require(state.channels[channel]?.root)
+        #expect(root.unit != 1)
+        let after = state.groups(of: channel)
+        #expect(after.count == before.count)
+        #expect(after.allSatisfy { $0.location.unit != 1 && $0.record.parent?.unit != 1 })
+        let actions = state.drainActions()
+        #expect(actions.contains { if case .log(let entry) = $0 { entry.kind == "unitFailed" } else { false } })
+        #expect(actions.contains { if case .log(let entry) = $0 { entry.kind == "groupReparented" } else { false } })
+        // Viewers of the failed unit can join again at once.
+        _ = try state.join(channel, now: later).get()
+    }
+
+    @Test func theViewRebuildsFromUnitReportsAlone() throws {
+        var state = Self.state(units: [1, 2, 3])
+        let t = Self.start
+        let (first, _) = try state.open(now: t).get()
+        let (second, _) = try state.open(now: t).get()
+        for _ in 0..<700 { _ = try state.join(first, now: t).get() }
+        for _ in 0..<30 { _ = try state.join(second, now: t).get() }
+        let old = state.view(epoch: 1, at: t)
+
+        var rebuilt = Self.state(units: [1, 2, 3])
+        for report in Self.reports(of: state, at: t) { rebuilt.report(report, now: t) }
+        let new = rebuilt.view(epoch: 1, at: t)
+        #expect(new.structure == old.structure)
+        #expect(new.channels.map(\.viewers) == old.channels.map(\.viewers))
+        // A channel opened after the rebuild gets a new number.
+        let (third, _) = try rebuilt.open(now: t).get()
+        #expect(third != first && third != second)
+    }
+
+    @Test func aDuplicateUnitIDIsRefused() {
+        var state = Self.state(units: [1])
+        let error = state.announce(
+            UnitAnnouncement(address: UnitAddress(unit: 1, host: "10.9.9.9", sessionPort: 1, mediaPort: 2), adminPort: nil, groupsPerUnit: 50, groupCapacity: 10, epoch: 0),
+            now: Self.start)
+        #expect(error?.message.contains("give this unit another --id") == true)
+    }
+
+    @Test func drainingUnitsGetNoNewWork() throws {
+        var state = Self.state(units: [1, 2])
+        _ = state.drain(1, true)
+        let (channel, root) = try state.open(now: Self.start).get()
+        #expect(root.unit == 2)
+        #expect(try state.join(channel, now: Self.start).get().unit == 2)
+        #expect(state.join(ChannelID(99), now: Self.start).failureCode == .unknownChannel)
+    }
+}
+
+extension Result where Failure == ControlError {
+    var failureCode: ControlError.Code? {
+        if case .failure(let error) = self { error.code } else { nil }
+    }
+}

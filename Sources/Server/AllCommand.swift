@@ -1,13 +1,52 @@
 import ArgumentParser
+import Logging
+import ServiceLifecycle
+import Wire
 
-/// `avserver all`: the whole cluster in one process, with embedded defaults.
+/// `avserver all`: the whole cluster in one process, with embedded defaults: a CSM and three
+/// streaming units on loopback.
 struct AllCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
         abstract: "Run the whole cluster on this machine with embedded defaults."
     )
 
+    @Option(help: "Streaming units to start.")
+    var units = 3
+    @Option(help: "First port; the CSM uses the next 0-80, unit N uses base+100*N ... +2.")
+    var basePort = 7000
+
+    func validate() throws {
+        guard (1...20).contains(units) else { throw ValidationError("--units must be between 1 and 20") }
+        guard (1024...60000).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 60000") }
+    }
+
     func run() async throws {
-        print("avserver all")
+        let logger = Logger(label: "avserver.all")
+        var csm = CSMConfiguration()
+        csm.unitPort = basePort
+        csm.clientPort = basePort + 1
+        csm.httpPort = basePort + 80
+        var services: [any Service] = [CSMService(configuration: csm, logger: Logger(label: "avserver.csm"))]
+        for index in 1...units {
+            var unit = UnitConfiguration()
+            unit.unit = UnitID(UInt16(index))
+            unit.sessionPort = basePort + 100 * index
+            unit.mediaPort = basePort + 100 * index + 1
+            unit.csmAddresses = ["127.0.0.1:\(csm.unitPort)"]
+            unit.ticketSecret = csm.secret
+            services.append(UnitService(configuration: unit, adminPort: basePort + 100 * index + 2, logger: Logger(label: "avserver.unit.\(index)")))
+        }
+        let http = "http://127.0.0.1:\(csm.httpPort)"
+        print("""
+            avcluster: a CSM and \(units) streaming units on 127.0.0.1.
+              cluster API    \(http)/api/channels            (open: POST {"title":..,"broadcasterName":..})
+              admin API      \(http)/admin/view               (Authorization: Bearer \(csm.adminToken))
+              status table   avserver admin status --csm \(http)
+              metrics        \(http)/metrics, and each unit's on port base+100*N+2
+            Stop with Ctrl-C.
+            """)
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
     }
 }

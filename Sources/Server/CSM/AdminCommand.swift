@@ -1,0 +1,118 @@
+import ArgumentParser
+import Client
+import Foundation
+import NIOHTTP1
+import Wire
+
+/// `avserver admin …`: the CSM's admin service from a terminal.
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin",
+        abstract: "Look at and control a running cluster through the CSM's admin API.",
+        subcommands: [Status.self, Log.self, Close.self, Expand.self, Shrink.self, Drain.self, Remove.self]
+    )
+
+    struct Connection: ParsableArguments {
+        @Option(help: "The CSM's HTTP address.")
+        var csm = "http://127.0.0.1:7080"
+        @Option(help: "Admin token.")
+        var token = CSMConfiguration().adminToken
+
+        func client() throws -> HTTPClient {
+            guard let client = HTTPClient(url: csm, headers: [("Authorization", "Bearer \(token)")]) else {
+                throw ValidationError("--csm must look like http://HOST:PORT")
+            }
+            return client
+        }
+
+        /// Runs a call; turns failures into one clear line.
+        func call<Answer: Decodable>(_ method: HTTPMethod, _ path: String, as type: Answer.Type) async throws -> Answer {
+            do {
+                return try await client().json(method, path, as: type)
+            } catch let failure as HTTPClient.Failure {
+                throw ValidationError("the CSM answered \(failure)")
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                throw ValidationError("cannot reach the CSM at \(csm) (\(error)); is it running?")
+            }
+        }
+    }
+
+    struct Done: Decodable { var done: Bool }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Units and channels as tables.")
+        @OptionGroup var connection: Connection
+
+        func run() async throws {
+            let view = try await connection.call(.GET, "/admin/view", as: ClusterView.self)
+            print("epoch \(view.epoch)")
+            print(StatusTable.units(view))
+            print(StatusTable.channels(view))
+        }
+    }
+
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The event log, newest first.")
+        @OptionGroup var connection: Connection
+        @Option var unit: UInt16?
+        @Option var channel: UInt32?
+        @Option var kind: String?
+        @Option var limit = 30
+        @Option var offset = 0
+
+        func run() async throws {
+            var query = "limit=\(limit)&offset=\(offset)"
+            if let unit { query += "&unit=\(unit)" }
+            if let channel { query += "&channel=\(channel)" }
+            if let kind { query += "&kind=\(kind)" }
+            for entry in try await connection.call(.GET, "/admin/log?\(query)", as: [ClusterLogEntry].self) {
+                let time = Date(timeIntervalSince1970: Double(entry.timeMilliseconds) / 1000).formatted(.iso8601)
+                print("\(time)  \(entry.unit.map { "unit \($0)" } ?? "csm")  \(entry.kind)  \(entry.details)")
+            }
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close a channel.")
+        @OptionGroup var connection: Connection
+        @Argument var channel: UInt32
+        func run() async throws { _ = try await connection.call(.DELETE, "/admin/channels/\(channel)", as: Done.self); print("closed channel \(channel)") }
+    }
+
+    struct Expand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Link one more group to a channel.")
+        @OptionGroup var connection: Connection
+        @Argument var channel: UInt32
+        func run() async throws { _ = try await connection.call(.POST, "/admin/channels/\(channel)/expand", as: Done.self); print("expanded channel \(channel)") }
+    }
+
+    struct Shrink: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Free one empty leaf group of a channel.")
+        @OptionGroup var connection: Connection
+        @Argument var channel: UInt32
+        func run() async throws { _ = try await connection.call(.POST, "/admin/channels/\(channel)/shrink", as: Done.self); print("shrank channel \(channel)") }
+    }
+
+    struct Drain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop giving a unit new work (its viewers stay); --off undoes it.")
+        @OptionGroup var connection: Connection
+        @Argument var unit: UInt16
+        @Flag var off = false
+        func run() async throws {
+            let client = try connection.client()
+            let body = Array("{\"on\":\(!off)}".utf8)
+            let (status, answer) = try await client.send(.POST, "/admin/units/\(unit)/drain", body: body)
+            guard status == 200 else { throw ValidationError("the CSM answered HTTP \(status): \(String(decoding: answer, as: UTF8.self))") }
+            print(off ? "unit \(unit) takes new work again" : "unit \(unit) drains")
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a unit: its groups move to other units.")
+        @OptionGroup var connection: Connection
+        @Argument var unit: UInt16
+        func run() async throws { _ = try await connection.call(.DELETE, "/admin/units/\(unit)", as: Done.self); print("removed unit \(unit)") }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+
+/// `avserver csm`: the cluster server manager.
+struct CSMCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "csm",
+        abstract: "Run the cluster server manager: units, channels, group trees, placement, failures, log, admin API."
+    )
+
+    @Option(name: .customLong("bind"), help: "Address to listen on.")
+    var bindHost = "127.0.0.1"
+    @Option(help: "TCP port units connect to.")
+    var unitPort = 7000
+    @Option(help: "TCP port of the cluster API (web servers).")
+    var clientPort = 7001
+    @Option(help: "HTTP port: admin API, client API, /metrics.")
+    var httpPort = 7080
+    @Option(help: "Secret shared with the units for tickets.")
+    var secret = CSMConfiguration().secret
+    @Option(help: "Bearer token of the admin API.")
+    var adminToken = CSMConfiguration().adminToken
+    @Option(help: "SQLite file of the event log (default: in memory).")
+    var database: String?
+    @Option(help: "Heartbeat interval in milliseconds.")
+    var heartbeatMilliseconds = 500
+    @Option(help: "A unit silent this many milliseconds has failed.")
+    var failureTimeoutMilliseconds = 2000
+    @Option(help: "Expand a channel when its free places fall below this.")
+    var expansionThreshold = 3
+    @Option(help: "Free an empty leaf group after this many seconds.")
+    var shrinkGraceSeconds = 30
+
+    func validate() throws {
+        guard heartbeatMilliseconds >= 10 else { throw ValidationError("--heartbeat-milliseconds must be at least 10") }
+        guard failureTimeoutMilliseconds > heartbeatMilliseconds else {
+            throw ValidationError("--failure-timeout-milliseconds must be longer than the heartbeat")
+        }
+        guard !adminToken.isEmpty else { throw ValidationError("--admin-token must not be empty") }
+    }
+
+    var csmConfiguration: CSMConfiguration {
+        var configuration = CSMConfiguration()
+        configuration.bindHost = bindHost
+        configuration.unitPort = unitPort
+        configuration.clientPort = clientPort
+        configuration.httpPort = httpPort
+        configuration.secret = secret
+        configuration.adminToken = adminToken
+        configuration.databasePath = database
+        configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds)
+        configuration.settings.failureTimeout = .milliseconds(failureTimeoutMilliseconds)
+        configuration.settings.expansionThreshold = expansionThreshold
+        configuration.settings.shrinkGrace = .seconds(shrinkGraceSeconds)
+        return configuration
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "avserver.csm")
+        let group = ServiceGroup(
+            services: [CSMService(configuration: csmConfiguration, logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}

@@ -1,0 +1,103 @@
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Wire
+
+/// Runs a CSM under ServiceLifecycle: the unit port, the client port, the HTTP port and the
+/// heartbeat that detects failed units.
+struct CSMService: Service {
+    let configuration: CSMConfiguration
+    let logger: Logger
+    /// Called once every port is bound, with the bound ports (tests and the demo use port 0).
+    var onStarted: @Sendable (CSMPorts) async -> Void = { _ in }
+
+    func run() async throws {
+        let store = try await SQLiteStore.open(path: configuration.databasePath, logger: logger)
+        let manager = ClusterManager(
+            settings: configuration.settings, secret: configuration.secret, epoch: 1, store: store, logger: logger)
+        let unitServer = try await Self.listen(host: configuration.bindHost, port: configuration.unitPort)
+        let clientServer = try await Self.listen(host: configuration.bindHost, port: configuration.clientPort)
+        let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, client: clientServer.channel.localAddress?.port ?? 0, http: 0))
+        let app = AdminApplication.make(
+            host: configuration.bindHost, port: configuration.httpPort, logger: logger,
+            routes: { router in
+                CSMAdminRoutes.add(to: router, manager: manager, token: configuration.adminToken)
+                ClientAPIRoutes.add(to: router, api: manager)
+            },
+            onRunning: { port in
+                let started = ports.withLockedValue { $0.http = port; return $0 }
+                logger.info("CSM \(configuration.name): units on \(started.unit), clients on \(started.client), HTTP on \(started.http)")
+                await onStarted(started)
+            })
+        do {
+            try await serve(manager: manager, unitServer: unitServer, clientServer: clientServer, app: app)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+
+    private func serve(
+        manager: ClusterManager, unitServer: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>,
+        clientServer: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>, app: some ApplicationProtocol
+    ) async throws {
+        let logger = self.logger
+        let configuration = self.configuration
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await app.run() }
+                group.addTask {
+                    try await unitServer.executeThenClose { connections in
+                        try await withThrowingDiscardingTaskGroup { links in
+                            var nextLink: UInt64 = 1
+                            for try await connection in connections {
+                                let session = UnitLinkSession(manager: manager, link: nextLink, logger: logger)
+                                nextLink += 1
+                                links.addTask { await session.serve(connection) }
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    try await clientServer.executeThenClose { connections in
+                        try await withThrowingDiscardingTaskGroup { clients in
+                            for try await connection in connections {
+                                clients.addTask { await ClusterClientSession(api: manager).serve(connection) }
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: configuration.heartbeatInterval)
+                        await manager.tick()
+                    }
+                }
+            }
+        }
+    }
+
+    /// A control-protocol listener: each connection yields whole frames.
+    static func listen(host: String, port: Int) async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+}
+
+/// The ports a CSM serves on.
+struct CSMPorts: Sendable {
+    var unit: Int
+    var client: Int
+    var http: Int
+}

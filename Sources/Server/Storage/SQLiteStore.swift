@@ -1,0 +1,103 @@
+import Logging
+import NIOCore
+import SQLiteNIO
+import Wire
+
+/// The embedded database: one SQLite file (or memory), versioned migrations, the event log.
+final class SQLiteStore: EventLogStore {
+    /// Schema versions in order; each runs once, recorded in `schema_version`.
+    static let migrations: [(version: Int, sql: [String])] = [
+        (1, [
+            """
+            CREATE TABLE event_log (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                time_ms INTEGER NOT NULL,
+                unit INTEGER,
+                kind TEXT NOT NULL,
+                channel INTEGER,
+                group_id INTEGER,
+                details TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX event_log_time ON event_log (time_ms)",
+            "CREATE INDEX event_log_unit ON event_log (unit, time_ms)",
+            "CREATE INDEX event_log_channel ON event_log (channel, time_ms)",
+        ])
+    ]
+
+    private let connection: SQLiteConnection
+
+    private init(connection: SQLiteConnection) {
+        self.connection = connection
+    }
+
+    /// Opens (creating if needed) and migrates the database at `path`; nil: in memory.
+    static func open(path: String?, logger: Logger) async throws -> SQLiteStore {
+        let connection = try await SQLiteConnection.open(storage: path.map { .file(path: $0) } ?? .memory, logger: logger)
+        let store = SQLiteStore(connection: connection)
+        try await store.migrate()
+        return store
+    }
+
+    private func migrate() async throws {
+        _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", [])
+        let current = try await connection.query("SELECT MAX(version) AS version FROM schema_version", []).first?.column("version")?.integer ?? 0
+        for migration in Self.migrations where migration.version > current {
+            _ = try await connection.query("BEGIN", [])
+            do {
+                for statement in migration.sql { _ = try await connection.query(statement, []) }
+                _ = try await connection.query("INSERT INTO schema_version (version) VALUES (?)", [.integer(migration.version)])
+                _ = try await connection.query("COMMIT", [])
+            } catch {
+                _ = try? await connection.query("ROLLBACK", [])
+                throw error
+            }
+        }
+    }
+
+    func append(_ entries: [ClusterLogEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        _ = try await connection.query("BEGIN", [])
+        do {
+            for entry in entries {
+                _ = try await connection.query(
+                    "INSERT INTO event_log (time_ms, unit, kind, channel, group_id, details) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        .integer(Int(entry.timeMilliseconds)), entry.unit.map { .integer(Int($0.rawValue)) } ?? .null, .text(entry.kind),
+                        entry.channel.map { .integer(Int($0.rawValue)) } ?? .null, entry.group.map { .integer(Int($0.rawValue)) } ?? .null,
+                        .text(entry.details),
+                    ])
+            }
+            _ = try await connection.query("COMMIT", [])
+        } catch {
+            _ = try? await connection.query("ROLLBACK", [])
+            throw error
+        }
+    }
+
+    func entries(matching filter: LogFilter) async throws -> [ClusterLogEntry] {
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        if let unit = filter.unit { conditions.append("unit = ?"); binds.append(.integer(Int(unit.rawValue))) }
+        if let channel = filter.channel { conditions.append("channel = ?"); binds.append(.integer(Int(channel.rawValue))) }
+        if let kind = filter.kind { conditions.append("kind = ?"); binds.append(.text(kind)) }
+        if let since = filter.sinceMilliseconds { conditions.append("time_ms >= ?"); binds.append(.integer(Int(since))) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        binds += [.integer(max(1, min(filter.limit, 1000))), .integer(max(0, filter.offset))]
+        let rows = try await connection.query(
+            "SELECT time_ms, unit, kind, channel, group_id, details FROM event_log \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?", binds)
+        return rows.map { row in
+            ClusterLogEntry(
+                unit: row.column("unit")?.integer.map { UnitID(UInt16($0)) },
+                timeMilliseconds: UInt64(row.column("time_ms")?.integer ?? 0),
+                kind: row.column("kind")?.string ?? "",
+                channel: row.column("channel")?.integer.map { ChannelID(UInt32($0)) },
+                group: row.column("group_id")?.integer.map { GroupID(UInt16($0)) },
+                details: row.column("details")?.string ?? "")
+        }
+    }
+
+    func close() async throws {
+        try await connection.close()
+    }
+}

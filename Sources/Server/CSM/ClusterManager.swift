@@ -46,7 +46,9 @@ actor ClusterManager: ClusterAPI {
 
     func unitLinkClosed(_ unit: UnitID, link: UInt64) {
         // Only forget the link the unit still uses: a reconnect may already have replaced it.
-        if unitLinks[unit]?.link == link { unitLinks[unit] = nil }
+        guard unitLinks[unit]?.link == link else { return }
+        unitLinks[unit] = nil
+        state.linkClosed(unit)
     }
 
     /// Every heartbeat: failures, shrinking, the log.

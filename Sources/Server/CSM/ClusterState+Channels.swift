@@ -54,7 +54,7 @@ extension ClusterState {
 
     private func placeForViewer(in channel: ChannelID, now: ContinuousClock.Instant) -> GroupLocation? {
         let open = groups(of: channel).filter { location, record in
-            guard let unit = units[location.unit], !unit.draining else { return false }
+            guard let unit = units[location.unit], !unit.draining, !unit.linkDown else { return false }
             return record.occupancy(at: now) < unit.capacity
         }
         guard let unit = LeastLoadedUnitPolicy.choose(Set(open.map(\.location.unit)).compactMap { units[$0] }, at: now) else { return nil }
@@ -74,7 +74,7 @@ extension ClusterState {
         guard let record = channels[channel] else { return nil }
         let parent = filled ?? record.root
         let location: GroupLocation
-        if let unit = units[parent.unit], !unit.draining, let group = unit.firstFreeGroup {
+        if let unit = units[parent.unit], !unit.draining, !unit.linkDown, let group = unit.firstFreeGroup {
             location = GroupLocation(unit: unit.id, group: group)
         } else if let unit = LeastLoadedUnitPolicy.choose(activeUnits.filter { $0.id != parent.unit && $0.freeGroupCount > 0 }, at: now),
             let group = unit.firstFreeGroup

@@ -11,6 +11,7 @@ extension ClusterState {
             }
             units[id]?.announcement = announcement
             units[id]?.lastHeard = now
+            units[id]?.linkDown = false
             return nil
         }
         units[id] = UnitRecord(announcement: announcement, lastHeard: now, load: UnitLoad(viewers: 0, bytesPerSecond: 0, freeGroups: announcement.groupsPerUnit))
@@ -67,6 +68,14 @@ extension ClusterState {
             fail(unit.id, now: now, reason: "silent for \(now - unit.lastHeard)")
         }
         for channel in channels.keys { shrink(channel, now: now, force: false) }
+    }
+
+    /// A unit's control link closed: it may be dead. It gets no new work (so viewers re-joining
+    /// from it are placed elsewhere at once) until it announces again or its failure timeout ends.
+    mutating func linkClosed(_ id: UnitID) {
+        guard units[id] != nil, !units[id]!.linkDown else { return }
+        units[id]!.linkDown = true
+        log("unitUnreachable", unit: id, "control link to unit \(id) closed; no new work there until it is back")
     }
 
     /// The admin drains a unit: no new work there; its viewers stay.

@@ -32,7 +32,7 @@ struct ClusterState: Sendable {
     }
 
     /// Units that take new work.
-    var activeUnits: some Sequence<UnitRecord> { units.values.lazy.filter { !$0.draining } }
+    var activeUnits: some Sequence<UnitRecord> { units.values.lazy.filter { !$0.draining && !$0.linkDown } }
 
     func group(at location: GroupLocation) -> GroupRecord? {
         units[location.unit]?.groups[location.group]

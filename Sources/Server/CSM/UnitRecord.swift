@@ -7,6 +7,8 @@ struct UnitRecord: Sendable {
     var lastHeard: ContinuousClock.Instant
     var load: UnitLoad
     var draining = false
+    /// Its control link is down: no new work until it is back (or fails for good).
+    var linkDown = false
     var groups: [GroupID: GroupRecord] = [:]
 
     var id: UnitID { announcement.address.unit }

@@ -1,0 +1,91 @@
+import Client
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Wire
+
+@testable import Server
+
+/// A CSM running in this process (ServiceLifecycle, real ports) that a test can stop and start
+/// again on the same ports.
+final class RunningCSM: Sendable {
+    let ports: CSMPorts
+    private let task: Task<Void, any Error>
+    private let group: ServiceGroup
+
+    static func start(_ configure: @Sendable (inout CSMConfiguration) -> Void = { _ in }) async throws -> RunningCSM {
+        var configuration = CSMConfiguration()
+        configuration.unitPort = 0
+        configuration.clientPort = 0
+        configuration.httpPort = 0
+        configuration.secret = UnitHarness.secret
+        configuration.heartbeatInterval = .milliseconds(100)
+        configure(&configuration)
+        var logger = Logger(label: "test.csm")
+        logger.logLevel = .warning
+        let (started, continuation) = AsyncStream.makeStream(of: CSMPorts.self)
+        let service = CSMService(configuration: configuration, logger: logger, onStarted: { continuation.yield($0) })
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: logger)
+        let task = Task { try await group.run() }
+        var iterator = started.makeAsyncIterator()
+        guard let ports = await iterator.next() else { throw ClientError.closedBeforeOpen }
+        return RunningCSM(ports: ports, task: task, group: group)
+    }
+
+    private init(ports: CSMPorts, task: Task<Void, any Error>, group: ServiceGroup) {
+        self.ports = ports
+        self.task = task
+        self.group = group
+    }
+
+    var unitAddress: String { "127.0.0.1:\(ports.unit)" }
+    var http: HTTPClient { HTTPClient(host: "127.0.0.1", port: ports.http, headers: [("Authorization", "Bearer \(CSMConfiguration().adminToken)")]) }
+
+    func view() async throws -> ClusterView { try await http.json(.GET, "/admin/view", as: ClusterView.self) }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
+
+/// Client-side helpers: what a broadcaster and a viewer do through the cluster API.
+extension HTTPClient {
+    func openChannel(title: String = "test") async throws -> OpenChannelResponse {
+        try await json(.POST, "/api/channels", body: OpenChannelRequest(title: title, broadcasterName: "host"), as: OpenChannelResponse.self)
+    }
+
+    func join(_ channel: ChannelID) async throws -> JoinChannelResponse {
+        try await json(.POST, "/api/channels/\(channel)/join", as: JoinChannelResponse.self)
+    }
+
+    /// Joins and opens a session, asking again when a unit turns the ticket down (its group
+    /// filled between the CSM's count and the viewer's arrival).
+    func watch(_ channel: ChannelID, udp: Bool = true, name: String = "viewer") async throws -> (SessionClient, JoinChannelResponse) {
+        var lastError: (any Error)?
+        for _ in 0..<5 {
+            let place = try await join(channel)
+            do {
+                let client = try await SessionClient.connect(to: place.unit, ticket: place.ticket, peer: .viewer, name: name)
+                if udp { try await client.bindUDP() }
+                return (client, place)
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        throw lastError ?? ClientError.closedBeforeOpen
+    }
+}
+
+/// Waits until `condition` holds (polling), or the timeout passes.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(25))
+    }
+    return try await condition()
+}

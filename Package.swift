@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "avserver", targets: ["Server"]),
         .executable(name: "broadcaster", targets: ["Broadcaster"]),
         .executable(name: "viewer", targets: ["Viewer"]),
+        .executable(name: "avbench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -81,6 +82,18 @@ let package = Package(
             name: "Viewer",
             dependencies: [
                 "Wire", "Media",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Benchmarks that print figures (docs/PERFORMANCE.md); never run as tests.
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "Wire", "Client",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,11 +8,13 @@ final class ClientMediaHandler: ChannelInboundHandler {
     private let unit: SocketAddress
     private let bindReplies: AsyncStream<Void>.Continuation
     private let events: AsyncStream<SessionEvent>.Continuation
+    private let sink: MediaSink?
 
-    init(unit: SocketAddress, bindReplies: AsyncStream<Void>.Continuation, events: AsyncStream<SessionEvent>.Continuation) {
+    init(unit: SocketAddress, bindReplies: AsyncStream<Void>.Continuation, events: AsyncStream<SessionEvent>.Continuation, sink: MediaSink?) {
         self.unit = unit
         self.bindReplies = bindReplies
         self.events = events
+        self.sink = sink
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -22,7 +24,7 @@ final class ClientMediaHandler: ChannelInboundHandler {
         if BindDatagram.isBindDatagram(firstByte: first) {
             bindReplies.yield()
         } else {
-            events.yield(.media(envelope.data, via: .udp))
+            if let sink { sink(envelope.data, .udp) } else { events.yield(.media(envelope.data, via: .udp)) }
         }
     }
 

@@ -11,10 +11,12 @@ final class ClientSessionHandler: ChannelInboundHandler {
     private var phase = Phase.awaitingHello
     private let opened: EventLoopPromise<SessionOpened>
     private let events: AsyncStream<SessionEvent>.Continuation
+    private let sink: MediaSink?
 
-    init(opened: EventLoopPromise<SessionOpened>, events: AsyncStream<SessionEvent>.Continuation) {
+    init(opened: EventLoopPromise<SessionOpened>, events: AsyncStream<SessionEvent>.Continuation, sink: MediaSink?) {
         self.opened = opened
         self.events = events
+        self.sink = sink
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -37,7 +39,8 @@ final class ClientSessionHandler: ChannelInboundHandler {
                 }
             case .open:
                 switch try SessionFrame(frame: frame) {
-                case .media(let packet): events.yield(.media(packet, via: .tcp))
+                case .media(let packet):
+                    if let sink { sink(packet, .tcp) } else { events.yield(.media(packet, via: .tcp)) }
                 case .message(let message): events.yield(.message(message))
                 }
             }
@@ -52,6 +55,10 @@ final class ClientSessionHandler: ChannelInboundHandler {
         opened.fail(ClientError.closedBeforeOpen)
         events.yield(.closed(nil))
         events.finish()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        opened.fail(ClientError.closedBeforeOpen)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -29,7 +29,7 @@ public final class SessionClient: Sendable {
     public static func connect(
         to unit: UnitAddress, ticket: String, peer: PeerKind, name: String,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton, localHost: String = "127.0.0.1",
-        receiveBufferSize: Int? = nil
+        receiveBufferSize: Int? = nil, mediaSink: MediaSink? = nil
     ) async throws -> SessionClient {
         let (events, continuation) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingOldest(1 << 16))
         let (bindReplies, bindContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -42,7 +42,7 @@ public final class SessionClient: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ClientMediaHandler(unit: unitMedia, bindReplies: bindContinuation, events: continuation))
+                        ClientMediaHandler(unit: unitMedia, bindReplies: bindContinuation, events: continuation, sink: mediaSink))
                 }
             }
             .bind(host: localHost, port: 0).get()
@@ -59,12 +59,13 @@ public final class SessionClient: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers([
                             ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)),
-                            ClientSessionHandler(opened: opened, events: continuation),
+                            ClientSessionHandler(opened: opened, events: continuation, sink: mediaSink),
                         ])
                     }
                 }
                 .connect(host: unit.host, port: unit.sessionPort).get()
         } catch {
+            opened.fail(error)
             mediaSocket.close(promise: nil)
             throw ClientError.connectFailed(host: unit.host, port: unit.sessionPort, reason: "\(error)")
         }

@@ -1,0 +1,44 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import Wire
+
+/// What the emulated viewers received: packets, bytes and a latency histogram (100 µs buckets up
+/// to 2 s), from the capture-time extension. Shared by every viewer's event loop.
+final class ReceiveStats: Sendable {
+    struct Counts {
+        var packets = 0
+        var bytes = 0
+        var latencyBuckets = [Int](repeating: 0, count: 20_001)
+    }
+
+    private let counts = NIOLockedValueBox(Counts())
+    private let recording = NIOLockedValueBox(false)
+
+    func setRecording(_ on: Bool) { recording.withLockedValue { $0 = on } }
+
+    func record(_ packet: ByteBuffer) {
+        guard recording.withLockedValue({ $0 }) else { return }
+        let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        let latency = (try? RTPPacket(parsing: packet))?.captureTime.map { Int(max(0, Int64(bitPattern: now &- $0.microsecondsSinceEpoch))) }
+        counts.withLockedValue { counts in
+            counts.packets += 1
+            counts.bytes += packet.readableBytes
+            if let latency { counts.latencyBuckets[min(latency / 100, 20_000)] += 1 }
+        }
+    }
+
+    var snapshot: Counts { counts.withLockedValue { $0 } }
+
+    /// The latency below which `fraction` of packets arrived, in milliseconds.
+    static func percentile(_ fraction: Double, of buckets: [Int]) -> Double {
+        let total = buckets.reduce(0, +)
+        guard total > 0 else { return .nan }
+        var seen = 0
+        for (index, count) in buckets.enumerated() {
+            seen += count
+            if Double(seen) >= fraction * Double(total) { return Double(index + 1) / 10 }
+        }
+        return .infinity
+    }
+}

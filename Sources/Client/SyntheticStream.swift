@@ -1,0 +1,58 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import NIOCore
+import Wire
+
+/// A synthetic channel for load tests and benchmarks of the server, which never decodes media:
+/// Opus-shaped audio every 20 ms and VP8-shaped frames every 40 ms with a keyframe every
+/// `keyframeInterval` frames, as real RTP packets carrying the capture-time extension.
+public struct SyntheticStream: Sendable {
+    public static let audioSSRC: UInt32 = 0xA0D1
+    public static let videoSSRC: UInt32 = 0x71DE
+
+    public var keyframeInterval = 30
+    public var videoFrameSize = 3000
+    var packetizer = VP8Packetizer(firstPictureID: 1)
+    public private(set) var audioSequence: UInt16 = 0
+    public private(set) var videoSequence: UInt16 = 0
+    public private(set) var frameCount = 0
+
+    public init(keyframeInterval: Int = 30, videoFrameSize: Int = 3000) {
+        self.keyframeInterval = keyframeInterval
+        self.videoFrameSize = videoFrameSize
+    }
+
+    /// The packets of one 20 ms step: an audio packet and, every other step, a video frame.
+    public mutating func next(step: Int) -> [ByteBuffer] {
+        var packets = [audio(step: step)]
+        if step % 2 == 0 { packets += videoFrame() }
+        return packets
+    }
+
+    public mutating func audio(step: Int) -> ByteBuffer {
+        defer { audioSequence &+= 1 }
+        return packet(payloadType: 111, ssrc: Self.audioSSRC, sequence: audioSequence, timestamp: UInt32(step * 960), marker: false, payload: [0xFC] + [UInt8](repeating: 0x55, count: 80))
+    }
+
+    public mutating func videoFrame() -> [ByteBuffer] {
+        let keyframe = frameCount % keyframeInterval == 0
+        let frame: [UInt8] = [keyframe ? 0x10 : 0x11, 0, 0] + [UInt8](repeating: UInt8(frameCount & 0xFF), count: videoFrameSize - 3)
+        let payloads = packetizer.payloads(for: frame)
+        defer { frameCount += 1 }
+        return payloads.enumerated().map { index, payload in
+            defer { videoSequence &+= 1 }
+            return packet(payloadType: 96, ssrc: Self.videoSSRC, sequence: videoSequence, timestamp: UInt32(frameCount * 3000), marker: index == payloads.count - 1, payload: payload)
+        }
+    }
+
+    private func packet(payloadType: UInt8, ssrc: UInt32, sequence: UInt16, timestamp: UInt32, marker: Bool, payload: [UInt8]) -> ByteBuffer {
+        let capture = CaptureTime(microsecondsSinceEpoch: UInt64(Date().timeIntervalSince1970 * 1_000_000))
+        return RTPPacket(
+            payloadType: payloadType, marker: marker, sequenceNumber: sequence, timestamp: timestamp, ssrc: ssrc,
+            headerExtension: try? RTPHeaderExtension(elements: [capture.element]), payload: ByteBuffer(bytes: payload)
+        ).encoded()
+    }
+}

@@ -13,6 +13,8 @@ final class LocalChannel {
     var parentLink: RelayLink?
     /// Fan-out list of UDP receivers, iterated for every packet.
     var udpViewers: [UDPViewer] = []
+    /// Video packets waiting to go out together (GSO) at the end of their frame or read batch.
+    var videoBatch = DatagramBatch()
     var tcpViewers: [SessionID] = []
     var lastKeyframeRequest: NIODeadline = .uptimeNanoseconds(0)
     var packetsIn: UInt64 = 0

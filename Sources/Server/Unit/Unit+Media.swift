@@ -49,6 +49,7 @@ extension Unit {
     /// Adds a bound UDP receiver to the fan-out, sending it the video since the last keyframe first.
     private func startUDP(_ session: UnitSession, in channel: LocalChannel) {
         guard let address = session.udpAddress else { return }
+        sendVideoBatch(of: channel)  // what is batched is in the feed too: send it before the backlog
         var cursor = FeedCursor(joining: channel.feed, lagThreshold: Int.max / 2)
         var notices: [FeedCursor.Notice] = []
         while let entry = cursor.next(in: channel.feed, notices: &notices) {
@@ -63,6 +64,22 @@ extension Unit {
         counters.bytesOut += UInt64(datagram.readableBytes)
         mediaChannel?.write(AddressedEnvelope(remoteAddress: address, data: datagram), promise: nil)
         mediaNeedsFlush = true
+    }
+
+    /// Sends the channel's batched video to every UDP viewer, one GSO message each.
+    func sendVideoBatch(of channel: LocalChannel) {
+        guard let batch = channel.videoBatch.take() else { return }
+        let metadata = batch.count > 1 ? AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil, segmentSize: batch.segmentSize) : nil
+        for index in channel.udpViewers.indices {
+            if channel.udpViewers[index].awaitingKeyframe {
+                guard batch.startsKeyframe else { continue }
+                channel.udpViewers[index].awaitingKeyframe = false
+            }
+            counters.udpPacketsOut += UInt64(batch.count)
+            counters.bytesOut += UInt64(batch.buffer.readableBytes)
+            mediaChannel?.write(AddressedEnvelope(remoteAddress: channel.udpViewers[index].address, data: batch.buffer, metadata: metadata), promise: nil)
+            mediaNeedsFlush = true
+        }
     }
 
     /// RTP over a session: from a broadcaster in TCP mode.
@@ -99,12 +116,19 @@ extension Unit {
         counters.packetsIn += 1
 
         let datagram = entry.datagram
-        for index in channel.udpViewers.indices {
-            if kind == .video && channel.udpViewers[index].awaitingKeyframe {
-                guard startsKeyframe else { continue }
-                channel.udpViewers[index].awaitingKeyframe = false
+        if kind == .video && segmentationOffload {
+            if !channel.videoBatch.accepts(datagram.readableBytes) { sendVideoBatch(of: channel) }
+            if channel.videoBatch.isEmpty { channelsWithBatches.append(channel) }
+            channel.videoBatch.append(datagram, startsKeyframe: startsKeyframe, allocator: allocator)
+            if rtp.marker { sendVideoBatch(of: channel) }
+        } else {
+            for index in channel.udpViewers.indices {
+                if kind == .video && channel.udpViewers[index].awaitingKeyframe {
+                    guard startsKeyframe else { continue }
+                    channel.udpViewers[index].awaitingKeyframe = false
+                }
+                writeUDP(datagram, to: channel.udpViewers[index].address)
             }
-            writeUDP(datagram, to: channel.udpViewers[index].address)
         }
         for id in channel.tcpViewers {
             if let session = sessions[id] { pump(session, in: channel) }

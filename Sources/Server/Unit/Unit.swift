@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import Wire
 
 /// A streaming unit (DESIGN.md, data plane): `groupsPerUnit` groups, one channel feed per
@@ -30,6 +31,10 @@ final class Unit {
     /// Sessions written to since the last flush.
     var sessionsToFlush: [UnitSession] = []
     var mediaNeedsFlush = false
+    /// Channels with a video batch to send before the next flush.
+    var channelsWithBatches: [LocalChannel] = []
+    /// Whether this kernel does UDP segmentation offload (else every packet goes alone).
+    let segmentationOffload = System.supportsUDPSegmentationOffload
     /// Events not yet sent to the CSMs.
     var pendingEvents: [UnitEvent] = []
     var csmLinks: [CSMLink] = []
@@ -95,6 +100,8 @@ final class Unit {
 
     /// Flushes everything written while handling the last batch of reads.
     func flushMedia() {
+        for channel in channelsWithBatches { sendVideoBatch(of: channel) }
+        channelsWithBatches.removeAll(keepingCapacity: true)
         if mediaNeedsFlush {
             mediaNeedsFlush = false
             mediaChannel?.flush()

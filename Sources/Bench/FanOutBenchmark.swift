@@ -28,15 +28,19 @@ struct FanOutBenchmark: AsyncParsableCommand {
     func run() async throws {
         let counts = viewers.split(separator: ",").compactMap { Int($0) }
         let binary = avserver ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("avserver").path
+        print("limit: udp-fanout-limit in the same run (sendmmsg of 1200 B datagrams; 'GSO x4': bursts of 4 per receiver); ratio = unit / limit")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; stream ~1 Mbit/s (audio 50 pkt/s, video 25 fps); \(seconds) s per run")
-        print("viewers  unit cpu-s/Gbit  delivered  latency p50/p99 ms  limit cpu-s/Gbit  ratio")
+        print("viewers  unit cpu-s/Gbit  delivered  latency p50/p99 ms  limit cpu-s/Gbit  ratio  unit cores  client cores  limit GSO x4")
         for count in counts {
             let result = try await runUnit(binary: binary, viewers: count)
-            let limit = fanoutLimit.flatMap { Self.limit(tool: $0, receivers: count, seconds: seconds) }
+            let limit = fanoutLimit.flatMap { Self.limit(tool: $0, receivers: count, seconds: seconds, burst: 1) }
+            let limitGSO = fanoutLimit.flatMap { Self.limit(tool: $0, receivers: count, seconds: seconds, burst: 4) }
             let columns = [
                 pad("\(count)", 7), pad(Self.format(result.cpuPerGbit, 3), 14), pad(Self.format(result.delivered * 100, 2) + "%", 9),
                 pad(Self.format(result.p50, 2) + " / " + Self.format(result.p99, 2), 18),
-                pad(limit.map { Self.format($0, 3) } ?? "-", 16), limit.map { Self.format(result.cpuPerGbit / $0, 2) } ?? "-",
+                pad(limit.map { Self.format($0, 3) } ?? "-", 16), pad(limit.map { Self.format(result.cpuPerGbit / $0, 2) } ?? "-", 5),
+                pad(Self.format(result.unitCores, 2), 10), pad(Self.format(result.clientCores, 2), 12),
+                pad(limitGSO.map { Self.format($0, 3) } ?? "-", 15),
             ]
             print(columns.joined(separator: "  "))
         }
@@ -56,6 +60,10 @@ struct FanOutBenchmark: AsyncParsableCommand {
     }
 
     struct Result {
+        /// CPU the emulated viewers (this process) used per second: near 2 on this machine means
+        /// the load client, not the unit, limits delivery.
+        var clientCores: Double
+        var unitCores: Double
         var cpuPerGbit: Double
         var delivered: Double
         var p50: Double
@@ -111,11 +119,15 @@ struct FanOutBenchmark: AsyncParsableCommand {
         let steps = (seconds + 1) * 50
         var sent = 0
         var cpuStart = 0.0
+        var clientCPUStart = 0.0
+        var windowStart = ContinuousClock.now
         var received = ReceiveStats.Counts()
         let start = ContinuousClock.now
         for step in 0..<steps {
             if step == 50 {
                 cpuStart = ProcessCPU.seconds(of: process.pid) ?? 0
+                clientCPUStart = ProcessCPU.seconds(of: getpid()) ?? 0
+                windowStart = .now
                 stats.setRecording(true)
                 sent = 0
             }
@@ -128,6 +140,8 @@ struct FanOutBenchmark: AsyncParsableCommand {
         try await Task.sleep(for: .milliseconds(200))
         stats.setRecording(false)
         let cpu = (ProcessCPU.seconds(of: process.pid) ?? 0) - cpuStart
+        let clientCPU = (ProcessCPU.seconds(of: getpid()) ?? 0) - clientCPUStart
+        let window = Double((ContinuousClock.now - windowStart).components.attoseconds) / 1e18 + Double((ContinuousClock.now - windowStart).components.seconds)
         received = stats.snapshot
         for client in clients { await client.close() }
         await broadcaster.close()
@@ -135,6 +149,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
 
         let gigabits = Double(received.bytes) * 8 / 1e9
         return Result(
+            clientCores: clientCPU / window, unitCores: cpu / window,
             cpuPerGbit: gigabits > 0 ? cpu / gigabits : .infinity,
             delivered: Double(received.packets) / Double(sent * viewers),
             p50: ReceiveStats.percentile(0.5, of: received.latencyBuckets),
@@ -142,10 +157,10 @@ struct FanOutBenchmark: AsyncParsableCommand {
     }
 
     /// Runs udp-fanout-limit and returns its cpu-seconds per delivered gigabit.
-    static func limit(tool: String, receivers: Int, seconds: Int) -> Double? {
+    static func limit(tool: String, receivers: Int, seconds: Int, burst: Int) -> Double? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["\(receivers)", "\(seconds)", "1200", "64", "1"]
+        process.arguments = ["\(receivers)", "\(seconds)", "1200", "64", "\(burst)"]
         let pipe = Pipe()
         process.standardOutput = pipe
         guard (try? process.run()) != nil else { return nil }

@@ -20,12 +20,23 @@ final class ReceiveStats: Sendable {
     func record(_ packet: ByteBuffer) {
         guard recording.withLockedValue({ $0 }) else { return }
         let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
-        let latency = (try? RTPPacket(parsing: packet))?.captureTime.map { Int(max(0, Int64(bitPattern: now &- $0.microsecondsSinceEpoch))) }
+        let latency = Self.captureTime(of: packet).map { Int(max(0, Int64(bitPattern: now &- $0))) }
         counts.withLockedValue { counts in
             counts.packets += 1
             counts.bytes += packet.readableBytes
             if let latency { counts.latencyBuckets[min(latency / 100, 20_000)] += 1 }
         }
+    }
+
+    /// The capture time where the synthetic stream puts it (first one-byte element, id 1, 8 bytes),
+    /// read without parsing the packet: the receiver must not be the bottleneck.
+    static func captureTime(of packet: ByteBuffer) -> UInt64? {
+        let start = packet.readerIndex
+        guard packet.getInteger(at: start, as: UInt8.self).map({ $0 & 0x1F == 0x10 }) == true,
+            packet.getInteger(at: start + 12, as: UInt16.self) == RTPHeaderExtension.oneByteProfile,
+            packet.getInteger(at: start + 16, as: UInt8.self) == CaptureTime.extensionID << 4 | 7
+        else { return nil }
+        return packet.getInteger(at: start + 17, as: UInt64.self)
     }
 
     var snapshot: Counts { counts.withLockedValue { $0 } }

@@ -9,7 +9,9 @@ actor ClusterManager: ClusterAPI {
     private(set) var epoch: UInt64
     private let store: (any EventLogStore)?
     private let logger: Logger
-    private var unitLinks: [UnitID: (link: UInt64, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>)] = [:]
+    /// Commands go straight onto each unit's channel, so they leave in the order decided even
+    /// while this actor awaits something else.
+    private var unitLinks: [UnitID: (link: UInt64, channel: any Channel)] = [:]
     private var nextCommandID: UInt64 = 1
     private var pendingLog: [ClusterLogEntry] = []
 
@@ -23,12 +25,12 @@ actor ClusterManager: ClusterAPI {
     // MARK: Units
 
     /// A unit announced itself on `link`; nil, or the error to send before closing.
-    func unitAnnounced(_ announcement: UnitAnnouncement, link: UInt64, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>) async -> ControlError? {
+    func unitAnnounced(_ announcement: UnitAnnouncement, link: UInt64, channel: any Channel) async -> ControlError? {
         if let error = state.announce(announcement, now: .now) {
             await carryOut()
             return error
         }
-        unitLinks[announcement.address.unit] = (link, writer)
+        unitLinks[announcement.address.unit] = (link, channel)
         await carryOut()
         return nil
     }
@@ -62,14 +64,14 @@ actor ClusterManager: ClusterAPI {
         for action in state.drainActions() {
             switch action {
             case .command(let unit, let unitAction):
-                guard let link = unitLinks[unit]?.writer else { continue }
+                guard let link = unitLinks[unit]?.channel else { continue }
                 let id = nextCommandID
                 nextCommandID += 1
                 var buffer = ByteBuffer()
                 guard let body = try? ControlCoder.encode(CSMMessage.command(id: id, epoch: epoch, action: unitAction)),
                     (try? LengthPrefixedFramer.control.write(bytes: body, to: &buffer)) != nil
                 else { continue }
-                try? await link.write(buffer)
+                link.writeAndFlush(buffer, promise: nil)
             case .log(let entry):
                 logger.info("\(entry.details)", metadata: ["event": "\(entry.kind)"])
                 pendingLog.append(entry)

@@ -33,7 +33,7 @@ struct UnitLinkSession {
                 }
                 switch message {
                 case .announce(let announcement):
-                    if let error = await manager.unitAnnounced(announcement, link: link, writer: outbound) {
+                    if let error = await manager.unitAnnounced(announcement, link: link, channel: connection.channel) {
                         try? await outbound.write(message: CSMMessage.error(error))
                         return
                     }

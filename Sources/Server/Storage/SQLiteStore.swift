@@ -55,23 +55,20 @@ final class SQLiteStore: EventLogStore {
         }
     }
 
+    /// One multi-row INSERT per 500 lines: each statement is atomic on its own, so appends from
+    /// concurrent callers never interleave inside a transaction.
     func append(_ entries: [ClusterLogEntry]) async throws {
-        guard !entries.isEmpty else { return }
-        _ = try await connection.query("BEGIN", [])
-        do {
-            for entry in entries {
-                _ = try await connection.query(
-                    "INSERT INTO event_log (time_ms, unit, kind, channel, group_id, details) VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        .integer(Int(entry.timeMilliseconds)), entry.unit.map { .integer(Int($0.rawValue)) } ?? .null, .text(entry.kind),
-                        entry.channel.map { .integer(Int($0.rawValue)) } ?? .null, entry.group.map { .integer(Int($0.rawValue)) } ?? .null,
-                        .text(entry.details),
-                    ])
+        for start in stride(from: 0, to: entries.count, by: 500) {
+            let chunk = entries[start..<min(start + 500, entries.count)]
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            let binds: [SQLiteData] = chunk.flatMap { entry -> [SQLiteData] in
+                [
+                    .integer(Int(entry.timeMilliseconds)), entry.unit.map { .integer(Int($0.rawValue)) } ?? .null, .text(entry.kind),
+                    entry.channel.map { .integer(Int($0.rawValue)) } ?? .null, entry.group.map { .integer(Int($0.rawValue)) } ?? .null,
+                    .text(entry.details),
+                ]
             }
-            _ = try await connection.query("COMMIT", [])
-        } catch {
-            _ = try? await connection.query("ROLLBACK", [])
-            throw error
+            _ = try await connection.query("INSERT INTO event_log (time_ms, unit, kind, channel, group_id, details) VALUES \(rows)", binds)
         }
     }
 

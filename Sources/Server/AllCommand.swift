@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 import Wire
 
-/// `avserver all`: the whole cluster in one process, with embedded defaults: a CSM and three
-/// streaming units on loopback.
+/// `avserver all`: the whole cluster in one process, with embedded defaults: a primary CSM, its
+/// backup and three streaming units on loopback.
 struct AllCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
@@ -24,22 +24,34 @@ struct AllCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "avserver.all")
         var csm = CSMConfiguration()
+        csm.name = "csm-a"
         csm.unitPort = basePort
         csm.clientPort = basePort + 1
         csm.httpPort = basePort + 80
-        var services: [any Service] = [CSMService(configuration: csm, logger: Logger(label: "avserver.csm"))]
+        csm.peer = "127.0.0.1:\(basePort + 2)"
+        var backup = csm
+        backup.name = "csm-b"
+        backup.unitPort = basePort + 2
+        backup.clientPort = basePort + 3
+        backup.httpPort = basePort + 81
+        backup.peer = "127.0.0.1:\(basePort)"
+        backup.startAsBackup = true
+        var services: [any Service] = [
+            CSMService(configuration: csm, logger: Logger(label: "avserver.csm-a")),
+            CSMService(configuration: backup, logger: Logger(label: "avserver.csm-b")),
+        ]
         for index in 1...units {
             var unit = UnitConfiguration()
             unit.unit = UnitID(UInt16(index))
             unit.sessionPort = basePort + 100 * index
             unit.mediaPort = basePort + 100 * index + 1
-            unit.csmAddresses = ["127.0.0.1:\(csm.unitPort)"]
+            unit.csmAddresses = ["127.0.0.1:\(csm.unitPort)", "127.0.0.1:\(backup.unitPort)"]
             unit.ticketSecret = csm.secret
             services.append(UnitService(configuration: unit, adminPort: basePort + 100 * index + 2, logger: Logger(label: "avserver.unit.\(index)")))
         }
         let http = "http://127.0.0.1:\(csm.httpPort)"
         print("""
-            avcluster: a CSM and \(units) streaming units on 127.0.0.1.
+            avcluster: a primary CSM (HTTP \(csm.httpPort)), its backup (HTTP \(backup.httpPort)) and \(units) streaming units on 127.0.0.1.
               cluster API    \(http)/api/channels            (open: POST {"title":..,"broadcasterName":..})
               admin API      \(http)/admin/view               (Authorization: Bearer \(csm.adminToken))
               status table   avserver admin status --csm \(http)

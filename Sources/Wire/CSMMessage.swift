@@ -4,4 +4,7 @@ public enum CSMMessage: Codable, Equatable, Sendable {
     case hello(Hello)
     case command(id: UInt64, epoch: UInt64, action: UnitAction)
     case error(ControlError)
+    /// Every heartbeat interval: the CSM is alive, at this epoch, in this role. Units use it to
+    /// tell whether they lost a CSM, and raise their epoch from a primary's.
+    case heartbeat(epoch: UInt64, primary: Bool)
 }

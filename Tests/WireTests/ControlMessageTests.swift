@@ -45,6 +45,7 @@ import Testing
         .command(id: 6, epoch: 2, action: .drain(true)),
         .command(id: 7, epoch: 2, action: .confirmPrimaryLost),
         .error(ControlError(.staleEpoch, "epoch 1 is below 2")),
+        .heartbeat(epoch: 3, primary: true),
     ]
 
     static let peerMessages: [PeerMessage] = [

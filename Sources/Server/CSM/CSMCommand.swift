@@ -24,13 +24,21 @@ struct CSMCommand: AsyncParsableCommand {
     @Option(help: "SQLite file of the event log (default: in memory).")
     var database: String?
     @Option(help: "Heartbeat interval in milliseconds.")
-    var heartbeatMilliseconds = 500
+    var heartbeatMilliseconds = 250
     @Option(help: "A unit silent this many milliseconds has failed.")
-    var failureTimeoutMilliseconds = 2000
+    var failureTimeoutMilliseconds = 1500
     @Option(help: "Expand a channel when its free places fall below this.")
     var expansionThreshold = 3
     @Option(help: "Free an empty leaf group after this many seconds.")
     var shrinkGraceSeconds = 30
+    @Option(help: "The other CSM's unit port (host:port): run as a primary/backup pair.")
+    var peer: String?
+    @Flag(help: "Start as the backup of --peer.")
+    var backup = false
+    @Option(help: "Command run on promotion and demotion as 'HOOK promote|demote EPOCH' (samples/vip-hook.sh).")
+    var hook: String?
+    @Option(help: "This CSM's name in logs and heartbeats.")
+    var name = "csm"
 
     func validate() throws {
         guard heartbeatMilliseconds >= 10 else { throw ValidationError("--heartbeat-milliseconds must be at least 10") }
@@ -38,6 +46,8 @@ struct CSMCommand: AsyncParsableCommand {
             throw ValidationError("--failure-timeout-milliseconds must be longer than the heartbeat")
         }
         guard !adminToken.isEmpty else { throw ValidationError("--admin-token must not be empty") }
+        if let peer, HostPort.parse(peer) == nil { throw ValidationError("--peer \(peer) is not host:port, e.g. 10.0.0.2:7000") }
+        if backup && peer == nil { throw ValidationError("--backup needs --peer: the address of the primary") }
     }
 
     var csmConfiguration: CSMConfiguration {
@@ -53,6 +63,10 @@ struct CSMCommand: AsyncParsableCommand {
         configuration.settings.failureTimeout = .milliseconds(failureTimeoutMilliseconds)
         configuration.settings.expansionThreshold = expansionThreshold
         configuration.settings.shrinkGrace = .seconds(shrinkGraceSeconds)
+        configuration.peer = peer
+        configuration.startAsBackup = backup
+        configuration.hook = hook
+        configuration.name = name
         return configuration
     }
 

@@ -10,9 +10,15 @@ struct CSMConfiguration: Sendable {
     var secret = UnitConfiguration().ticketSecret
     /// Bearer token of the admin API.
     var adminToken = "avcluster-admin"
-    var heartbeatInterval: Duration = .milliseconds(500)
+    var heartbeatInterval: Duration = .milliseconds(250)
     var settings = ClusterSettings()
     /// The event log's SQLite file; nil keeps it in memory.
     var databasePath: String? = nil
     var name = "csm"
+    /// The other CSM's unit port (host:port); nil runs a single CSM.
+    var peer: String?
+    /// Start as the backup (the other CSM is the primary).
+    var startAsBackup = false
+    /// Run on promotion and demotion: `HOOK promote|demote EPOCH`.
+    var hook: String?
 }

@@ -16,8 +16,10 @@ struct CSMService: Service {
 
     func run() async throws {
         let store = try await SQLiteStore.open(path: configuration.databasePath, logger: logger)
+        let peer = configuration.peer.flatMap(HostPort.parse).map { PeerLink(host: $0.host, port: $0.port, name: configuration.name) }
         let manager = ClusterManager(
-            settings: configuration.settings, secret: configuration.secret, epoch: 1, store: store, logger: logger)
+            settings: configuration.settings, secret: configuration.secret, role: configuration.startAsBackup ? .backup : .primary,
+            name: configuration.name, peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store, logger: logger)
         let unitServer = try await Self.listen(host: configuration.bindHost, port: configuration.unitPort)
         let clientServer = try await Self.listen(host: configuration.bindHost, port: configuration.clientPort)
         let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, client: clientServer.channel.localAddress?.port ?? 0, http: 0))

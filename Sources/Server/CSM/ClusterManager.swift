@@ -6,7 +6,10 @@ import Wire
 /// commands down the unit links, writes its log, and answers clients and the admin.
 actor ClusterManager: ClusterAPI {
     private var state: ClusterState
-    private(set) var epoch: UInt64
+    private var failover: FailoverStateMachine
+    private let name: String
+    private let hook: FailoverHook?
+    private let peer: PeerLink?
     private let store: (any EventLogStore)?
     private let logger: Logger
     /// Commands go straight onto each unit's channel, so they leave in the order decided even
@@ -15,17 +18,73 @@ actor ClusterManager: ClusterAPI {
     private var nextCommandID: UInt64 = 1
     private var pendingLog: [ClusterLogEntry] = []
 
-    init(settings: ClusterSettings, secret: String, epoch: UInt64, store: (any EventLogStore)?, logger: Logger) {
+    init(
+        settings: ClusterSettings, secret: String, role: FailoverStateMachine.Role, name: String, peer: PeerLink?, hook: FailoverHook?,
+        store: (any EventLogStore)?, logger: Logger
+    ) {
         state = ClusterState(settings: settings, signer: TicketSigner(secret: secret), wallClock: Unit.systemMilliseconds)
-        self.epoch = epoch
+        failover = FailoverStateMachine(role: role, epoch: role == .primary ? 1 : 0, failureTimeout: settings.failureTimeout, now: .now)
+        self.name = name
+        self.peer = peer
+        self.hook = hook
         self.store = store
         self.logger = logger
+    }
+
+    var epoch: UInt64 { failover.epoch }
+    var isPrimary: Bool { failover.role == .primary }
+
+    // MARK: Failover
+
+    func peerHeartbeat(_ heartbeat: Heartbeat) async {
+        await handle(failover.peerHeartbeat(heartbeat, ownName: name, now: .now))
+    }
+
+    func unitAnswered(_ unit: UnitID, lostPrimary: Bool) {
+        failover.unitAnswered(unit, lostPrimary: lostPrimary)
+    }
+
+    private func handle(_ actions: [FailoverStateMachine.Action]) async {
+        for action in actions {
+            switch action {
+            case .askUnits(let epoch):
+                for unit in unitLinks.keys { send(.confirmPrimaryLost, to: unit, epoch: epoch) }
+            case .promoted(let epoch):
+                state.log("csmPromoted", "\(name) is primary at epoch \(epoch): the primary was silent and a majority of units lost it too")
+                runHook("promote", epoch)
+            case .demoted(let epoch, let reason):
+                state.log("csmDemoted", "\(name) is backup: \(reason)")
+                runHook("demote", epoch)
+            }
+        }
+        await carryOut()
+    }
+
+    private func runHook(_ event: String, _ epoch: UInt64) {
+        guard let hook else { return }
+        let logger = logger
+        Task.detached { hook.run(event, epoch: epoch, logger: logger) }
+    }
+
+    private func send(_ action: UnitAction, to unit: UnitID, epoch: UInt64) {
+        guard let link = unitLinks[unit]?.channel else { return }
+        let id = nextCommandID
+        nextCommandID += 1
+        write(CSMMessage.command(id: id, epoch: epoch, action: action), to: link)
+    }
+
+    private func write(_ message: CSMMessage, to link: any Channel) {
+        var buffer = ByteBuffer()
+        guard let body = try? ControlCoder.encode(message), (try? LengthPrefixedFramer.control.write(bytes: body, to: &buffer)) != nil
+        else { return }
+        link.writeAndFlush(buffer, promise: nil)
     }
 
     // MARK: Units
 
     /// A unit announced itself on `link`; nil, or the error to send before closing.
     func unitAnnounced(_ announcement: UnitAnnouncement, link: UInt64, channel: any Channel) async -> ControlError? {
+        await handle(failover.unitSaw(epoch: announcement.epoch))
         if let error = state.announce(announcement, now: .now) {
             await carryOut()
             return error
@@ -37,7 +96,7 @@ actor ClusterManager: ClusterAPI {
 
     func unitReported(_ report: UnitReport) async {
         state.report(report, now: .now)
-        await carryOut()
+        await handle(failover.unitSaw(epoch: report.epoch))
     }
 
     func unitEvent(_ event: UnitEvent) {
@@ -53,10 +112,15 @@ actor ClusterManager: ClusterAPI {
         state.linkClosed(unit)
     }
 
-    /// Every heartbeat: failures, shrinking, the log.
+    /// Every heartbeat: heartbeats to the peer and the units; the primary handles failures and
+    /// shrinking, the backup watches the primary.
     func tick() async {
-        state.tick(now: .now)
-        await carryOut()
+        let now = ContinuousClock.now
+        if isPrimary { state.tick(now: now) }
+        await handle(failover.tick(now: now, liveUnits: state.liveUnits(at: now)))
+        for (_, link) in unitLinks.values { write(.heartbeat(epoch: epoch, primary: isPrimary), to: link) }
+        let heartbeat = Heartbeat(csm: name, role: isPrimary ? .primary : .backup, epoch: epoch, sentAtMilliseconds: Unit.systemMilliseconds())
+        if let peer { Task { await peer.send(heartbeat) } }
     }
 
     /// Sends the state's commands and stores its log lines.
@@ -64,14 +128,8 @@ actor ClusterManager: ClusterAPI {
         for action in state.drainActions() {
             switch action {
             case .command(let unit, let unitAction):
-                guard let link = unitLinks[unit]?.channel else { continue }
-                let id = nextCommandID
-                nextCommandID += 1
-                var buffer = ByteBuffer()
-                guard let body = try? ControlCoder.encode(CSMMessage.command(id: id, epoch: epoch, action: unitAction)),
-                    (try? LengthPrefixedFramer.control.write(bytes: body, to: &buffer)) != nil
-                else { continue }
-                link.writeAndFlush(buffer, promise: nil)
+                // Only the primary commands; a backup's view follows the units' reports.
+                if isPrimary { send(unitAction, to: unit, epoch: epoch) }
             case .log(let entry):
                 logger.info("\(entry.details)", metadata: ["event": "\(entry.kind)"])
                 pendingLog.append(entry)
@@ -89,7 +147,12 @@ actor ClusterManager: ClusterAPI {
 
     // MARK: Clients
 
+    private var notPrimary: ControlError {
+        ControlError(.notPrimary, "this CSM (\(name)) is the backup at epoch \(epoch); ask the next CSM address")
+    }
+
     func openChannel(_ request: OpenChannelRequest) async -> Result<OpenChannelResponse, ControlError> {
+        guard isPrimary else { return .failure(notPrimary) }
         let title = ChatText.clean(request.title, maxBytes: OpenChannelRequest.maxTitleLength) ?? "Untitled"
         let name = ChatText.clean(request.broadcasterName, maxBytes: OpenChannelRequest.maxNameLength) ?? "anonymous"
         let result = state.open(title: title, broadcasterName: name, now: .now)
@@ -98,7 +161,8 @@ actor ClusterManager: ClusterAPI {
     }
 
     func rejoinBroadcaster(_ channel: ChannelID, secret: String) async -> Result<OpenChannelResponse, ControlError> {
-        state.broadcasterPlace(channel, secret: secret).flatMap { broadcasterAnswer(channel, $0) }
+        guard isPrimary else { return .failure(notPrimary) }
+        return state.broadcasterPlace(channel, secret: secret).flatMap { broadcasterAnswer(channel, $0) }
     }
 
     private func broadcasterAnswer(_ channel: ChannelID, _ root: GroupLocation) -> Result<OpenChannelResponse, ControlError> {
@@ -112,6 +176,7 @@ actor ClusterManager: ClusterAPI {
     }
 
     func joinChannel(_ channel: ChannelID) async -> Result<JoinChannelResponse, ControlError> {
+        guard isPrimary else { return .failure(notPrimary) }
         let result = state.join(channel, now: .now)
         await carryOut()
         return result.flatMap { location in
@@ -125,6 +190,7 @@ actor ClusterManager: ClusterAPI {
     }
 
     func closeChannel(_ channel: ChannelID, secret: String) async -> ControlError? {
+        guard isPrimary else { return notPrimary }
         guard state.checkSecret(secret, of: channel) else {
             return ControlError(.notAllowed, "wrong secret for channel \(channel); use the secret printed when it was opened")
         }
@@ -147,12 +213,14 @@ actor ClusterManager: ClusterAPI {
     func view() -> ClusterView { state.view(epoch: epoch, at: .now) }
 
     func adminClose(_ channel: ChannelID) async -> ControlError? {
+        guard isPrimary else { return notPrimary }
         let error = state.close(channel)
         await carryOut()
         return error
     }
 
     func adminExpand(_ channel: ChannelID) async -> ControlError? {
+        guard isPrimary else { return notPrimary }
         guard state.channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
         let placed = state.expand(channel, from: nil, now: .now)
         await carryOut()
@@ -160,6 +228,7 @@ actor ClusterManager: ClusterAPI {
     }
 
     func adminShrink(_ channel: ChannelID) async -> ControlError? {
+        guard isPrimary else { return notPrimary }
         guard state.channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
         let freed = state.shrink(channel, now: .now, force: true)
         await carryOut()
@@ -167,12 +236,14 @@ actor ClusterManager: ClusterAPI {
     }
 
     func adminDrain(_ unit: UnitID, _ on: Bool) async -> ControlError? {
+        guard isPrimary else { return notPrimary }
         let error = state.drain(unit, on)
         await carryOut()
         return error
     }
 
     func adminRemove(_ unit: UnitID) async -> ControlError? {
+        guard isPrimary else { return notPrimary }
         let error = state.remove(unit, now: .now)
         await carryOut()
         return error

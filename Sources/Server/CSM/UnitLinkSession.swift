@@ -2,7 +2,8 @@ import Logging
 import NIOCore
 import Wire
 
-/// The CSM's end of one unit's control link: hello, announce, then reports and events in order.
+/// The CSM's end of a control link on its unit port: a unit (hello, announce, then reports and
+/// events in order), or the peer CSM (hello, then heartbeats).
 struct UnitLinkSession {
     let manager: ClusterManager
     let link: UInt64
@@ -11,19 +12,25 @@ struct UnitLinkSession {
     func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         var unit: UnitID?
         try? await connection.executeThenClose { inbound, outbound in
-            var sawHello = false
-            for try await frame in inbound {
-                if !sawHello {
-                    do {
-                        _ = try ControlCoder.decodeHello(from: frame)
-                    } catch let error as WireError {
-                        try? await outbound.write(message: CSMMessage.error(ControlError(error)))
-                        return
+            var frames = inbound.makeAsyncIterator()
+            guard let first = try await frames.next() else { return }
+            let hello: Hello
+            do {
+                hello = try ControlCoder.decodeHello(from: first)
+            } catch let error as WireError {
+                try? await outbound.write(message: CSMMessage.error(ControlError(error)))
+                return
+            }
+            if hello.peer == .csm {
+                while let frame = try await frames.next() {
+                    if case .heartbeat(let heartbeat) = try? ControlCoder.decode(PeerMessage.self, from: frame) {
+                        await manager.peerHeartbeat(heartbeat)
                     }
-                    sawHello = true
-                    try await outbound.write(message: CSMMessage.hello(Hello(peer: .csm, name: "csm")))
-                    continue
                 }
+                return
+            }
+            try await outbound.write(message: CSMMessage.hello(Hello(peer: .csm, name: "csm")))
+            while let frame = try await frames.next() {
                 let message: UnitMessage
                 do {
                     message = try ControlCoder.decode(UnitMessage.self, from: frame)
@@ -42,6 +49,8 @@ struct UnitLinkSession {
                     await manager.unitReported(report)
                 case .event(let event) where event.unit == unit:
                     await manager.unitEvent(event)
+                case .primaryStatus(_, let lost):
+                    if let unit { await manager.unitAnswered(unit, lostPrimary: lost) }
                 case .commandResult(let id, let error?):
                     logger.warning("unit \(unit.map { "\($0)" } ?? "?") could not carry out command \(id): \(error)")
                 default:

@@ -105,6 +105,8 @@ final class CSMLink {
             }
             write(.commandResult(id: id, error: unit.execute(action)))
             unit.flushMedia()
+        case .heartbeat(let epoch, let primary):
+            if primary && epoch > unit.epoch { unit.epoch = epoch }
         case .error(let error):
             unit.logger.warning("CSM \(host):\(port) reports: \(error)")
         case .hello:

@@ -1,0 +1,116 @@
+import Client
+import NIOCore
+import NIOPosix
+import Testing
+import Wire
+
+@testable import Server
+
+@Suite(.serialized) struct FailoverTests {
+    /// Ports nobody listens on now (bound and released), for CSMs that must know each other's.
+    static func freePorts(_ count: Int) async throws -> [Int] {
+        var channels: [any Channel] = []
+        for _ in 0..<count {
+            channels.append(try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get())
+        }
+        let ports = channels.compactMap { $0.localAddress?.port }
+        for channel in channels { try await channel.close() }
+        return ports
+    }
+
+    static func pair(peerOfPrimary: Int? = nil) async throws -> (primary: RunningCSM, backup: RunningCSM, ports: [Int]) {
+        let ports = try await freePorts(2)
+        let primary = try await RunningCSM.start {
+            $0.name = "csm-a"
+            $0.unitPort = ports[0]
+            $0.peer = "127.0.0.1:\(peerOfPrimary ?? ports[1])"
+            $0.settings.failureTimeout = .seconds(1)
+        }
+        let backup = try await RunningCSM.start {
+            $0.name = "csm-b"
+            $0.unitPort = ports[1]
+            $0.peer = "127.0.0.1:\(ports[0])"
+            $0.startAsBackup = true
+            $0.settings.failureTimeout = .seconds(1)
+        }
+        return (primary, backup, ports)
+    }
+
+    static func canJoin(_ csm: RunningCSM, _ channel: ChannelID) async -> Bool {
+        (try? await csm.http.join(channel)) != nil
+    }
+
+    @Test func theBackupTakesOverWhenThePrimaryDiesAndMediaNeverStops() async throws {
+        let (primary, backup, ports) = try await Self.pair()
+        let units = try await UnitHarness(units: 3) { $0.csmAddresses = ["127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"] }
+        #expect(try await eventually {
+            let seenByPrimary = try await primary.view().units.count
+            let seenByBackup = try await backup.view().units.count
+            return seenByPrimary == 3 && seenByBackup == 3
+        })
+
+        let opened = try await primary.http.openChannel()
+        let broadcaster = try await SessionClient.connect(to: opened.unit, ticket: opened.ticket, peer: .broadcaster, name: "host")
+        try await broadcaster.bindUDP()
+        let streaming = Task {
+            var stream = SyntheticStream()
+            var step = 0
+            while !Task.isCancelled {
+                broadcaster.sendMedia(stream.next(step: step), via: .udp)
+                step += 1
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let (viewerClient, _) = try await primary.http.watch(opened.channel)
+        let viewer = UnitFailureTests.AudioLog(viewerClient)
+        // The backup follows the units' reports but refuses clients.
+        #expect(try await eventually { try await backup.view().channels.first?.channel == opened.channel })
+        await #expect(throws: HTTPClient.Failure.self) { _ = try await backup.http.join(opened.channel) }
+
+        let killed = ContinuousClock.now
+        await primary.stop()
+        #expect(await eventually(timeout: .seconds(10)) { await Self.canJoin(backup, opened.channel) })
+        print("joins work again \(ContinuousClock.now - killed) after the primary stopped")
+        let view = try await backup.view()
+        #expect(view.epoch == 2)
+        let log = try await backup.http.json(.GET, "/admin/log?kind=csmPromoted", as: [ClusterLogEntry].self)
+        #expect(log.count == 1)
+
+        // The old primary comes back on its ports and becomes the backup.
+        let returned = try await RunningCSM.start {
+            $0.name = "csm-a"
+            $0.unitPort = ports[0]
+            $0.peer = "127.0.0.1:\(ports[1])"
+            $0.settings.failureTimeout = .seconds(1)
+        }
+        #expect(try await eventually { try await returned.view().epoch == 2 })
+        #expect(try await eventually { await !Self.canJoin(returned, opened.channel) })
+        #expect(await Self.canJoin(backup, opened.channel))
+
+        // The viewer's audio never stopped.
+        try await Task.sleep(for: .milliseconds(300))
+        let sequences = viewer.arrivals.withLockedValue { $0 }.filter { $0.at > killed - .seconds(1) }.map(\.sequence)
+        #expect(sequences.count > 50)
+        #expect(zip(sequences, sequences.dropFirst()).allSatisfy { $1 == $0 &+ 1 })
+        streaming.cancel()
+        try await units.shutdown()
+        await returned.stop()
+        await backup.stop()
+    }
+
+    @Test func aCutLinkBetweenTheCSMsLeavesExactlyOnePrimary() async throws {
+        // The primary's heartbeats go to a port nobody listens on: the backup never hears it.
+        let nowhere = try await Self.freePorts(1)[0]
+        let (primary, backup, ports) = try await Self.pair(peerOfPrimary: nowhere)
+        let units = try await UnitHarness(units: 3) { $0.csmAddresses = ["127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"] }
+        #expect(try await eventually { try await backup.view().units.count == 3 })
+        let opened = try await primary.http.openChannel()
+        try await Task.sleep(for: .seconds(3))  // three failure timeouts: the backup asked the units, and they said no
+        #expect(await Self.canJoin(primary, opened.channel))
+        #expect(await !Self.canJoin(backup, opened.channel))
+        #expect(try await backup.view().epoch == 1)
+        try await units.shutdown()
+        await primary.stop()
+        await backup.stop()
+    }
+}

@@ -66,6 +66,8 @@ import Wire
         // The backup follows the units' reports but refuses clients.
         #expect(try await eventually { try await backup.view().channels.first?.channel == opened.channel })
         await #expect(throws: HTTPClient.Failure.self) { _ = try await backup.http.join(opened.channel) }
+        #expect(try await backup.http.send(.GET, "/role").status == 503)
+        #expect(try await primary.http.send(.GET, "/role").status == 200)
 
         let killed = ContinuousClock.now
         await primary.stop()

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Wire
 
 /// The admin service (paper 2.3), JSON over HTTP behind the admin token: list and control
@@ -8,6 +9,14 @@ enum CSMAdminRoutes {
     struct Done: ResponseEncodable { var done = true }
 
     static func add(to router: Router<BasicRequestContext>, manager: ClusterManager, token: String) {
+        // Public: who is primary (200) or backup (503), for clients, keepalived and load balancers.
+        router.get("role") { _, _ -> Response in
+            let role = await manager.role
+            let body = try ControlCoder.encode(role)
+            return Response(
+                status: role.role == .primary ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
         let admin = router.group("admin").add(middleware: AdminTokenMiddleware(token: token))
         admin.get("view") { _, _ in await manager.view() }
         admin.get("units") { _, _ in await manager.view().units }

@@ -36,6 +36,15 @@ actor ClusterManager: ClusterAPI {
 
     // MARK: Failover
 
+    /// This CSM's role, for `GET /role`.
+    struct RoleAnswer: Codable, Sendable {
+        var name: String
+        var role: FailoverStateMachine.Role
+        var epoch: UInt64
+    }
+
+    var role: RoleAnswer { RoleAnswer(name: name, role: failover.role, epoch: epoch) }
+
     func peerHeartbeat(_ heartbeat: Heartbeat) async {
         await handle(failover.peerHeartbeat(heartbeat, ownName: name, now: .now))
     }

@@ -48,6 +48,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
 
     static func format(_ value: Double, _ decimals: Int) -> String {
         guard value.isFinite else { return "\(value)" }
+        if decimals == 0 { return "\(Int(value.rounded()))" }
         let scale = pow(10, Double(decimals))
         let rounded = (value * scale).rounded() / scale
         let text = "\(rounded)"

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Client
+import Foundation
+import Wire
+
+/// `avbench failover`: a primary and a backup CSM and three units, all real processes; kill -9
+/// the primary and time until a join succeeds on the backup. Repeated; prints min, median, max.
+struct FailoverBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "failover", abstract: "Time from kill -9 of the primary CSM to the first successful join.")
+
+    @Option(help: "Runs.")
+    var runs = 10
+    @Option(help: "The avserver binary (default: next to this one).")
+    var avserver: String?
+    @Option(help: "First port.")
+    var port = 7700
+
+    func run() async throws {
+        let binary = avserver ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("avserver").path
+        var times: [Duration] = []
+        for run in 1...runs {
+            let time = try await once(binary: binary)
+            print("run \(run): joins work again \(FanOutBenchmark.format(Self.milliseconds(time), 0)) ms after kill -9 of the primary")
+            times.append(time)
+        }
+        let sorted = times.sorted()
+        print("failover over \(runs) runs (default timeouts: CSM heartbeat 250 ms, failure timeout 1.5 s): min \(FanOutBenchmark.format(Self.milliseconds(sorted.first!), 0)) ms, median \(FanOutBenchmark.format(Self.milliseconds(sorted[sorted.count / 2]), 0)) ms, max \(FanOutBenchmark.format(Self.milliseconds(sorted.last!), 0)) ms")
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    func once(binary: String) async throws -> Duration {
+        let csm = { (name: String, offset: Int, peer: Int, backup: Bool) in
+            try ChildProcess(binary, [
+                "csm", "--name", name, "--unit-port", "\(port + offset)", "--client-port", "\(port + offset + 1)",
+                "--http-port", "\(port + offset + 2)", "--peer", "127.0.0.1:\(port + peer)",
+            ] + (backup ? ["--backup"] : []))
+        }
+        let primary = try csm("csm-a", 0, 10, false)
+        let backup = try csm("csm-b", 10, 0, true)
+        defer {
+            primary.stop()
+            backup.stop()
+        }
+        let units = try (1...3).map { index in
+            try ChildProcess(binary, [
+                "unit", "--id", "\(index)", "--session-port", "\(port + 20 * index)", "--media-port", "\(port + 20 * index + 1)",
+                "--admin-port", "\(port + 20 * index + 2)", "--csm", "127.0.0.1:\(port)", "--csm", "127.0.0.1:\(port + 10)",
+            ])
+        }
+        defer { for unit in units { unit.stop() } }
+        let primaryAPI = HTTPClient(host: "127.0.0.1", port: port + 2)
+        let backupAPI = HTTPClient(host: "127.0.0.1", port: port + 12)
+        var opened: OpenChannelResponse?
+        for _ in 0..<100 where opened == nil {
+            opened = try? await primaryAPI.json(.POST, "/api/channels", body: OpenChannelRequest(title: "bench", broadcasterName: "bench"), as: OpenChannelResponse.self)
+            if opened == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        guard let opened else { throw ValidationError("the primary CSM did not start on port \(port + 2)") }
+        // Let the backup hear the primary and the units a few times.
+        try await Task.sleep(for: .seconds(1))
+        let killed = ContinuousClock.now
+        kill(primary.pid, SIGKILL)
+        while ContinuousClock.now - killed < .seconds(30) {
+            if (try? await backupAPI.json(.POST, "/api/channels/\(opened.channel)/join", as: JoinChannelResponse.self)) != nil {
+                return ContinuousClock.now - killed
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ValidationError("the backup did not take over within 30 s")
+    }
+}

@@ -16,8 +16,9 @@ final class RunningUnit: Sendable {
         try await eventLoop.flatSubmit {
             let unit = Unit(configuration: configuration, eventLoop: eventLoop, logger: logger)
             let bound = NIOLoopBound(unit, eventLoop: eventLoop)
+            // No SO_REUSEADDR on the media port: with it another local socket could bind the same
+            // UDP port and take the unit's datagrams.
             let media = DatagramBootstrap(group: eventLoop)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelOption(.datagramVectorReadMessageCount, value: 64)

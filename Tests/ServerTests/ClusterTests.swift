@@ -59,6 +59,8 @@ import Wire
         #expect(log.count >= 4)
         let opens = try await csm.http.json(.GET, "/admin/log?kind=sessionOpened&limit=5", as: [ClusterLogEntry].self)
         #expect(opens.count == 5)
+        let metrics = String(decoding: try await csm.http.send(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"avcluster_csm_joins_total{csm="csm"}"#) && metrics.contains(#"avcluster_csm_units{csm="csm"} 3"#))
         try await units.shutdown()
         await csm.stop()
     }

@@ -10,6 +10,7 @@ actor ClusterManager: ClusterAPI {
     private let name: String
     private let hook: FailoverHook?
     private let peer: PeerLink?
+    private let metrics: CSMMetrics
     private let store: (any EventLogStore)?
     private let logger: Logger
     /// Commands go straight onto each unit's channel, so they leave in the order decided even
@@ -27,6 +28,7 @@ actor ClusterManager: ClusterAPI {
         self.name = name
         self.peer = peer
         self.hook = hook
+        metrics = CSMMetrics(name: name)
         self.store = store
         self.logger = logger
     }
@@ -126,6 +128,9 @@ actor ClusterManager: ClusterAPI {
     func tick() async {
         let now = ContinuousClock.now
         if isPrimary { state.tick(now: now) }
+        metrics.record(
+            units: state.units.count, channels: state.channels.count,
+            viewers: state.channels.keys.reduce(0) { $0 + state.viewers(of: $1, at: now) }, epoch: epoch, primary: isPrimary)
         await handle(failover.tick(now: now, liveUnits: state.liveUnits(at: now)))
         for (_, link) in unitLinks.values { write(.heartbeat(epoch: epoch, primary: isPrimary), to: link) }
         let heartbeat = Heartbeat(csm: name, role: isPrimary ? .primary : .backup, epoch: epoch, sentAtMilliseconds: Unit.systemMilliseconds())
@@ -165,6 +170,7 @@ actor ClusterManager: ClusterAPI {
         let title = ChatText.clean(request.title, maxBytes: OpenChannelRequest.maxTitleLength) ?? "Untitled"
         let name = ChatText.clean(request.broadcasterName, maxBytes: OpenChannelRequest.maxNameLength) ?? "anonymous"
         let result = state.open(title: title, broadcasterName: name, now: .now)
+        if case .success = result { metrics.opens.increment() } else { metrics.refusals.increment() }
         await carryOut()
         return result.flatMap { channel, root in broadcasterAnswer(channel, root) }
     }
@@ -187,6 +193,7 @@ actor ClusterManager: ClusterAPI {
     func joinChannel(_ channel: ChannelID) async -> Result<JoinChannelResponse, ControlError> {
         guard isPrimary else { return .failure(notPrimary) }
         let result = state.join(channel, now: .now)
+        if case .success = result { metrics.joins.increment() } else { metrics.refusals.increment() }
         await carryOut()
         return result.flatMap { location in
             guard let address = state.units[location.unit]?.address else {

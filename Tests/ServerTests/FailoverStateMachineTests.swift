@@ -13,12 +13,15 @@ import Wire
 
     @Test func takesOverWhenThePrimaryIsSilentAndAMajorityOfUnitsAgree() {
         var machine = backup()
-        #expect(machine.tick(now: start + .seconds(1), liveUnits: units).isEmpty)
-        #expect(machine.tick(now: start + .milliseconds(2100), liveUnits: units) == [.askUnits(epoch: 1)])
+        // A check now and then, then a round in progress with nobody answering "lost".
+        #expect(machine.tick(now: start + .seconds(1), liveUnits: units) == [.askUnits(epoch: 1)])
+        #expect(machine.tick(now: start + .milliseconds(2100), liveUnits: units).isEmpty)
+        // The primary is silent: a new round; one unit of three is not a majority, two are.
+        #expect(machine.tick(now: start + .milliseconds(3100), liveUnits: units) == [.askUnits(epoch: 1)])
         machine.unitAnswered(1, lostPrimary: true)
-        #expect(machine.tick(now: start + .milliseconds(2200), liveUnits: units).isEmpty)  // one of three
+        #expect(machine.tick(now: start + .milliseconds(3200), liveUnits: units).isEmpty)
         machine.unitAnswered(2, lostPrimary: true)
-        #expect(machine.tick(now: start + .milliseconds(2300), liveUnits: units) == [.promoted(epoch: 2)])
+        #expect(machine.tick(now: start + .milliseconds(3300), liveUnits: units) == [.promoted(epoch: 2)])
         #expect(machine.role == .primary && machine.epoch == 2)
     }
 
@@ -37,13 +40,36 @@ import Wire
         #expect(asked > 1)  // and it keeps asking
     }
 
-    @Test func aHeartbeatDuringARoundCancelsIt() {
+    @Test func aPrimaryCutOffFromTheUnitsIsReplacedEvenWhileTheBackupHearsIt() {
         var machine = backup()
-        _ = machine.tick(now: start + .seconds(3), liveUnits: units)
-        machine.unitAnswered(1, lostPrimary: true)
-        _ = machine.peerHeartbeat(Heartbeat(csm: "a", role: .primary, epoch: 1, sentAtMilliseconds: 0), ownName: "b", now: start + .seconds(3))
-        machine.unitAnswered(2, lostPrimary: true)
-        #expect(machine.tick(now: start + .milliseconds(3100), liveUnits: units).isEmpty)
+        let heartbeat = Heartbeat(csm: "a", role: .primary, epoch: 1, sentAtMilliseconds: 0)
+        var actions: [FailoverStateMachine.Action] = []
+        for step in 1...40 {
+            let now = start + .milliseconds(100 * step)
+            _ = machine.peerHeartbeat(heartbeat, ownName: "b", now: now)  // the primary is alive
+            for action in machine.tick(now: now, liveUnits: units) {
+                actions.append(action)
+                if case .askUnits = action { for unit in units { machine.unitAnswered(unit, lostPrimary: true) } }
+            }
+        }
+        #expect(actions.contains(.promoted(epoch: 2)))
+        #expect(machine.role == .primary)
+        // While the primary is heard, the units are asked once per failure timeout, not every beat.
+        var quiet = backup()
+        var asks = 0
+        for step in 1...50 {
+            let now = start + .milliseconds(100 * step)
+            _ = quiet.peerHeartbeat(heartbeat, ownName: "b", now: now)
+            asks += quiet.tick(now: now, liveUnits: units).count
+        }
+        #expect((2...4).contains(asks))
+    }
+
+    @Test func withNoLiveUnitsOnlySilenceDecides() {
+        var machine = backup()
+        _ = machine.peerHeartbeat(Heartbeat(csm: "a", role: .primary, epoch: 1, sentAtMilliseconds: 0), ownName: "b", now: start + .seconds(1))
+        _ = machine.tick(now: start + .milliseconds(1100), liveUnits: [])
+        #expect(machine.tick(now: start + .milliseconds(1200), liveUnits: []).isEmpty)
         #expect(machine.role == .backup)
     }
 

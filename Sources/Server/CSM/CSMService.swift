@@ -20,6 +20,7 @@ struct CSMService: Service {
         let manager = ClusterManager(
             settings: configuration.settings, secret: configuration.secret, role: configuration.startAsBackup ? .backup : .primary,
             name: configuration.name, peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store, logger: logger)
+        await manager.started()
         let unitServer = try await Self.listen(host: configuration.bindHost, port: configuration.unitPort)
         let clientServer = try await Self.listen(host: configuration.bindHost, port: configuration.clientPort)
         let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, client: clientServer.channel.localAddress?.port ?? 0, http: 0))

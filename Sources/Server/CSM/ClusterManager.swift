@@ -47,6 +47,11 @@ actor ClusterManager: ClusterAPI {
 
     var role: RoleAnswer { RoleAnswer(name: name, role: failover.role, epoch: epoch) }
 
+    /// At start a primary claims the service address too (the hook is idempotent).
+    func started() {
+        if isPrimary { runHook("promote", epoch) }
+    }
+
     func peerHeartbeat(_ heartbeat: Heartbeat) async {
         await handle(failover.peerHeartbeat(heartbeat, ownName: name, now: .now))
     }

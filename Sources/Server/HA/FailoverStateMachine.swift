@@ -1,10 +1,13 @@
 import Wire
 
 /// Who is the primary CSM (DESIGN.md, control plane: HA). Pure: every input says what time it
-/// is, every decision comes back as actions. The backup takes over only when the primary has
-/// been silent for the failure timeout AND a majority of live units confirm they lost it too, so
-/// a cut link between the two CSMs alone never makes two primaries. Every takeover raises the
-/// epoch; a CSM that sees a higher epoch than its own becomes the backup.
+/// is, every decision comes back as actions. The backup takes over only when a majority of live
+/// units confirm they lost the primary, so a cut link between the two CSMs alone never makes two
+/// primaries. It asks them when the primary has been silent for the failure timeout, and, while it
+/// still hears the primary, once every failure timeout anyway: a primary cut off from the units
+/// but not from its backup must be replaced too (it demotes on the backup's next heartbeat).
+/// With no live units, silence alone decides. Every takeover raises the epoch; a CSM that sees a
+/// higher epoch than its own becomes the backup.
 struct FailoverStateMachine: Sendable {
     enum Role: String, Sendable, Codable { case primary, backup }
 
@@ -21,6 +24,7 @@ struct FailoverStateMachine: Sendable {
     private var lastPeerHeard: ContinuousClock.Instant
     /// A confirmation round in progress: when it began and which units answered "lost".
     private var round: (startedAt: ContinuousClock.Instant, lost: Set<UnitID>, answered: Set<UnitID>)?
+    private var lastRound: ContinuousClock.Instant?
 
     init(role: Role, epoch: UInt64, failureTimeout: Duration, now: ContinuousClock.Instant) {
         self.role = role
@@ -35,7 +39,6 @@ struct FailoverStateMachine: Sendable {
         lastPeerHeard = now
         var actions: [Action] = []
         if heartbeat.role == .primary {
-            round = nil
             let peerWins = heartbeat.epoch > epoch || (heartbeat.epoch == epoch && heartbeat.csm < ownName)
             if role == .primary && peerWins {
                 role = .backup
@@ -64,17 +67,21 @@ struct FailoverStateMachine: Sendable {
 
     /// Every heartbeat interval. `liveUnits`: the units this CSM hears from now.
     mutating func tick(now: ContinuousClock.Instant, liveUnits: Set<UnitID>) -> [Action] {
-        guard role == .backup, now - lastPeerHeard > failureTimeout else { return [] }
+        guard role == .backup else { return [] }
+        let peerSilent = now - lastPeerHeard > failureTimeout
         if let current = round {
             let lost = current.lost.intersection(liveUnits).count
-            if liveUnits.isEmpty || lost * 2 > liveUnits.count {
+            if (liveUnits.isEmpty && peerSilent) || (!liveUnits.isEmpty && lost * 2 > liveUnits.count) {
                 round = nil
                 role = .primary
                 epoch += 1
                 return [.promoted(epoch: epoch)]
             }
             guard now - current.startedAt > failureTimeout else { return [] }
+        } else if !peerSilent, let last = lastRound, now - last < failureTimeout {
+            return []
         }
+        lastRound = now
         round = (now, [], [])
         return [.askUnits(epoch: epoch)]
     }

@@ -11,6 +11,7 @@ demo: deps
 test: deps
 	swift build --build-tests
 	swift test --skip-build
+	Tests/HA/failover-netns.sh
 
 fuzz: deps
 	scripts/fuzz.sh

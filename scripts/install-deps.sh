@@ -3,7 +3,8 @@
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
-packages=(pkg-config libopus-dev libvpx-dev libv4l-dev libasound2-dev)
+# Codecs and devices for the clients; network tools for the HA tests in network namespaces.
+packages=(pkg-config libopus-dev libvpx-dev libv4l-dev libasound2-dev iproute2 nftables iputils-arping curl)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -47,8 +47,18 @@ actor ClusterManager: ClusterAPI {
 
     var role: RoleAnswer { RoleAnswer(name: name, role: failover.role, epoch: epoch) }
 
-    /// At start a primary claims the service address too (the hook is idempotent).
+    /// At start a primary claims the service address too, once a failure timeout has passed
+    /// without it learning of a higher epoch (a returning old primary must not take the address
+    /// from the CSM that replaced it).
     func started() {
+        let delay = state.settings.failureTimeout
+        Task {
+            try? await Task.sleep(for: delay)
+            self.claimAddressIfPrimary()
+        }
+    }
+
+    private func claimAddressIfPrimary() {
         if isPrimary { runHook("promote", epoch) }
     }
 

@@ -92,6 +92,9 @@ final class CSMLink {
             return
         }
         switch message {
+        case .command(_, _, .confirmPrimaryLost):
+            // A question, not a command: a backup may ask before it has learnt the epoch.
+            write(.primaryStatus(epoch: unit.epoch, lostPrimary: unit.hasLostPrimary(except: self)))
         case .command(let id, let epoch, let action):
             guard epoch >= unit.epoch else {
                 unit.record(.staleCommandRefused, "refused a command of epoch \(epoch) from \(host):\(port); the highest epoch seen is \(unit.epoch)")
@@ -99,10 +102,6 @@ final class CSMLink {
                 return
             }
             unit.epoch = epoch
-            if case .confirmPrimaryLost = action {
-                write(.primaryStatus(epoch: unit.epoch, lostPrimary: unit.hasLostPrimary(except: self)))
-                return
-            }
             write(.commandResult(id: id, error: unit.execute(action)))
             unit.flushMedia()
         case .heartbeat(let epoch, let primary):

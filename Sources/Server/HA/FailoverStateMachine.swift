@@ -25,12 +25,16 @@ struct FailoverStateMachine: Sendable {
     /// A confirmation round in progress: when it began and which units answered "lost".
     private var round: (startedAt: ContinuousClock.Instant, lost: Set<UnitID>, answered: Set<UnitID>)?
     private var lastRound: ContinuousClock.Instant?
+    /// No round before a failure timeout has passed since start: the peer and the units need
+    /// that long to be heard at all.
+    private let startedAt: ContinuousClock.Instant
 
     init(role: Role, epoch: UInt64, failureTimeout: Duration, now: ContinuousClock.Instant) {
         self.role = role
         self.epoch = epoch
         self.failureTimeout = failureTimeout
         lastPeerHeard = now
+        startedAt = now
     }
 
     /// The peer's heartbeat. A primary of a higher epoch wins; between two primaries of one epoch
@@ -67,7 +71,7 @@ struct FailoverStateMachine: Sendable {
 
     /// Every heartbeat interval. `liveUnits`: the units this CSM hears from now.
     mutating func tick(now: ContinuousClock.Instant, liveUnits: Set<UnitID>) -> [Action] {
-        guard role == .backup else { return [] }
+        guard role == .backup, now - startedAt > failureTimeout else { return [] }
         let peerSilent = now - lastPeerHeard > failureTimeout
         if let current = round {
             let lost = current.lost.intersection(liveUnits).count

@@ -11,8 +11,8 @@ final class CSMLink {
     private var connection: Channel?
     private var awaitingHello = true
     private var closed = false
-    /// Last time this CSM was heard from; tells whether the unit has lost it.
-    private(set) var lastHeard: NIODeadline?
+    /// Last time this CSM was heard from (or the link was made); tells whether the unit lost it.
+    private(set) var lastHeard = NIODeadline.now()
 
     init(unit: Unit, host: String, port: Int) {
         self.unit = unit

@@ -103,7 +103,7 @@ channel=$(cat "$logs/channel")
 join() { ip netns exec avc-c curl -sf -o /dev/null --max-time 1 -X POST "http://$vip:7080/api/channels/$channel/join"; }
 wait_for 15 "joins did not work again through the virtual IP" join
 echo "   joins work again through $vip about $((SECONDS - killed)) s after the kill"
-ip -n avc-b addr show v-b | grep -q "$vip" || fail "the virtual IP did not move to the backup"
+ip -n avc-b addr show v-b | grep "$vip" > /dev/null || fail "the virtual IP did not move to the backup"
 wait "$probe" || fail "the viewer missed packets during the failover: $(cat "$logs/probe.log")"
 echo "   $(tail -1 "$logs/probe.log")"
 
@@ -112,7 +112,7 @@ csm a csm-a "$net.2"
 wait_for 15 "the returning primary did not become the backup" is_role $net.1 503
 sleep 2
 test "$(role $net.1)" = 503 || fail "the returning primary took the primary role back"
-ip -n avc-a addr show v-a | grep -q "$vip" && fail "the returning primary holds the virtual IP"
+ip -n avc-a addr show v-a | grep "$vip" > /dev/null && fail "the returning primary holds the virtual IP"
 test "$(role $vip)" = 200 || fail "the virtual IP does not reach the primary"
 
 echo "2. cut only the link between the CSMs"

@@ -69,12 +69,15 @@ import Wire
         #expect(try await backup.http.send(.GET, "/role").status == 503)
         #expect(try await primary.http.send(.GET, "/role").status == 200)
 
+        let endpoints = try #require(ClusterEndpoints(urls: ["http://127.0.0.1:\(primary.ports.http)", "http://127.0.0.1:\(backup.ports.http)"]))
+        #expect(await endpoints.primary()?.port == primary.ports.http)
         let killed = ContinuousClock.now
         await primary.stop()
         #expect(await eventually(timeout: .seconds(10)) { await Self.canJoin(backup, opened.channel) })
         print("joins work again \(ContinuousClock.now - killed) after the primary stopped")
         let view = try await backup.view()
         #expect(view.epoch == 2)
+        #expect(await endpoints.primary()?.port == backup.ports.http)  // a client with both addresses follows
         let log = try await backup.http.json(.GET, "/admin/log?kind=csmPromoted", as: [ClusterLogEntry].self)
         #expect(log.count == 1)
 

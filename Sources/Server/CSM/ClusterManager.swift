@@ -51,6 +51,8 @@ actor ClusterManager: ClusterAPI {
     /// without it learning of a higher epoch (a returning old primary must not take the address
     /// from the CSM that replaced it).
     func started() {
+        // A backup drops an address a crashed earlier run of this CSM may have left behind.
+        if !isPrimary { runHook("demote", epoch) }
         let delay = state.settings.failureTimeout
         Task {
             try? await Task.sleep(for: delay)

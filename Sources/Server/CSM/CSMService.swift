@@ -35,13 +35,10 @@ struct CSMService: Service {
                 logger.info("CSM \(configuration.name): units on \(started.unit), clients on \(started.client), HTTP on \(started.http)")
                 await onStarted(started)
             })
-        do {
-            try await serve(manager: manager, unitServer: unitServer, clientServer: clientServer, app: app)
-        } catch {
-            try? await store.close()
-            throw error
-        }
-        try await store.close()
+        // The database closes whatever ends the service, even cancellation (which a close
+        // inside the cancelled task would inherit and skip).
+        defer { Task.detached { try? await store.close() } }
+        try await serve(manager: manager, unitServer: unitServer, clientServer: clientServer, app: app)
     }
 
     private func serve(

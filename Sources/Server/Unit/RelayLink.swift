@@ -114,8 +114,6 @@ final class RelayLink {
             scheduleTick()
         case .message(.chat(let line)):
             if let local = unit.channels[channel] { unit.relay(line, in: local, from: nil, fromParent: true) }
-        case .message(.keyframeRequest(let reason)):
-            _ = reason  // The parent asks its own broadcaster; nothing to do below it.
         case .message(.error(let error)):
             unit.record(.relayDown, channel: channel, "relay link to \(parent) refused: \(error)")
         case .message(.modeChanged(let mode, _)):

@@ -116,7 +116,7 @@ extension Unit {
         counters.packetsIn += 1
 
         let datagram = entry.datagram
-        if kind == .video && segmentationOffload {
+        if kind == .video && segmentationOffload && !channel.udpViewers.isEmpty {
             if !channel.videoBatch.accepts(datagram.readableBytes) { sendVideoBatch(of: channel) }
             if channel.videoBatch.isEmpty { channelsWithBatches.append(channel) }
             channel.videoBatch.append(datagram, startsKeyframe: startsKeyframe, allocator: allocator)

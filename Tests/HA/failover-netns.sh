@@ -58,6 +58,8 @@ run() {  # namespace, log name, command...
   shift 2
   ip netns exec "avc-$ns" "$@" > "$logs/$name.log" 2>&1 &
   pids+=($!)
+  # Servers are killed on purpose: keep bash from reporting it (the probe is waited for instead).
+  [ "$name" = probe ] || disown $!
 }
 csm() {  # namespace, name, peer, extra flags
   run "$1" "$2" env AVCLUSTER_VIP="$vip/24" AVCLUSTER_VIP_DEV="v-$1" "$bin/avserver" csm --bind 0.0.0.0 --name "$2" \

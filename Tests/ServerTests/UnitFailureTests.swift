@@ -51,7 +51,7 @@ import Wire
             viewers.append((client, place.unit.unit, AudioLog(client)))
         }
         let doomed = try #require(viewers.map(\.unit).filter { $0 != opened.unit.unit }.max())
-        #expect(try await eventually { viewers.allSatisfy { $0.log.count > 20 } })
+        #expect(await eventually { viewers.allSatisfy { $0.log.count > 20 } })
 
         // kill -9 the unit; its viewers notice the session end and join again at once.
         let killedAt = ContinuousClock.now

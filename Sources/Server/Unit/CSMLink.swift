@@ -4,7 +4,7 @@ import Wire
 
 /// A unit's control link to one CSM: announce, a report every heartbeat, events, and the CSM's
 /// commands back. Reconnects every second while the CSM is away; the data plane never waits on it.
-final class CSMLink {
+final class CSMLink: FrameLink {
     private unowned let unit: Unit
     let host: String
     let port: Int
@@ -26,18 +26,7 @@ final class CSMLink {
         guard !closed else { return }
         let bound = NIOLoopBound(self, eventLoop: unit.eventLoop)
         awaitingHello = true
-        ClientBootstrap(group: unit.eventLoop)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(1))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)),
-                        CSMLinkHandler(link: bound.value),
-                    ])
-                }
-            }
-            .connect(host: host, port: port)
+        connect(on: unit.eventLoop, host: host, port: port, framer: .control, timeout: .seconds(1))
             .whenComplete { result in
                 let link = bound.value
                 switch result {

@@ -6,7 +6,7 @@ import Wire
 /// like a viewer, with the same ticket and bind proof, and feeds what arrives into its own feed.
 /// A link that breaks is re-established every second until it is closed; each break and
 /// recovery is an event.
-final class RelayLink {
+final class RelayLink: FrameLink {
     private unowned let unit: Unit
     let channel: ChannelID
     let parent: UnitAddress
@@ -65,18 +65,7 @@ final class RelayLink {
         awaitingHello = true
         bindAnswered = false
         mode = .udp
-        ClientBootstrap(group: unit.eventLoop)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(2))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)),
-                        RelaySessionHandler(link: bound.value),
-                    ])
-                }
-            }
-            .connect(host: parent.host, port: parent.sessionPort)
+        connect(on: unit.eventLoop, host: parent.host, port: parent.sessionPort, framer: .rfc4571, timeout: .seconds(2))
             .whenComplete { result in
                 let link = bound.value
                 switch result {
@@ -184,6 +173,10 @@ final class RelayLink {
 
     func requestKeyframe(reason: String) {
         send(.keyframeRequest(reason: reason))
+    }
+
+    func disconnected() {
+        linkBroke("the parent unit closed the session")
     }
 
     /// The session ended; try again in a second unless the link was closed.

@@ -1,0 +1,59 @@
+import NIOCore
+import NIOPosix
+import Wire
+
+/// An outbound connection of a unit that speaks in length-prefixed frames: its control link to
+/// a CSM, or a relay link's session with the parent unit. Lives on the unit's event loop.
+protocol FrameLink: AnyObject {
+    func received(_ frame: ByteBuffer)
+    func readComplete()
+    func disconnected()
+}
+
+extension FrameLink {
+    func readComplete() {}
+
+    /// Connects on `loop` with `framer`, handing every frame to this link.
+    func connect(on loop: EventLoop, host: String, port: Int, framer: LengthPrefixedFramer, timeout: TimeAmount) -> EventLoopFuture<Channel> {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        return ClientBootstrap(group: loop)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: framer)),
+                        FrameLinkHandler(link: bound.value),
+                    ])
+                }
+            }
+            .connect(host: host, port: port)
+    }
+}
+
+/// Hands a `FrameLink` its frames and tells it when the connection ends.
+final class FrameLinkHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let link: any FrameLink
+
+    init(link: any FrameLink) {
+        self.link = link
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        link.received(Self.unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        link.readComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        link.disconnected()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

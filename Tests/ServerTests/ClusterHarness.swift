@@ -61,19 +61,20 @@ extension HTTPClient {
         try await json(.POST, "/api/channels/\(channel)/join", as: JoinChannelResponse.self)
     }
 
-    /// Joins and opens a session, asking again when a unit turns the ticket down (its group
-    /// filled between the CSM's count and the viewer's arrival).
+    /// Joins and opens a session, asking again as a viewer would when a unit turns the ticket
+    /// down (its group filled between the CSM's count and the viewer's arrival) or the CSM still
+    /// counts places promised to viewers that went elsewhere.
     func watch(_ channel: ChannelID, udp: Bool = true, name: String = "viewer") async throws -> (SessionClient, JoinChannelResponse) {
         var lastError: (any Error)?
-        for _ in 0..<5 {
-            let place = try await join(channel)
+        for _ in 0..<8 {
             do {
+                let place = try await join(channel)
                 let client = try await SessionClient.connect(to: place.unit, ticket: place.ticket, peer: .viewer, name: name)
                 if udp { try await client.bindUDP() }
                 return (client, place)
             } catch {
                 lastError = error
-                try await Task.sleep(for: .milliseconds(50))
+                try await Task.sleep(for: .milliseconds(250))
             }
         }
         throw lastError ?? ClientError.closedBeforeOpen

@@ -89,7 +89,7 @@ import Wire
             $0.settings.failureTimeout = .seconds(1)
         }
         #expect(try await eventually { try await returned.view().epoch == 2 })
-        #expect(try await eventually { await !Self.canJoin(returned, opened.channel) })
+        #expect(await eventually { await !Self.canJoin(returned, opened.channel) })
         #expect(await Self.canJoin(backup, opened.channel))
 
         // The viewer's audio never stopped.

@@ -41,20 +41,24 @@ struct CSMService: Service {
         try await serve(manager: manager, unitServer: unitServer, clientServer: clientServer, app: app)
     }
 
+    /// Serves until graceful shutdown. Shutdown closes the listeners and every accepted
+    /// connection first, so each accept loop ends by itself with every accepted connection
+    /// served (NIO requires each accepted async channel to be run); then the rest is cancelled.
     private func serve(
         manager: ClusterManager, unitServer: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>,
         clientServer: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>, app: some ApplicationProtocol
     ) async throws {
         let logger = self.logger
         let configuration = self.configuration
-        try await cancelWhenGracefulShutdown {
+        let accepted = AcceptedConnections()
+        let acceptLoops = Task {
             try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await app.run() }
                 group.addTask {
                     try await unitServer.executeThenClose { connections in
                         try await withThrowingDiscardingTaskGroup { links in
                             var nextLink: UInt64 = 1
                             for try await connection in connections {
+                                accepted.add(connection.channel)
                                 let session = UnitLinkSession(manager: manager, link: nextLink, logger: logger)
                                 nextLink += 1
                                 links.addTask { await session.serve(connection) }
@@ -66,19 +70,32 @@ struct CSMService: Service {
                     try await clientServer.executeThenClose { connections in
                         try await withThrowingDiscardingTaskGroup { clients in
                             for try await connection in connections {
+                                accepted.add(connection.channel)
                                 clients.addTask { await ClusterClientSession(api: manager).serve(connection) }
                             }
                         }
                     }
                 }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: configuration.heartbeatInterval)
-                        await manager.tick()
+            }
+        }
+        try await withGracefulShutdownHandler {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { try await app.run() }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: configuration.heartbeatInterval)
+                            await manager.tick()
+                        }
                     }
                 }
             }
+        } onGracefulShutdown: {
+            unitServer.channel.close(promise: nil)
+            clientServer.channel.close(promise: nil)
+            accepted.closeAll()
         }
+        _ = await acceptLoops.result
     }
 
     /// A control-protocol listener: each connection yields whole frames.
@@ -92,6 +109,29 @@ struct CSMService: Service {
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
+    }
+}
+
+/// The connections a CSM accepted, so shutdown can close them all, including any accepted while
+/// it was closing.
+final class AcceptedConnections: Sendable {
+    private let state = NIOLockedValueBox<(channels: [any Channel], closing: Bool)>(([], false))
+
+    func add(_ channel: any Channel) {
+        let closing = state.withLockedValue { state in
+            if !state.closing { state.channels.append(channel) }
+            return state.closing
+        }
+        if closing { channel.close(promise: nil) }
+    }
+
+    func closeAll() {
+        let channels = state.withLockedValue { state in
+            state.closing = true
+            defer { state.channels.removeAll() }
+            return state.channels
+        }
+        for channel in channels { channel.close(promise: nil) }
     }
 }
 

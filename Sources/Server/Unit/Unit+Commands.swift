@@ -21,7 +21,14 @@ extension Unit {
                 return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
             }
             let channel = assign(index, to: channelID, root: false, parent: GroupLocation(unit: parent.unit, group: parentGroup))
-            if channel.parentLink?.parent != parent || channel.parentLink?.parentGroup != parentGroup {
+            // The channel's groups here share one feed, so one working link feeds them all: keep
+            // it while it is up and some group still names its parent, rather than cut the
+            // stream to switch upstream.
+            let current = channel.parentLink
+            let stillNeeded = current.map { link in
+                channel.groups.contains { slotIndex($0).flatMap { groups[$0].parent } == GroupLocation(unit: link.parent.unit, group: link.parentGroup) }
+            } ?? false
+            if current == nil || !(current!.isUp && stillNeeded) {
                 channel.parentLink?.close()
                 let link = RelayLink(unit: self, channel: channelID, parent: parent, parentGroup: parentGroup, ticket: ticket)
                 channel.parentLink = link

@@ -100,6 +100,11 @@ import Wire
             let longestGap = zip(window, window.dropFirst()).map { $1.at - $0.at }.max() ?? .zero
             print("viewer on unit \(viewer.unit): longest gap around the failure \(longestGap)")
         }
+        for viewer in viewers where downstream.contains(viewer.unit) {
+            let window = viewer.log.arrivals.withLockedValue { $0 }.filter { $0.at > killedAt - .seconds(1) }
+            let longestGap = zip(window, window.dropFirst()).map { $1.at - $0.at }.max() ?? .zero
+            print("viewer on unit \(viewer.unit), fed through unit \(doomed): longest gap \(longestGap) until its group was re-parented")
+        }
         print("re-homed viewers of unit \(doomed) got media again after \(rehomeTimes.sorted())")
 
         // The CSM noticed: the unit is gone and its groups live elsewhere.

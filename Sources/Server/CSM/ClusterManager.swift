@@ -137,7 +137,8 @@ actor ClusterManager: ClusterAPI {
         // Only forget the link the unit still uses: a reconnect may already have replaced it.
         guard unitLinks[unit]?.link == link else { return }
         unitLinks[unit] = nil
-        state.linkClosed(unit)
+        state.linkClosed(unit, now: .now)
+        Task { await self.carryOut() }
     }
 
     /// Every heartbeat: heartbeats to the peer and the units; the primary handles failures and

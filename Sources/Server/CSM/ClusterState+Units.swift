@@ -77,10 +77,28 @@ extension ClusterState {
 
     /// A unit's control link closed: it may be dead. It gets no new work (so viewers re-joining
     /// from it are placed elsewhere at once) until it announces again or its failure timeout ends.
-    mutating func linkClosed(_ id: UnitID) {
+    mutating func linkClosed(_ id: UnitID, now: ContinuousClock.Instant) {
         guard units[id] != nil, !units[id]!.linkDown else { return }
         units[id]!.linkDown = true
         log("unitUnreachable", unit: id, "control link to unit \(id) closed; no new work there until it is back")
+        bypass(id, now: now)
+    }
+
+    /// Groups on other units fed by the unreachable one are re-parented at once to their nearest
+    /// ancestor elsewhere, so their viewers lose a moment, not a failure timeout, if it is dead.
+    mutating func bypass(_ id: UnitID, now: ContinuousClock.Instant) {
+        for channel in channels.keys.sorted() {
+            let tree = tree(of: channel)
+            for (location, record) in groups(of: channel) where location.unit != id {
+                guard let parent = record.parent, parent.unit == id else { continue }
+                var ancestor: GroupLocation? = parent
+                while let current = ancestor, current.unit == id { ancestor = tree[current] ?? nil }
+                guard let newParent = ancestor else { continue }  // the root is there: the broadcaster must move first
+                place(channel, at: location, parent: newParent, now: now)
+                units[location.unit]?.groups[location.group]?.reportedViewers = record.reportedViewers
+                log("groupReparented", unit: location.unit, channel: channel, group: location.group, "group \(location) now fed by \(newParent), bypassing unreachable unit \(id)")
+            }
+        }
     }
 
     /// The admin drains a unit: no new work there; its viewers stay.

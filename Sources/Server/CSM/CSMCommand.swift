@@ -26,7 +26,7 @@ struct CSMCommand: AsyncParsableCommand {
     @Option(help: "Heartbeat interval in milliseconds.")
     var heartbeatMilliseconds = 250
     @Option(help: "A unit silent this many milliseconds has failed.")
-    var failureTimeoutMilliseconds = 1500
+    var failureTimeoutMilliseconds = 1250
     @Option(help: "Expand a channel when its free places fall below this.")
     var expansionThreshold = 3
     @Option(help: "Free an empty leaf group after this many seconds.")

@@ -3,7 +3,7 @@ import Wire
 /// The CSM's policy numbers; all configuration.
 struct ClusterSettings: Sendable {
     /// A unit silent this long is failed: removed, its groups re-created elsewhere.
-    var failureTimeout: Duration = .milliseconds(1500)
+    var failureTimeout: Duration = .milliseconds(1250)
     /// Expand when a channel's free places fall below this.
     var expansionThreshold = 3
     /// An empty leaf group is freed after this long.

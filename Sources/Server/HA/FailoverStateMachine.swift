@@ -73,6 +73,8 @@ struct FailoverStateMachine: Sendable {
     mutating func tick(now: ContinuousClock.Instant, liveUnits: Set<UnitID>) -> [Action] {
         guard role == .backup, now - startedAt > failureTimeout else { return [] }
         let peerSilent = now - lastPeerHeard > failureTimeout
+        // Answers to a round begun while the primary was still heard are stale once it is silent.
+        if peerSilent, let current = round, current.startedAt <= lastPeerHeard { round = nil }
         if let current = round {
             let lost = current.lost.intersection(liveUnits).count
             if (liveUnits.isEmpty && peerSilent) || (!liveUnits.isEmpty && lost * 2 > liveUnits.count) {

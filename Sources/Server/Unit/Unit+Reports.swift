@@ -69,12 +69,13 @@ extension Unit {
 }
 
 extension Unit {
-    /// Whether every CSM link other than `asking` has been silent for three heartbeats: what a
+    /// Whether every CSM link other than `asking` has been silent for two heartbeats (CSMs send
+    /// theirs four times as often): what a
     /// backup asks before it takes over (DESIGN.md: a majority of units must confirm). A link is
     /// judged by what it last heard, not by whether it is connected: a unit that just started, or
     /// whose link just dropped, has not lost anyone yet.
     func hasLostPrimary(except asking: CSMLink) -> Bool {
-        let silence = TimeAmount(configuration.heartbeatInterval) * 3
+        let silence = TimeAmount(configuration.heartbeatInterval) * 2
         let now = NIODeadline.now()
         return csmLinks.filter { $0 !== asking }.allSatisfy { now - $0.lastHeard > silence }
     }

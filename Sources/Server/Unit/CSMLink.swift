@@ -24,11 +24,11 @@ final class CSMLink: FrameLink {
 
     func start() {
         guard !closed else { return }
-        let bound = NIOLoopBound(self, eventLoop: unit.eventLoop)
         awaitingHello = true
         connect(on: unit.eventLoop, host: host, port: port, framer: .control, timeout: .seconds(1))
-            .whenComplete { result in
-                let link = bound.value
+            .assumeIsolated().whenComplete { result in
+                // On the unit's loop: the link is used directly, no Sendable box needed.
+                let link = self
                 switch result {
                 case .success(let connection):
                     if link.closed { connection.close(promise: nil); return }

@@ -46,8 +46,9 @@ final class RelayLink: FrameLink {
                 }
             }
             .bind(host: unit.configuration.bindHost, port: 0)
-            .whenComplete { result in
-                let link = bound.value
+            .assumeIsolated().whenComplete { result in
+                // On the unit's loop: the link is used directly, no Sendable box needed.
+                let link = self
                 switch result {
                 case .success(let socket):
                     if link.closed { socket.close(promise: nil); return }
@@ -61,13 +62,13 @@ final class RelayLink: FrameLink {
 
     private func connect() {
         guard !closed else { return }
-        let bound = NIOLoopBound(self, eventLoop: unit.eventLoop)
         awaitingHello = true
         bindAnswered = false
         mode = .udp
         connect(on: unit.eventLoop, host: parent.host, port: parent.sessionPort, framer: .rfc4571, timeout: .seconds(2))
-            .whenComplete { result in
-                let link = bound.value
+            .assumeIsolated().whenComplete { result in
+                // On the unit's loop: the link is used directly, no Sendable box needed.
+                let link = self
                 switch result {
                 case .success(let connection):
                     if link.closed { connection.close(promise: nil); return }

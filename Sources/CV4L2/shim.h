@@ -2,6 +2,7 @@
 #include <linux/videodev2.h>
 #include <libv4l2.h>
 #include <libv4lconvert.h>
+#include <libv4l-plugin.h>
 
 // Pixel formats and ioctl requests are macros Swift cannot import.
 static const unsigned int avc_v4l2_pix_fmt_yuyv = V4L2_PIX_FMT_YUYV;
@@ -19,3 +20,8 @@ static const unsigned long avc_vidioc_qbuf = VIDIOC_QBUF;
 static const unsigned long avc_vidioc_dqbuf = VIDIOC_DQBUF;
 static const unsigned long avc_vidioc_streamon = VIDIOC_STREAMON;
 static const unsigned long avc_vidioc_streamoff = VIDIOC_STREAMOFF;
+static const unsigned long avc_vidioc_try_fmt = VIDIOC_TRY_FMT;
+static const unsigned long avc_vidioc_enum_framesizes = VIDIOC_ENUM_FRAMESIZES;
+
+// v4l2_ioctl is variadic; the capture path always passes one pointer.
+static inline int avc_v4l2_ioctl(int fd, unsigned long request, void *arg) { return v4l2_ioctl(fd, request, arg); }

@@ -1,0 +1,28 @@
+/// Pictures from a camera: negotiates a format through libv4lconvert, captures, converts to I420.
+public final class CameraSource: VideoSource {
+    public let device: CameraDevice
+    public let framesPerSecond: Int
+    public let source: CameraFormat
+    public let output: CameraFormat
+    private let converter: FrameConverter
+    public var width: Int { output.width }
+    public var height: Int { output.height }
+    public var isRealTime: Bool { device.isRealTime }
+    public var label: String { "\(device.name) \(source)" }
+
+    public init(device: CameraDevice, width: Int, height: Int, framesPerSecond: Int) throws {
+        self.device = device
+        self.framesPerSecond = framesPerSecond
+        converter = try device.makeConverter()
+        let chosen = try converter.chooseSource(width: width, height: height)
+        let agreed = try device.setFormat(chosen.source)
+        source = agreed
+        // The device may still adjust the size; the picture follows what it agreed to, even.
+        output = CameraFormat(pixelFormat: CameraFormat.i420, width: agreed.width & ~1, height: agreed.height & ~1)
+        try device.start(framesPerSecond: framesPerSecond)
+    }
+
+    public func next() throws -> I420Frame {
+        try converter.convert(try device.readFrame(), from: source, to: output)
+    }
+}

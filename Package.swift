@@ -74,7 +74,9 @@ let package = Package(
         .executableTarget(
             name: "Broadcaster",
             dependencies: [
-                "Wire", "Media",
+                "Wire", "Media", "Client",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -13,6 +13,7 @@ public final class ALSADevice {
 
     public init(name: String, channels: Int, capture: Bool) throws {
         guard channels == 1 || channels == 2 else { throw MediaError.unsupportedFormat("\(channels) audio channels; use 1 or 2") }
+        avc_alsa_quiet()
         var handle: OpaquePointer?
         let stream = capture ? SND_PCM_STREAM_CAPTURE : SND_PCM_STREAM_PLAYBACK
         let what = "sound \(capture ? "capture" : "playback") device '\(name)'"

@@ -1,0 +1,87 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import NIOHTTP1
+import Wire
+
+/// The client API of the cluster (web portal or CSM) as the CLIs use it: list, open, join,
+/// resume and close channels. Given several server URLs it asks each in turn until one answers,
+/// so a client follows a failover of the server it started with.
+public struct ClusterAPIClient: Sendable {
+    /// Why a call failed, in words a person can act on.
+    public enum Failure: Error, CustomStringConvertible, Sendable {
+        case unreachable([String])
+        case refused(String)
+
+        public var description: String {
+            switch self {
+            case .unreachable(let urls):
+                "no server answered at \(urls.joined(separator: ", ")); check --server and that avserver is running there"
+            case .refused(let message): message
+            }
+        }
+    }
+
+    struct SecretBody: Encodable { var secret: String }
+
+    public let urls: [String]
+    private let servers: [HTTPClient]
+
+    /// nil when a URL is not of the form http://host:port.
+    public init?(urls: [String]) {
+        let servers = urls.compactMap { HTTPClient(url: $0) }
+        guard !servers.isEmpty, servers.count == urls.count else { return nil }
+        self.urls = urls
+        self.servers = servers
+    }
+
+    public func listChannels() async throws -> [ChannelSummary] {
+        try await call(.GET, "/api/channels", as: [ChannelSummary].self)
+    }
+
+    public func openChannel(title: String, broadcasterName: String) async throws -> OpenChannelResponse {
+        try await call(.POST, "/api/channels", body: OpenChannelRequest(title: title, broadcasterName: broadcasterName), as: OpenChannelResponse.self)
+    }
+
+    /// A broadcaster's place again (resume, or after its unit failed).
+    public func resumeChannel(_ channel: ChannelID, secret: String) async throws -> OpenChannelResponse {
+        try await call(.POST, "/api/channels/\(channel)/broadcaster", body: SecretBody(secret: secret), as: OpenChannelResponse.self)
+    }
+
+    public func joinChannel(_ channel: ChannelID) async throws -> JoinChannelResponse {
+        try await call(.POST, "/api/channels/\(channel)/join", as: JoinChannelResponse.self)
+    }
+
+    public func closeChannel(_ channel: ChannelID, secret: String) async throws {
+        let (status, body) = try await send(.POST, "/api/channels/\(channel)/close", body: SecretBody(secret: secret))
+        guard (200..<300).contains(status) else { throw Failure.refused(HTTPClient.message(in: body)) }
+    }
+
+    private func call<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Answer.Type) async throws -> Answer {
+        let (status, data) = try await send(method, path, body: body)
+        guard (200..<300).contains(status) else { throw Failure.refused(HTTPClient.message(in: data)) }
+        do {
+            return try JSONDecoder().decode(type, from: Data(data))
+        } catch {
+            throw Failure.refused("the server's answer to \(path) is not what this client understands (\(error)); is --server an avserver?")
+        }
+    }
+
+    /// The first answer that is not "unavailable" (a backup CSM answers 503).
+    private func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)?) async throws -> (Int, [UInt8]) {
+        let encoded = try body.map { Array(try JSONEncoder().encode($0)) }
+        var unavailable: (Int, [UInt8])?
+        for server in servers {
+            guard let answer = try? await server.send(method, path, body: encoded) else { continue }
+            if answer.status == 503 {
+                unavailable = answer
+                continue
+            }
+            return answer
+        }
+        if let unavailable { return unavailable }
+        throw Failure.unreachable(urls)
+    }
+}

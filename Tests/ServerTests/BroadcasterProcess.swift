@@ -1,0 +1,35 @@
+import Foundation
+
+/// A real `broadcaster` process; its output is kept in a file for the test to read.
+final class BroadcasterProcess: @unchecked Sendable {
+    // Process is not Sendable; this object only starts, reads and stops it.
+    private let process = Process()
+    let output: URL
+
+    init(_ arguments: [String]) throws {
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("broadcaster-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let log = try FileHandle(forWritingTo: output)
+        process.executableURL = UnitProcess.binary.deletingLastPathComponent().appendingPathComponent("broadcaster")
+        process.arguments = arguments
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+    /// Waits for the process to end and returns its exit status.
+    func finish() async -> Int32 {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+        return process.terminationStatus
+    }
+
+    func interrupt() { process.interrupt() }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(at: output)
+    }
+}

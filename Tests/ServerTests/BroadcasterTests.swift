@@ -1,0 +1,135 @@
+import Client
+import NIOCore
+import Testing
+import Wire
+
+@testable import Server
+
+/// A real broadcaster process (test pattern and tone through the real encoders) streaming to a
+/// real cluster.
+@Suite(.serialized) struct BroadcasterTests {
+    /// What one viewer received from streams captured within a window: packets per stream, the
+    /// video frames' keyframe flags, and how old each packet was on arrival.
+    struct Reception {
+        var audioPackets = 0
+        var videoFrames: [Bool] = []
+        var captureAgesMicroseconds: [Int64] = []
+    }
+
+    /// Counts what was captured from `skip` after now for `window` (arrival bursts of a backlog
+    /// do not count twice, as capture times are the broadcaster's).
+    static func watch(_ client: SessionClient, skip: Duration = .milliseconds(500), window: Duration) async -> Reception {
+        func microseconds(_ duration: Duration) -> UInt64 { UInt64(duration.components.seconds) * 1_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000_000) }
+        let from = CaptureTime.now.microsecondsSinceEpoch + microseconds(skip)
+        let until = from + microseconds(window)
+        return await withTaskGroup(of: Reception.self) { group in
+            group.addTask {
+                var reception = Reception()
+                var assembler = VP8FrameAssembler()
+                for await event in client.events {
+                    guard case .media(let buffer, _) = event, let packet = try? RTPPacket(parsing: buffer), let capture = packet.captureTime
+                    else { continue }
+                    if capture.microsecondsSinceEpoch >= until + 300_000 { break }
+                    guard capture.microsecondsSinceEpoch >= from, capture.microsecondsSinceEpoch < until else { continue }
+                    reception.captureAgesMicroseconds.append(capture.age(at: .now))
+                    switch packet.payloadType {
+                    case RTPPayloadFormat.opus.payloadType: reception.audioPackets += 1
+                    case RTPPayloadFormat.vp8.payloadType:
+                        for output in (try? assembler.append(packet)) ?? [] {
+                            if case .frame(let frame) = output { reception.videoFrames.append(frame.isKeyframe) }
+                        }
+                    default: break
+                    }
+                }
+                return reception
+            }
+            let reception = await group.next()!
+            group.cancelAll()
+            return reception
+        }
+    }
+
+    @Test func aBroadcasterStreamsAtItsRatesWithKeyframesOnTime() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1)
+        defer { _ = units }
+        let broadcaster = try BroadcasterProcess([
+            "--server", "http://127.0.0.1:\(csm.ports.http)", "--title", "pattern", "--name", "tester",
+            "--video", "test", "--size", "320x240", "--fps", "25", "--keyframe-seconds", "1", "--audio", "test", "--duration", "8",
+        ])
+        #expect(try await eventually { try await !csm.http.json(.GET, "/api/channels", as: [ChannelSummary].self).isEmpty })
+        let channel = try #require(try await csm.http.json(.GET, "/api/channels", as: [ChannelSummary].self).first)
+        #expect(channel.title == "pattern" && channel.broadcasterName == "tester")
+        let (viewer, _) = try await csm.http.watch(channel.channel)
+        let reception = await Self.watch(viewer, window: .seconds(4))
+        await viewer.close()
+
+        // 4 s: 200 audio packets of 20 ms, 100 frames at 25 fps, a keyframe every 25 frames.
+        #expect((180...220).contains(reception.audioPackets), "\(reception.audioPackets) audio packets")
+        #expect((90...110).contains(reception.videoFrames.count), "\(reception.videoFrames.count) video frames")
+        let keyframes = reception.videoFrames.indices.filter { reception.videoFrames[$0] }
+        let intervals = zip(keyframes, keyframes.dropFirst()).map { $1 - $0 }
+        #expect(intervals.count >= 2 && intervals.allSatisfy { $0 == 25 }, "keyframes at \(keyframes)")
+        let ages = reception.captureAgesMicroseconds.sorted()
+        #expect(ages.count > 100 && ages[ages.count / 2] < 100_000, "median capture-to-viewer age \(ages[ages.count / 2]) µs")
+
+        #expect(await broadcaster.finish() == 0, "\(broadcaster.text)")
+        #expect(broadcaster.text.contains("over UDP"))
+        #expect(try await csm.http.json(.GET, "/api/channels", as: [ChannelSummary].self).isEmpty, "closed on exit")
+        await csm.stop()
+    }
+
+    @Test func theEmulatedCameraGoesThroughTheWholeCapturePath() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1)
+        defer { _ = units }
+        let broadcaster = try BroadcasterProcess([
+            "--server", "http://127.0.0.1:\(csm.ports.http)", "--title", "camera", "--video", "emulated", "--size", "320x240",
+            "--audio", "none", "--duration", "3", "--tcp",
+        ])
+        #expect(await broadcaster.finish() == 0, "\(broadcaster.text)")
+        #expect(broadcaster.text.contains("emulated camera YUYV 320x240"))
+        #expect(broadcaster.text.contains("over TCP"))
+        #expect(broadcaster.text.contains(/sent (6\d|7\d) video frames/), "\(broadcaster.text)")
+        await csm.stop()
+    }
+
+    @Test func whenItsUnitDiesItComesBackOnTheNewRootAndSaysHowLongTheGapWas() async throws {
+        let csm = try await RunningCSM.start()
+        let first = try UnitProcess(id: 1, csm: csm.unitAddress, secret: UnitHarness.secret)
+        #expect(try await eventually { try await csm.view().units.count == 1 })
+        let second = try UnitProcess(id: 2, csm: csm.unitAddress, secret: UnitHarness.secret)
+        #expect(try await eventually { try await csm.view().units.count == 2 })
+        let broadcaster = try BroadcasterProcess([
+            "--server", "http://127.0.0.1:\(csm.ports.http)", "--title", "moving", "--video", "test", "--size", "160x120",
+            "--audio", "test", "--duration", "12",
+        ])
+        #expect(await eventually { broadcaster.text.contains("over UDP") })
+        #expect(try await csm.view().channels.first?.root.unit == 1)
+        first.kill()
+        #expect(await eventually(timeout: .seconds(8)) { broadcaster.text.contains("after a gap of") }, "\(broadcaster.text)")
+        #expect(try await csm.view().channels.first?.root.unit == 2)
+        let (viewer, place) = try await csm.http.watch(try #require(try await csm.view().channels.first?.channel))
+        #expect(place.unit.unit == 2)
+        let reception = await Self.watch(viewer, skip: .zero, window: .seconds(2))
+        #expect(reception.audioPackets > 80, "the stream goes on from the new root")
+        await viewer.close()
+        broadcaster.interrupt()
+        #expect(await broadcaster.finish() == 0, "\(broadcaster.text)")
+        _ = second
+        await csm.stop()
+    }
+
+    @Test func badFlagsAndMissingDevicesExitWithTheirCodes() async throws {
+        let cases: [([String], Int32, String)] = [
+            (["--video", "test", "--audio", "test"], 64, "--title"),
+            (["--title", "t", "--size", "641x360", "--video", "test"], 64, "--size"),
+            (["--title", "t", "--video", "/dev/video-none", "--audio", "test"], 66, "--video test"),
+            (["--title", "t", "--video", "none", "--audio", "/nonexistent.wav"], 66, "WAV"),
+            (["--title", "t", "--video", "test", "--audio", "test", "--server", "http://127.0.0.1:9"], 69, "no server answered"),
+        ]
+        for (arguments, code, message) in cases {
+            let process = try BroadcasterProcess(arguments)
+            #expect(await process.finish() == code, "\(arguments): \(process.text)")
+            #expect(process.text.contains(message), "\(arguments): \(process.text)")
+        }
+    }
+}

@@ -5,13 +5,13 @@ deps:
 	@scripts/install-deps.sh
 
 demo: deps
-	swift build -c release --product avserver
-	.build/release/avserver all
+	scripts/demo.sh
 
 test: deps
 	swift build --build-tests
 	swift test --skip-build
 	Tests/HA/failover-netns.sh
+	Tests/Net/udp-blocked-netns.sh
 
 fuzz: deps
 	scripts/fuzz.sh

@@ -5,6 +5,7 @@ final class BroadcasterProcess: @unchecked Sendable {
     // Process is not Sendable; this object only starts, reads and stops it.
     private let process = Process()
     let output: URL
+    private let input = Pipe()
 
     init(_ arguments: [String]) throws {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("broadcaster-\(UUID().uuidString).log")
@@ -14,7 +15,7 @@ final class BroadcasterProcess: @unchecked Sendable {
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input
         try process.run()
     }
 
@@ -24,6 +25,11 @@ final class BroadcasterProcess: @unchecked Sendable {
     func finish() async -> Int32 {
         while process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
         return process.terminationStatus
+    }
+
+    /// Types a line on the broadcaster's standard input.
+    func type(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
 
     func interrupt() { process.interrupt() }

@@ -61,6 +61,13 @@ import Wire
         #expect(channel.title == "pattern" && channel.broadcasterName == "tester")
         let (viewer, _) = try await csm.http.watch(channel.channel)
         let reception = await Self.watch(viewer, window: .seconds(4))
+
+        // Chat both ways: typed lines reach the viewer, the viewer's lines are printed.
+        let chat = EventRecorder(viewer)
+        broadcaster.type("hello from the broadcaster")
+        #expect(await chat.wait { $0.messages.contains { if case .chat(let line) = $0 { line.text == "hello from the broadcaster" && line.from == "tester" } else { false } } })
+        viewer.send(.chat(ChatLine(from: "viewer", text: "hi back", sentAtMilliseconds: 0)))
+        #expect(await eventually { broadcaster.text.contains("hi back") }, "\(broadcaster.text)")
         await viewer.close()
 
         // 4 s: 200 audio packets of 20 ms, 100 frames at 25 fps, a keyframe every 25 frames.

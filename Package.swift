@@ -83,7 +83,10 @@ let package = Package(
         .executableTarget(
             name: "Viewer",
             dependencies: [
-                "Wire", "Media",
+                "Wire", "Media", "Client",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,6 +105,8 @@ let package = Package(
 
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "Wire"]),
+        .testTarget(name: "ViewerTests", dependencies: ["Viewer", "Media", "Wire", "Client"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

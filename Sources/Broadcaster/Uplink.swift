@@ -162,7 +162,7 @@ final class Uplink: Sendable {
                 let place = try await api.resumeChannel(channel, secret: secret)
                 try await open(place)
                 let gap = ContinuousClock.now - lost
-                Console.shared.say("back on the air on unit \(place.unit.host):\(place.unit.sessionPort) after a gap of \(Self.seconds(gap)) s")
+                Console.shared.say("back on the air on unit \(place.unit.host):\(place.unit.sessionPort) after a gap of \(gap.secondsText) s")
                 return
             } catch {
                 state.withLockedValue { $0.trouble = "reconnecting: \(error)" }
@@ -170,11 +170,5 @@ final class Uplink: Sendable {
                 delay = min(delay * 2, .seconds(2))
             }
         }
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        let rest = String(milliseconds % 1000)
-        return "\(milliseconds / 1000).\(String(repeating: "0", count: 3 - rest.count))\(rest)"
     }
 }

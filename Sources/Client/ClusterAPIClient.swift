@@ -13,13 +13,14 @@ public struct ClusterAPIClient: Sendable {
     /// Why a call failed, in words a person can act on.
     public enum Failure: Error, CustomStringConvertible, Sendable {
         case unreachable([String])
-        case refused(String)
+        /// The server answered with an error status and a message.
+        case refused(status: Int, message: String)
 
         public var description: String {
             switch self {
             case .unreachable(let urls):
                 "no server answered at \(urls.joined(separator: ", ")); check --server and that avserver is running there"
-            case .refused(let message): message
+            case .refused(_, let message): message
             }
         }
     }
@@ -56,16 +57,16 @@ public struct ClusterAPIClient: Sendable {
 
     public func closeChannel(_ channel: ChannelID, secret: String) async throws {
         let (status, body) = try await send(.POST, "/api/channels/\(channel)/close", body: SecretBody(secret: secret))
-        guard (200..<300).contains(status) else { throw Failure.refused(HTTPClient.message(in: body)) }
+        guard (200..<300).contains(status) else { throw Failure.refused(status: status, message: HTTPClient.message(in: body)) }
     }
 
     private func call<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Answer.Type) async throws -> Answer {
         let (status, data) = try await send(method, path, body: body)
-        guard (200..<300).contains(status) else { throw Failure.refused(HTTPClient.message(in: data)) }
+        guard (200..<300).contains(status) else { throw Failure.refused(status: status, message: HTTPClient.message(in: data)) }
         do {
             return try JSONDecoder().decode(type, from: Data(data))
         } catch {
-            throw Failure.refused("the server's answer to \(path) is not what this client understands (\(error)); is --server an avserver?")
+            throw Failure.refused(status: status, message: "the server's answer to \(path) is not what this client understands (\(error)); is --server an avserver?")
         }
     }
 

@@ -2,17 +2,14 @@ import ArgumentParser
 import Media
 import Wire
 
-/// `viewer`: watches a live channel in the terminal, or emulates many viewers for load tests.
+/// `viewer`: watch a channel in the terminal, or load-test a cluster with many emulated viewers.
 @main
-struct ViewerCommand: ParsableCommand {
+struct ViewerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "viewer",
-        abstract: "Watch a live channel in the terminal, or emulate many viewers.",
-        version: "protocol \(Hello.currentVersion); \(MediaLibraries.summary)"
+        abstract: "Watch a live channel in the terminal, or load-test the cluster.",
+        version: "protocol \(Hello.currentVersion); \(MediaLibraries.summary)",
+        subcommands: [WatchCommand.self, LoadCommand.self],
+        defaultSubcommand: WatchCommand.self
     )
-
-    func run() throws {
-        print("viewer, protocol version \(Hello.currentVersion), linked with \(MediaLibraries.summary)")
-        print("Watching and load testing arrive with the viewer's own release; see README.md.")
-    }
 }

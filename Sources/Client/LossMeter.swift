@@ -1,0 +1,58 @@
+/// Measures RTP loss from sequence numbers over a sliding window of one-second buckets: what a
+/// viewer uses to decide that its UDP path is too lossy (paper 5.2) and what load tests report.
+public struct LossMeter: Sendable {
+    private struct Bucket {
+        var second: Int64
+        var received = 0
+        var expected = 0
+    }
+
+    /// The highest extended sequence number seen per SSRC.
+    private var highest: [UInt32: Int64] = [:]
+    private var buckets: [Bucket] = []
+    private let keep: Int
+    public private(set) var totalReceived = 0
+    public private(set) var totalExpected = 0
+
+    /// Keeps `seconds` of buckets.
+    public init(seconds: Int = 30) { keep = max(1, seconds) }
+
+    /// Counts a packet arriving at `second` (any monotonic seconds count).
+    public mutating func record(ssrc: UInt32, sequence: UInt16, second: Int64) {
+        var expected = 0
+        if let last = highest[ssrc] {
+            let delta = Int64(Int16(bitPattern: sequence &- UInt16(truncatingIfNeeded: last)))
+            if delta > 0 {
+                expected = Int(delta)
+                highest[ssrc] = last + delta
+            }
+        } else {
+            highest[ssrc] = Int64(sequence)
+            expected = 1
+        }
+        if buckets.last?.second != second {
+            buckets.append(Bucket(second: second))
+            if buckets.count > keep { buckets.removeFirst(buckets.count - keep) }
+        }
+        buckets[buckets.count - 1].received += 1
+        buckets[buckets.count - 1].expected += expected
+        totalReceived += 1
+        totalExpected += expected
+    }
+
+    /// The fraction lost over the last `seconds` before `second`; nil while fewer than
+    /// `minimumExpected` packets were due (too few to judge).
+    public func loss(overLast seconds: Int, at second: Int64, minimumExpected: Int = 50) -> Double? {
+        var received = 0
+        var expected = 0
+        for bucket in buckets where bucket.second > second - Int64(seconds) && bucket.second <= second {
+            received += bucket.received
+            expected += bucket.expected
+        }
+        guard expected >= minimumExpected else { return nil }
+        return max(0, 1 - Double(received) / Double(expected))
+    }
+
+    /// Forgets the window (after a mode switch), keeping the sequence state and totals.
+    public mutating func resetWindow() { buckets.removeAll() }
+}

@@ -1,0 +1,28 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Media
+
+/// The view when standard output is not a terminal (scripts, logs, tests): news as lines with a
+/// time, the status line every few seconds, no picture.
+final class LineView: WatchView {
+    private var lastStatus = ContinuousClock.now - .seconds(60)
+    private let statusEvery: Duration
+
+    init(statusEvery: Duration = .seconds(5)) { self.statusEvery = statusEvery }
+
+    func show(_ picture: I420Frame) {}
+
+    func status(_ line: String) {
+        guard ContinuousClock.now - lastStatus >= statusEvery else { return }
+        lastStatus = .now
+        print("status: \(line)")
+    }
+
+    func news(_ line: String) { print(line) }
+    func inputChanged(_ text: String) {}
+    func resized() {}
+    func close() {}
+}

@@ -1,0 +1,11 @@
+import Wire
+
+/// What `viewer watch` was asked to do.
+struct WatchSettings {
+    var channel: ChannelID
+    var name: String
+    var bindTimeout: Duration
+    var forceTCP: Bool
+    var policy: ModePolicy.Settings
+    var decodeVideo: Bool
+}

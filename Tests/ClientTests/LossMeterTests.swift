@@ -9,9 +9,9 @@ import Testing
         for second in 0..<10 {
             for step in 0..<50 {
                 defer { sequence &+= 1 }
-                if second >= 5 && step % 10 == 0 { continue }  // 10% lost from second 5
-                meter.record(ssrc: 1, sequence: sequence, second: Int64(second))
                 meter.record(ssrc: 2, sequence: UInt16(truncatingIfNeeded: second * 50 + step), second: Int64(second))
+                if second >= 5 && step % 10 == 0 { continue }  // 10% of stream 1 lost from second 5
+                meter.record(ssrc: 1, sequence: sequence, second: Int64(second))
             }
         }
         #expect(meter.loss(overLast: 5, at: 4) == 0)

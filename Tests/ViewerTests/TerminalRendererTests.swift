@@ -28,9 +28,13 @@ import Testing
         var renderer = TerminalRenderer()
         let first = renderer.draw(grid, areaColumns: 40, areaRows: 2)
         #expect(first.components(separatedBy: "▀").count - 1 == 16)
-        // Centred: 16 free columns on each side, so the picture starts in column 17.
-        #expect(first.contains("\u{1B}[1;17H\u{1B}[38;2;255;0;0;48;2;255;0;0m▀▀▀▀\u{1B}[38;2;0;255;0;48;2;0;255;0m▀▀▀▀"))
-        #expect(first.contains("\u{1B}[2;17H\u{1B}[38;2;0;0;255;48;2;0;0;255m▀▀▀▀"))
+        // Centred: 16 free columns on each side, so the picture starts in column 17; each run of
+        // one colour is one colour sequence (colours as they come back from YUV).
+        func colours(_ cell: CellGrid.Cell) -> String {
+            "\u{1B}[38;2;\(cell.top.r);\(cell.top.g);\(cell.top.b);48;2;\(cell.bottom.r);\(cell.bottom.g);\(cell.bottom.b)m"
+        }
+        #expect(first.contains("\u{1B}[1;17H" + colours(grid[0, 0]) + "▀▀▀▀" + colours(grid[4, 0]) + "▀▀▀▀"))
+        #expect(first.contains("\u{1B}[2;17H" + colours(grid[0, 1]) + "▀▀▀▀" + colours(grid[4, 1]) + "▀▀▀▀"))
 
         // The same picture again draws nothing; one changed quarter redraws only its cells.
         #expect(renderer.draw(grid, areaColumns: 40, areaRows: 2).isEmpty)

@@ -29,7 +29,7 @@ public final class SessionClient: Sendable {
     public static func connect(
         to unit: UnitAddress, ticket: String, peer: PeerKind, name: String,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton, localHost: String = "127.0.0.1",
-        receiveBufferSize: Int? = nil, mediaSink: MediaSink? = nil
+        receiveBufferSize: Int? = nil, mediaSink: MediaSink? = nil, datagramsPerRead: Int = 8
     ) async throws -> SessionClient {
         let (events, continuation) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingOldest(1 << 16))
         let (bindReplies, bindContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -39,9 +39,10 @@ public final class SessionClient: Sendable {
 
         let mediaSocket = try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
-            // A video frame arrives as a burst of datagrams: read up to 8 per syscall.
-            .channelOption(.datagramVectorReadMessageCount, value: 8)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 8 * 2048))
+            // A video frame arrives as a burst of datagrams: read up to 8 per syscall (an
+            // audio-only load viewer reads one, keeping its buffer small).
+            .channelOption(.datagramVectorReadMessageCount, value: datagramsPerRead)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: datagramsPerRead * 2048))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

@@ -52,7 +52,7 @@ import Wire
     @Test func aBroadcasterStreamsAtItsRatesWithKeyframesOnTime() async throws {
         let (csm, units) = try await ClusterTests.startCluster(units: 1)
         defer { _ = units }
-        let broadcaster = try BroadcasterProcess([
+        let broadcaster = try ClientProcess("broadcaster", [
             "--server", "http://127.0.0.1:\(csm.ports.http)", "--title", "pattern", "--name", "tester",
             "--video", "test", "--size", "320x240", "--fps", "25", "--keyframe-seconds", "1", "--audio", "test", "--duration", "8",
         ])
@@ -88,7 +88,7 @@ import Wire
     @Test func theEmulatedCameraGoesThroughTheWholeCapturePath() async throws {
         let (csm, units) = try await ClusterTests.startCluster(units: 1)
         defer { _ = units }
-        let broadcaster = try BroadcasterProcess([
+        let broadcaster = try ClientProcess("broadcaster", [
             "--server", "http://127.0.0.1:\(csm.ports.http)", "--title", "camera", "--video", "emulated", "--size", "320x240",
             "--audio", "none", "--duration", "3", "--tcp",
         ])
@@ -105,7 +105,7 @@ import Wire
         #expect(try await eventually { try await csm.view().units.count == 1 })
         let second = try UnitProcess(id: 2, csm: csm.unitAddress, secret: UnitHarness.secret)
         #expect(try await eventually { try await csm.view().units.count == 2 })
-        let broadcaster = try BroadcasterProcess([
+        let broadcaster = try ClientProcess("broadcaster", [
             "--server", "http://127.0.0.1:\(csm.ports.http)", "--title", "moving", "--video", "test", "--size", "160x120",
             "--audio", "test", "--duration", "12",
         ])
@@ -134,7 +134,7 @@ import Wire
             (["--title", "t", "--video", "test", "--audio", "test", "--server", "http://127.0.0.1:9"], 69, "no server answered"),
         ]
         for (arguments, code, message) in cases {
-            let process = try BroadcasterProcess(arguments)
+            let process = try ClientProcess("broadcaster", arguments)
             #expect(await process.finish() == code, "\(arguments): \(process.text)")
             #expect(process.text.contains(message), "\(arguments): \(process.text)")
         }

@@ -1,17 +1,17 @@
 import Foundation
 
-/// A real `broadcaster` process; its output is kept in a file for the test to read.
-final class BroadcasterProcess: @unchecked Sendable {
+/// A real `broadcaster` or `viewer` process; its output is kept in a file for the test to read.
+final class ClientProcess: @unchecked Sendable {
     // Process is not Sendable; this object only starts, reads and stops it.
     private let process = Process()
     let output: URL
     private let input = Pipe()
 
-    init(_ arguments: [String]) throws {
-        output = FileManager.default.temporaryDirectory.appendingPathComponent("broadcaster-\(UUID().uuidString).log")
+    init(_ program: String, _ arguments: [String]) throws {
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("\(program)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let log = try FileHandle(forWritingTo: output)
-        process.executableURL = UnitProcess.binary.deletingLastPathComponent().appendingPathComponent("broadcaster")
+        process.executableURL = UnitProcess.binary.deletingLastPathComponent().appendingPathComponent(program)
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log
@@ -27,7 +27,7 @@ final class BroadcasterProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// Types a line on the broadcaster's standard input.
+    /// Types a line on the process's standard input.
     func type(_ line: String) {
         input.fileHandleForWriting.write(Data((line + "\n").utf8))
     }

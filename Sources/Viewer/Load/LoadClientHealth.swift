@@ -1,0 +1,64 @@
+import Foundation
+
+/// Whether the load client itself limits the test: its CPU time against the machine's cores, and
+/// datagrams the kernel dropped because receive buffers were full (/proc/net/snmp, machine-wide).
+struct LoadClientHealth: Codable, Sendable {
+    var cores: Int
+    var cpuSeconds: Double
+    var wallSeconds: Double
+    var udpReceiveBufferErrors: Int
+    var udpInErrors: Int
+
+    var coresUsed: Double { wallSeconds > 0 ? cpuSeconds / wallSeconds : 0 }
+
+    /// Words for the report: the load client is the bottleneck when it uses nearly every core or
+    /// the kernel dropped what it could not read in time.
+    var verdict: String {
+        var findings: [String] = []
+        if coresUsed >= 0.85 * Double(cores) {
+            findings.append("the load client used \(Self.decimal(coresUsed)) of \(cores) cores: it is likely the bottleneck, so the figures understate the cluster")
+        }
+        if udpReceiveBufferErrors > 0 {
+            findings.append("the kernel dropped \(udpReceiveBufferErrors) datagrams for full receive buffers (the load client did not read them in time; counted machine-wide)")
+        }
+        return findings.isEmpty
+            ? "the load client was not the bottleneck (\(Self.decimal(coresUsed)) of \(cores) cores, no datagrams dropped for full buffers)"
+            : findings.joined(separator: "; ")
+    }
+
+    static func decimal(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    /// A reading to compare with a later one.
+    struct Reading {
+        var cpuSeconds: Double
+        var at: ContinuousClock.Instant
+        var receiveBufferErrors: Int
+        var inErrors: Int
+
+        static var now: Reading {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+            let udp = Self.udpCounters()
+            return Reading(cpuSeconds: cpu, at: .now, receiveBufferErrors: udp["RcvbufErrors"] ?? 0, inErrors: udp["InErrors"] ?? 0)
+        }
+
+        /// The "Udp:" counters of /proc/net/snmp by name.
+        static func udpCounters() -> [String: Int] {
+            guard let text = try? String(contentsOfFile: "/proc/net/snmp", encoding: .utf8) else { return [:] }
+            let lines = text.split(separator: "\n").filter { $0.hasPrefix("Udp:") }
+            guard lines.count >= 2 else { return [:] }
+            let names = lines[0].split(separator: " ").dropFirst()
+            let values = lines[1].split(separator: " ").dropFirst().map { Int($0) ?? 0 }
+            return Dictionary(zip(names.map(String.init), values), uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    init(from start: Reading, to end: Reading) {
+        cores = ProcessInfo.processInfo.activeProcessorCount
+        cpuSeconds = end.cpuSeconds - start.cpuSeconds
+        wallSeconds = (end.at - start.at).seconds
+        udpReceiveBufferErrors = end.receiveBufferErrors - start.receiveBufferErrors
+        udpInErrors = end.inErrors - start.inErrors
+    }
+}

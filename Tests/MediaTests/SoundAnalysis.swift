@@ -1,9 +1,0 @@
-/// Measures decoded sound: the tone's frequency from its zero crossings.
-enum SoundAnalysis {
-    static func frequency(of samples: [Int16], channels: Int = 1, sampleRate: Double = 48_000) -> Double {
-        let mono = stride(from: 0, to: samples.count, by: channels).map { samples[$0] }
-        var crossings = 0
-        for index in 1..<mono.count where (mono[index - 1] < 0) != (mono[index] < 0) { crossings += 1 }
-        return Double(crossings) / 2 / (Double(mono.count) / sampleRate)
-    }
-}

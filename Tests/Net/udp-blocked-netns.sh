@@ -3,7 +3,10 @@
 # host and a client host joined by a veth pair, nftables on the cluster host dropping the
 # client's UDP (as a UDP-blocking NAT or firewall would).
 #   1. a broadcaster gets no bind reply, says so, and sends over its TCP session; the unit
-#      receives its stream.
+#      receives its stream;
+#   2. a viewer gets no bind reply, asks for TCP mode and keeps receiving;
+#   3. a viewer whose UDP loses 10% of its packets (nftables numgen on its input) measures the
+#      loss and switches to TCP.
 # Needs root and network namespaces; says so and skips otherwise. Cleans up after itself.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -63,8 +66,11 @@ ip netns exec avn-srv nft add rule inet blocks input ip saddr "$net.2" meta l4pr
 
 run srv csm "$bin/avserver" csm --bind 0.0.0.0
 run srv unit "$bin/avserver" unit --id 1 --bind 0.0.0.0 --host "$net.1" --csm 127.0.0.1:7000
-units() { ip netns exec avn-cli curl -sf --max-time 1 "http://$net.1:7102/health" > /dev/null; }
-wait_for 20 "the unit never came up" units
+units() {
+  ip netns exec avn-cli curl -sf --max-time 1 -H "Authorization: Bearer avcluster-admin" "http://$net.1:7080/admin/units" \
+    | grep -q '"state":"active"'
+}
+wait_for 20 "the unit never joined the CSM" units
 packets_in() {
   ip netns exec avn-srv curl -sf --max-time 1 http://127.0.0.1:7102/metrics | awk '/^avcluster_unit_packets_in_total/ { print $2 }'
 }
@@ -78,4 +84,34 @@ received=$(packets_in)
 # 5 s after the fall-back: about 250 audio packets and 125 video frames.
 [ "${received:-0}" -ge 300 ] || fail "the unit received only ${received:-0} packets over TCP"
 echo "   the unit received $received packets over the broadcaster's TCP session"
-echo "UDP-blocked: 1 passed, 0 failed"
+
+# A channel from the cluster host itself (its UDP is fine), for the viewers.
+run srv broadcaster-local "$bin/broadcaster" --server http://127.0.0.1:7080 --title local --video test --size 160x120 \
+  --audio test --duration 60
+wait_for 10 "the local broadcaster did not go live" grep -q "over UDP" "$logs/broadcaster-local.log"
+channel=$(sed -n 's/^channel \([0-9]*\) is live.*/\1/p' "$logs/broadcaster-local.log")
+audio_packets() { sed -n 's/.*: \([0-9]*\) audio and.*/\1/p' "$1"; }
+
+echo "2. a viewer whose UDP is blocked asks for TCP and keeps receiving"
+ip netns exec avn-cli "$bin/viewer" watch "$channel" --server "http://$net.1:7080" --mute --bind-timeout 1 --duration 6 \
+  < /dev/null > "$logs/viewer-blocked.log" 2>&1 || fail "the blocked viewer failed"
+grep -q "switched to TCP: no UDP bind reply" "$logs/viewer-blocked.log" || fail "the blocked viewer did not switch to TCP"
+received=$(audio_packets "$logs/viewer-blocked.log")
+[ "${received:-0}" -ge 230 ] || fail "the blocked viewer received only ${received:-0} audio packets in 6 s"
+echo "   $(grep "switched to TCP" "$logs/viewer-blocked.log" | head -1)"
+echo "   it received $received audio packets in 6 s"
+
+echo "3. a viewer losing 10% of its UDP switches to TCP"
+ip netns exec avn-srv nft flush chain inet blocks input
+ip netns exec avn-cli nft add table inet loss
+ip netns exec avn-cli nft add chain inet loss input '{ type filter hook input priority 0; }'
+ip netns exec avn-cli nft add rule inet loss input meta l4proto udp numgen random mod 100 '<' 10 drop
+ip netns exec avn-cli "$bin/viewer" watch "$channel" --server "http://$net.1:7080" --mute --loss-window 3 \
+  --loss-threshold 5 --duration 9 < /dev/null > "$logs/viewer-lossy.log" 2>&1 || fail "the lossy viewer failed"
+grep -q "over UDP" "$logs/viewer-lossy.log" || fail "the lossy viewer did not start on UDP"
+grep -q "switched to TCP: UDP loss" "$logs/viewer-lossy.log" || fail "the lossy viewer did not switch to TCP"
+received=$(audio_packets "$logs/viewer-lossy.log")
+[ "${received:-0}" -ge 380 ] || fail "the lossy viewer received only ${received:-0} audio packets in 9 s"
+echo "   $(grep "switched to TCP" "$logs/viewer-lossy.log" | head -1)"
+echo "   it received $received audio packets in 9 s"
+echo "UDP-blocked: 3 passed, 0 failed"

@@ -99,7 +99,7 @@ import Wire
         await csm.stop()
     }
 
-    @Test func whenItsUnitDiesItComesBackOnTheNewRootAndSaysHowLongTheGapWas() async throws {
+    @Test func whenTheUnitDiesBroadcasterAndViewerComeBackOnTheNewRootAndSayHowLongTheGapWas() async throws {
         let csm = try await RunningCSM.start()
         let first = try UnitProcess(id: 1, csm: csm.unitAddress, secret: UnitHarness.secret)
         #expect(try await eventually { try await csm.view().units.count == 1 })
@@ -111,8 +111,12 @@ import Wire
         ])
         #expect(await eventually { broadcaster.text.contains("over UDP") })
         #expect(try await csm.view().channels.first?.root.unit == 1)
+        let watcher = try ClientProcess("viewer", ["watch", "1", "--server", "http://127.0.0.1:\(csm.ports.http)", "--mute", "--duration", "10"])
+        #expect(await eventually { watcher.text.contains("on unit 127.0.0.1") })
         first.kill()
         #expect(await eventually(timeout: .seconds(8)) { broadcaster.text.contains("after a gap of") }, "\(broadcaster.text)")
+        // The viewer on the dead unit re-joins too, and says how long it missed.
+        #expect(await eventually(timeout: .seconds(8)) { watcher.text.contains(/back on unit .* after a gap of/) }, "\(watcher.text)")
         #expect(try await csm.view().channels.first?.root.unit == 2)
         let (viewer, place) = try await csm.http.watch(try #require(try await csm.view().channels.first?.channel))
         #expect(place.unit.unit == 2)
@@ -121,6 +125,8 @@ import Wire
         await viewer.close()
         broadcaster.interrupt()
         #expect(await broadcaster.finish() == 0, "\(broadcaster.text)")
+        #expect(await watcher.finish() == 0, "\(watcher.text)")
+        #expect(watcher.text.contains("1 re-joins"), "\(watcher.text)")
         _ = second
         await csm.stop()
     }

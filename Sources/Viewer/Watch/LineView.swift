@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Media
 
 /// The view when standard output is not a terminal (scripts, logs, tests): news as lines with a
@@ -18,11 +14,14 @@ final class LineView: WatchView {
     func status(_ line: String) {
         guard ContinuousClock.now - lastStatus >= statusEvery else { return }
         lastStatus = .now
-        print("status: \(line)")
+        emit("status: \(line)")
     }
 
-    func news(_ line: String) { print(line) }
+    func news(_ line: String) { emit(line) }
     func inputChanged(_ text: String) {}
     func resized() {}
     func close() {}
+
+    /// Written at once, also into a pipe or a file (print would hold it in a buffer).
+    private func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 }

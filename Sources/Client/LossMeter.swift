@@ -7,8 +7,9 @@ public struct LossMeter: Sendable {
         var expected = 0
     }
 
-    /// The highest extended sequence number seen per SSRC.
-    private var highest: [UInt32: Int64] = [:]
+    /// Per SSRC: the highest extended sequence number seen, and which of the 64 before it came
+    /// (bit n: highest - n), so a duplicate is not counted as delivered twice.
+    private var highest: [UInt32: (sequence: Int64, seen: UInt64)] = [:]
     private var buckets: [Bucket] = []
     private let keep: Int
     public private(set) var totalReceived = 0
@@ -21,13 +22,17 @@ public struct LossMeter: Sendable {
     public mutating func record(ssrc: UInt32, sequence: UInt16, second: Int64) {
         var expected = 0
         if let last = highest[ssrc] {
-            let delta = Int64(Int16(bitPattern: sequence &- UInt16(truncatingIfNeeded: last)))
+            let delta = Int64(Int16(bitPattern: sequence &- UInt16(truncatingIfNeeded: last.sequence)))
             if delta > 0 {
                 expected = Int(delta)
-                highest[ssrc] = last + delta
+                highest[ssrc] = (last.sequence + delta, delta >= 64 ? 1 : last.seen << UInt64(delta) | 1)
+            } else if -delta < 64 {
+                let bit = UInt64(1) << UInt64(-delta)
+                if last.seen & bit != 0 { return }  // a duplicate
+                highest[ssrc] = (last.sequence, last.seen | bit)
             }
         } else {
-            highest[ssrc] = Int64(sequence)
+            highest[ssrc] = (Int64(sequence), 1)
             expected = 1
         }
         if buckets.last?.second != second {

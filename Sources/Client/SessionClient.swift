@@ -42,6 +42,9 @@ public final class SessionClient: Sendable {
             // A video frame arrives as a burst of datagrams: read up to 8 per syscall (an
             // audio-only load viewer reads one, keeping its buffer small).
             .channelOption(.datagramVectorReadMessageCount, value: datagramsPerRead)
+            // One read per wake-up for a socket that gets one datagram at a time: a second read
+            // would only return EAGAIN.
+            .channelOption(.maxMessagesPerRead, value: UInt(datagramsPerRead == 1 ? 1 : 4))
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: datagramsPerRead * 2048))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -22,7 +22,8 @@ import Testing
 
     @Test func duplicatesAndReorderingAreNotLoss() {
         var meter = LossMeter()
-        for sequence in [1, 2, 4, 3, 5, 5, 6] as [UInt16] { meter.record(ssrc: 9, sequence: sequence, second: 0) }
+        for sequence in [1, 2, 4, 3, 5, 5, 6, 2] as [UInt16] { meter.record(ssrc: 9, sequence: sequence, second: 0) }
         #expect(meter.loss(overLast: 1, at: 0, minimumExpected: 1) == 0)
+        #expect(meter.totalReceived == 6 && meter.totalExpected == 6)
     }
 }

@@ -52,20 +52,21 @@ extension ClusterState {
         return .success(location)
     }
 
+    /// The lowest open group of the channel on the least-loaded unit that has one.
     private func placeForViewer(in channel: ChannelID, now: ContinuousClock.Instant) -> GroupLocation? {
-        let open = groups(of: channel).filter { location, record in
-            guard let unit = units[location.unit], !unit.draining, !unit.linkDown else { return false }
-            return record.occupancy(at: now) < unit.capacity
+        var lowestOpen: [UnitID: GroupID] = [:]
+        for unit in units.values where !unit.draining && !unit.linkDown {
+            for (id, record) in unit.groups where record.channel == channel && record.occupancy(at: now) < unit.capacity {
+                if lowestOpen[unit.id].map({ id < $0 }) ?? true { lowestOpen[unit.id] = id }
+            }
         }
-        guard let unit = LeastLoadedUnitPolicy.choose(Set(open.map(\.location.unit)).compactMap { units[$0] }, at: now) else { return nil }
-        return open.first { $0.location.unit == unit.id }?.location
+        guard let unit = LeastLoadedUnitPolicy.choose(lowestOpen.keys.compactMap { units[$0] }, at: now), let group = lowestOpen[unit.id]
+        else { return nil }
+        return GroupLocation(unit: unit.id, group: group)
     }
 
     func freePlaces(of channel: ChannelID, now: ContinuousClock.Instant) -> Int {
-        groups(of: channel).reduce(0) { total, group in
-            guard let unit = units[group.location.unit], !unit.draining else { return total }
-            return total + max(0, unit.capacity - group.record.occupancy(at: now))
-        }
+        sum(over: channel) { unit, record in unit.draining ? 0 : max(0, unit.capacity - record.occupancy(at: now)) }
     }
 
     /// Paper 3.1: link an empty group in the same unit as the group that filled; when that unit

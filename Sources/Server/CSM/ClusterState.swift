@@ -47,8 +47,18 @@ struct ClusterState: Sendable {
         }.sorted { ($0.location.unit, $0.location.group) < ($1.location.unit, $1.location.group) }
     }
 
+    /// Adds up something of every group of a channel, in no order and without copying the
+    /// groups out: what every join asks several times, so it stays cheap with hundreds of groups.
+    func sum(over channel: ChannelID, _ value: (UnitRecord, GroupRecord) -> Int) -> Int {
+        var total = 0
+        for unit in units.values {
+            for record in unit.groups.values where record.channel == channel { total += value(unit, record) }
+        }
+        return total
+    }
+
     func viewers(of channel: ChannelID, at now: ContinuousClock.Instant) -> Int {
-        groups(of: channel).reduce(0) { $0 + $1.record.occupancy(at: now) }
+        sum(over: channel) { $1.occupancy(at: now) }
     }
 
     /// The tree as parent links (paper fig. 5): child to parent.

@@ -8,6 +8,8 @@ struct LoadClientHealth: Codable, Sendable {
     var wallSeconds: Double
     var udpReceiveBufferErrors: Int
     var udpInErrors: Int
+    /// How busy the whole machine was (0-1), from /proc/stat.
+    var machineBusy: Double
 
     var coresUsed: Double { wallSeconds > 0 ? cpuSeconds / wallSeconds : 0 }
 
@@ -15,6 +17,9 @@ struct LoadClientHealth: Codable, Sendable {
     /// the kernel dropped what it could not read in time.
     var verdict: String {
         var findings: [String] = []
+        if machineBusy >= 0.9 && coresUsed < 0.85 * Double(cores) {
+            findings.append("the machine was saturated (\(Int(machineBusy * 100))% busy): the load client used \(Self.decimal(coresUsed)) of \(cores) cores and the processes under test the rest, so the figures measure this machine, not the cluster alone")
+        }
         if coresUsed >= 0.85 * Double(cores) {
             findings.append("the load client used \(Self.decimal(coresUsed)) of \(cores) cores: it is likely the bottleneck, so the figures understate the cluster")
         }
@@ -34,13 +39,26 @@ struct LoadClientHealth: Codable, Sendable {
         var at: ContinuousClock.Instant
         var receiveBufferErrors: Int
         var inErrors: Int
+        /// Busy and total jiffies of all CPUs.
+        var machine: (busy: Int, total: Int)
 
         static var now: Reading {
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
             let udp = Self.udpCounters()
-            return Reading(cpuSeconds: cpu, at: .now, receiveBufferErrors: udp["RcvbufErrors"] ?? 0, inErrors: udp["InErrors"] ?? 0)
+            return Reading(
+                cpuSeconds: cpu, at: .now, receiveBufferErrors: udp["RcvbufErrors"] ?? 0, inErrors: udp["InErrors"] ?? 0, machine: machineTimes())
+        }
+
+        /// The "cpu" line of /proc/stat: idle and iowait are not busy.
+        static func machineTimes() -> (busy: Int, total: Int) {
+            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = text.split(separator: "\n").first
+            else { return (0, 0) }
+            let values = line.split(separator: " ").dropFirst().map { Int($0) ?? 0 }
+            guard values.count >= 5 else { return (0, 0) }
+            let total = values.reduce(0, +)
+            return (total - values[3] - values[4], total)
         }
 
         /// The "Udp:" counters of /proc/net/snmp by name.
@@ -60,5 +78,7 @@ struct LoadClientHealth: Codable, Sendable {
         wallSeconds = (end.at - start.at).seconds
         udpReceiveBufferErrors = end.receiveBufferErrors - start.receiveBufferErrors
         udpInErrors = end.inErrors - start.inErrors
+        let total = end.machine.total - start.machine.total
+        machineBusy = total > 0 ? Double(end.machine.busy - start.machine.busy) / Double(total) : 0
     }
 }

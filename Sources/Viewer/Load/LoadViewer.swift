@@ -60,9 +60,9 @@ final class LoadViewer: Sendable {
         let client = try await SessionClient.connect(
             to: place.unit, ticket: place.ticket, peer: .viewer, name: "load-\(index)",
             mediaSink: { buffer, _ in
-                guard let packet = try? RTPPacket(parsing: buffer) else { return }
+                guard let packet = RTPHeaderView(buffer) else { return }
                 let now = ContinuousClock.now
-                record.withLockedValue { $0.received(packet, at: now) }
+                record.withLockedValue { $0.received(packet, in: buffer, at: now) }
             }, datagramsPerRead: 1)
         session.withLockedValue { $0 = client }
         if wantsTCP {

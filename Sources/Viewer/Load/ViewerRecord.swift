@@ -1,4 +1,5 @@
 import Client
+import NIOCore
 import Wire
 
 /// What one emulated viewer saw: delivered packets and losses (from sequence numbers), latency
@@ -27,10 +28,14 @@ struct ViewerRecord: Sendable {
 
     init(joinStarted: ContinuousClock.Instant) { self.joinStarted = joinStarted }
 
-    mutating func received(_ packet: RTPPacket, at now: ContinuousClock.Instant) {
+    mutating func received(_ packet: RTPHeaderView, in buffer: ByteBuffer, at now: ContinuousClock.Instant) {
         sequences.record(ssrc: packet.ssrc, sequence: packet.sequenceNumber, second: 0)
         if firstMedia == nil { firstMedia = now }
-        if firstKeyframe == nil, packet.payloadType == RTPPayloadFormat.vp8.payloadType, Self.startsKeyframe(packet) { firstKeyframe = now }
+        if firstKeyframe == nil, packet.payloadType == RTPPayloadFormat.vp8.payloadType,
+            Self.startsKeyframe(buffer.readableBytesView.dropFirst(packet.payloadOffset))
+        {
+            firstKeyframe = now
+        }
         lastArrival = now
         stalled = false
         // Latency of live packets only: the video a new viewer gets first (from the last keyframe,
@@ -58,8 +63,7 @@ struct ViewerRecord: Sendable {
     var delivered: (received: Int, expected: Int) { (sequences.totalReceived, sequences.totalExpected) }
 
     /// The first packet of a VP8 keyframe: S set, partition 0, and the frame's P bit clear.
-    static func startsKeyframe(_ packet: RTPPacket) -> Bool {
-        let payload = packet.payload.readableBytesView
+    static func startsKeyframe(_ payload: ByteBufferView.SubSequence) -> Bool {
         guard let (descriptor, size) = try? VP8PayloadDescriptor.parse(payload), descriptor.startsFrame, payload.count > size else { return false }
         return payload[payload.startIndex + size] & 0x01 == 0
     }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `viewer load` at scale: a CSM and two units (300 groups of 10 each) as real release processes,
+# an audio-only channel from a real broadcaster, and VIEWERS emulated viewers in one `viewer load`
+# process on this machine. Prints the load report; writes JSON and HTML reports to OUT.
+#   scripts/bench-load.sh [VIEWERS [TCP_SHARE [SECONDS [OUT]]]]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+viewers=${1:-5000}
+tcp_share=${2:-0}
+seconds=${3:-30}
+out=${4:-.build/bench-load}
+for product in avserver broadcaster viewer; do swift build -c release --product "$product" > /dev/null; done
+bin=.build/release
+mkdir -p "$out"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+pkill -x avserver 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)"
+
+# A saturated machine delays heartbeats: a longer failure timeout keeps busy units in the cluster.
+"$bin/avserver" csm --unit-port 7500 --client-port 7501 --http-port 7580 --failure-timeout-milliseconds 5000 > "$out/csm.log" 2>&1 &
+pids+=($!)
+for i in 1 2; do
+  "$bin/avserver" unit --id "$i" --groups 300 --capacity 10 --csm 127.0.0.1:7500 --session-port $((7600 + 10 * i)) \
+    --media-port $((7601 + 10 * i)) --admin-port $((7602 + 10 * i)) > "$out/unit-$i.log" 2>&1 &
+  pids+=($!)
+done
+until curl -sf -H "Authorization: Bearer avcluster-admin" http://127.0.0.1:7580/admin/units | grep -o '"active"' | wc -l | grep -qx 2; do sleep 0.2; done
+"$bin/broadcaster" --server http://127.0.0.1:7580 --title load --video none --audio test < /dev/null > "$out/broadcaster.log" 2>&1 &
+pids+=($!)
+until grep -q "over UDP" "$out/broadcaster.log" 2>/dev/null; do sleep 0.2; done
+channel=$(sed -n 's/^channel \([0-9]*\) is live.*/\1/p' "$out/broadcaster.log")
+"$bin/viewer" load --server http://127.0.0.1:7580 --channel "$channel" --viewers "$viewers" --tcp-share "$tcp_share" \
+  --ramp "${RAMP:-100}" --bind-timeout 5 --duration "$seconds" --json "$out/load-report.json" --html "$out/load-report.html"

@@ -96,13 +96,14 @@ import Wire
         #expect(await load.finish() == 0, "\(load.text)")
         struct Report: Decodable {
             var joined: Int
+            var silentViewers: Int
             var deliveredPercent: Double
             var packetsExpected: Int
             var timeline: [LoadSample]
             struct LoadSample: Decodable { var packets: Int }
         }
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: json))
-        #expect(report.joined == 200)
+        #expect(report.joined == 200 && report.silentViewers == 0)
         #expect(report.deliveredPercent >= 99.9, "\(load.text)")
         // 200 viewers of 50 audio packets a second for about 5 s.
         #expect(report.packetsExpected > 200 * 50 * 4, "\(report.packetsExpected) packets expected")

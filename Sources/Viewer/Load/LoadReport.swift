@@ -16,6 +16,8 @@ struct LoadReport: Codable, Sendable {
     var startedAt: Date
     var joined: Int
     var failedToJoin: Int
+    /// Joined but received nothing before the end (late joiners of a saturated run, or a fault).
+    var silentViewers: Int
     var packetsDelivered: Int
     var packetsExpected: Int
     var deliveredPercent: Double
@@ -36,7 +38,7 @@ struct LoadReport: Codable, Sendable {
     /// The summary table printed at the end.
     var table: String {
         var lines = [
-            "viewers joined \(joined) of \(settings.viewers) (\(failedToJoin) failed), channel \(settings.channel)",
+            "viewers joined \(joined) of \(settings.viewers) (\(failedToJoin) failed, \(silentViewers) joined but received nothing), channel \(settings.channel)",
             "delivered \(packetsDelivered) of \(packetsExpected) packets: \(String(format: "%.3f", deliveredPercent))%",
             "latency over all packets: p50 \(Self.ms(latencyP50Milliseconds)), p95 \(Self.ms(latencyP95Milliseconds)), p99 \(Self.ms(latencyP99Milliseconds)), max \(Self.ms(latencyMaxMilliseconds))",
             "stalls (no media for over 1 s) \(stalls), mode switches \(modeSwitches), re-joins \(rejoins)",
@@ -54,7 +56,7 @@ struct LoadReport: Codable, Sendable {
     }
 
     static let rows = [
-        ("delivered %", "deliveredPercent"), ("loss %", "lossPercent"), ("median latency ms", "medianLatencyMilliseconds"),
+        ("delivered % (viewers with media)", "deliveredPercent"), ("loss %", "lossPercent"), ("median latency ms", "medianLatencyMilliseconds"),
         ("max latency ms", "maxLatencyMilliseconds"), ("join to first keyframe ms", "startupMilliseconds"), ("stalls", "stalls"),
         ("mode switches", "modeSwitches"), ("re-joins", "rejoins"),
     ]

@@ -48,6 +48,7 @@ final class LoadRun: Sendable {
     private func report(startedAt: Date, timeline: [LoadSample], health: LoadClientHealth) -> LoadReport {
         let records = viewers.map { $0.record.withLockedValue { $0 } }
         let joined = records.filter { $0.joined != nil }
+        let receiving = joined.filter { $0.delivered.expected > 0 }
         var all = LatencyHistogram()
         for record in joined { all.add(record.latency) }
         let received = joined.reduce(0) { $0 + $1.delivered.received }
@@ -56,8 +57,8 @@ final class LoadRun: Sendable {
             record.delivered.expected == 0 ? 0 : 100 * Double(record.delivered.received) / Double(record.delivered.expected)
         }
         var perViewer: [String: Distribution] = [:]
-        perViewer["deliveredPercent"] = Distribution(joined.map(percent))
-        perViewer["lossPercent"] = Distribution(joined.map { 100 - percent($0) })
+        perViewer["deliveredPercent"] = Distribution(receiving.map(percent))
+        perViewer["lossPercent"] = Distribution(receiving.map { 100 - percent($0) })
         perViewer["medianLatencyMilliseconds"] = Distribution(joined.compactMap { $0.latency.percentile(0.5) })
         perViewer["maxLatencyMilliseconds"] = Distribution(joined.map { Double($0.latencyMaxMicroseconds) / 1000 })
         perViewer["startupMilliseconds"] = Distribution(joined.compactMap(\.startupMilliseconds))
@@ -67,6 +68,7 @@ final class LoadRun: Sendable {
         let failures = records.compactMap(\.failure)
         return LoadReport(
             settings: settings, startedAt: startedAt, joined: joined.count, failedToJoin: records.count - joined.count,
+            silentViewers: joined.count - receiving.count,
             packetsDelivered: received, packetsExpected: expected,
             deliveredPercent: expected == 0 ? 0 : 100 * Double(received) / Double(expected),
             latencyP50Milliseconds: all.percentile(0.5), latencyP95Milliseconds: all.percentile(0.95),

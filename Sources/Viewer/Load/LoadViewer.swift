@@ -19,6 +19,7 @@ final class LoadViewer: Sendable {
 
     /// Joins and keeps watching until the task is cancelled.
     func run(channel: ChannelID, api: ClusterAPIClient, bindTimeout: Duration) async {
+        record.withLockedValue { $0.joinStarted = .now }
         var attempt = 0
         while !Task.isCancelled {
             do {

@@ -9,7 +9,8 @@ struct ViewerRecord: Sendable {
     /// No media for longer than this is a stall.
     static let stallAfter: Duration = .seconds(1)
 
-    let joinStarted: ContinuousClock.Instant
+    /// When this viewer's first join began.
+    var joinStarted: ContinuousClock.Instant
     /// The wall clock at the join, to tell live packets from the fast-start backlog.
     var joinedAt = CaptureTime.now
     var mode = MediaMode.udp

@@ -18,7 +18,9 @@ trap cleanup EXIT INT TERM
 
 "$bin/avserver" all &
 pids+=($!)
-until curl -sf -o /dev/null --max-time 1 http://127.0.0.1:7080/role; do sleep 0.2; done
+until curl -sf -o /dev/null --max-time 1 http://127.0.0.1:8080/health && curl -sf -o /dev/null --max-time 1 http://127.0.0.1:7080/role; do
+  sleep 0.2
+done
 
 "$bin/broadcaster" --title "Demo channel" --name demo --video test --audio test < /dev/null > "$logs/broadcaster.log" 2>&1 &
 pids+=($!)
@@ -29,6 +31,7 @@ cat <<TEXT
   The cluster is up and channel $channel is on the air (test pattern and tone; log: $logs/broadcaster.log).
   Watch it:           $bin/viewer watch $channel
   Go live yourself:   $bin/broadcaster --title "My channel" --video test --audio test
+  Web portal:         http://127.0.0.1:8080/   (admin dashboard: http://127.0.0.1:8080/admin?token=avcluster-admin)
   Cluster status:     $bin/avserver admin status
   Ctrl-C stops everything.
 

@@ -22,7 +22,7 @@ struct BroadcasterCommand: AsyncParsableCommand {
     )
 
     @Option(name: .long, help: "The cluster's web API; repeat it or separate with commas to list fall-backs.")
-    var server: [String] = ["http://127.0.0.1:7080", "http://127.0.0.1:7081"]
+    var server: [String] = ["http://127.0.0.1:8080", "http://127.0.0.1:7080", "http://127.0.0.1:7081"]
     @Option(help: "The channel's title (for a new channel).")
     var title: String?
     @Option(help: "Your name, shown with the channel and your chat lines.")

@@ -15,6 +15,11 @@ public struct HTTPClient: Sendable {
         public var status: Int
         public var message: String
         public var description: String { "HTTP \(status): \(message)" }
+
+        public init(status: Int, message: String) {
+            self.status = status
+            self.message = message
+        }
     }
 
     public var host: String

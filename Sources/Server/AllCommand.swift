@@ -16,6 +16,11 @@ struct AllCommand: AsyncParsableCommand {
     @Option(help: "First port; the CSM uses the next 0-80, unit N uses base+100*N ... +2.")
     var basePort = 7000
 
+    @Option(help: "HTTP port of the web portal.")
+    var webPort = 8080
+    @Option(help: "SQLite file of the web portal's database (default: in memory).")
+    var webDatabase: String?
+
     func validate() throws {
         guard (1...20).contains(units) else { throw ValidationError("--units must be between 1 and 20") }
         guard (1024...60000).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 60000") }
@@ -49,9 +54,15 @@ struct AllCommand: AsyncParsableCommand {
             unit.ticketSecret = csm.secret
             services.append(UnitService(configuration: unit, adminPort: basePort + 100 * index + 2, logger: Logger(label: "avserver.unit.\(index)")))
         }
+        var web = WebConfiguration()
+        web.port = webPort
+        web.csmURLs = ["http://127.0.0.1:\(csm.httpPort)", "http://127.0.0.1:\(backup.httpPort)"]
+        web.databasePath = webDatabase
+        services.append(WebService(configuration: web, logger: Logger(label: "avserver.web")))
         let http = "http://127.0.0.1:\(csm.httpPort)"
         print("""
-            avcluster: a primary CSM (HTTP \(csm.httpPort)), its backup (HTTP \(backup.httpPort)) and \(units) streaming units on 127.0.0.1.
+            avcluster: a primary CSM (HTTP \(csm.httpPort)), its backup (HTTP \(backup.httpPort)), \(units) streaming units and the web portal on 127.0.0.1.
+              web portal     http://127.0.0.1:\(webPort)/                  (dashboard: /admin?token=\(web.adminToken))
               cluster API    \(http)/api/channels            (open: POST {"title":..,"broadcasterName":..})
               admin API      \(http)/admin/view               (Authorization: Bearer \(csm.adminToken))
               status table   avserver admin status --csm \(http)

@@ -16,7 +16,7 @@ struct LoadCommand: AsyncParsableCommand {
     )
 
     @Option(name: .long, help: "The cluster's web API; repeat it or separate with commas to list fall-backs.")
-    var server: [String] = ["http://127.0.0.1:7080", "http://127.0.0.1:7081"]
+    var server: [String] = ["http://127.0.0.1:8080", "http://127.0.0.1:7080", "http://127.0.0.1:7081"]
     @Option(help: "The channel to watch.")
     var channel: UInt32
     @Option(help: "Emulated viewers.")

@@ -20,7 +20,7 @@ struct WatchCommand: AsyncParsableCommand {
     @Argument(help: "The channel number, or a URL ending in it (http://HOST:PORT/channels/N).")
     var channel: String
     @Option(name: .long, help: "The cluster's web API; repeat it or separate with commas to list fall-backs.")
-    var server: [String] = ["http://127.0.0.1:7080", "http://127.0.0.1:7081"]
+    var server: [String] = ["http://127.0.0.1:8080", "http://127.0.0.1:7080", "http://127.0.0.1:7081"]
     @Option(help: "Your name in the chat.")
     var name: String = ProcessInfo.processInfo.environment["USER"] ?? "viewer"
 

@@ -1,0 +1,58 @@
+import Foundation
+import Wire
+
+/// The portal's pages: live channels, the form that opens one, and a page per channel with the
+/// exact commands to watch it or go live on it.
+enum PortalPages {
+    static func home(channels: [ChannelSummary], server: String, error: String? = nil) -> String {
+        let rows = channels.map { channel in
+            """
+            <tr><td><a href="/channels/\(channel.channel)">\(channel.channel)</a></td><td>\(HTML.escape(channel.title))</td>
+            <td>\(HTML.escape(channel.broadcasterName))</td><td>\(channel.viewers)</td><td>\(time(channel.startedAtMilliseconds))</td>
+            <td><code>viewer watch --server \(HTML.escape(server)) \(channel.channel)</code></td></tr>
+            """
+        }.joined()
+        let table = channels.isEmpty
+            ? "<p>No channel is live. Open one below, or run <code>broadcaster --server \(HTML.escape(server)) --title \"My channel\"</code>.</p>"
+            : "<table id=\"channels\"><tr><th>#</th><th>title</th><th>broadcaster</th><th>viewers</th><th>started</th><th>watch it</th></tr>\(rows)</table>"
+        return HTML.page(title: "avcluster: live channels", body: """
+            <h1>Live channels</h1>
+            \(table)
+            <h2>Open a channel</h2>
+            \(error.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
+            <form method="post" action="/channels">
+            <label>Title <input name="title" maxlength="\(OpenChannelRequest.maxTitleLength)" required></label>
+            <label>Your name <input name="broadcasterName" maxlength="\(OpenChannelRequest.maxNameLength)"></label>
+            <button type="submit">Open</button></form>
+            <p>Or go live straight from a terminal: <code>broadcaster --server \(HTML.escape(server)) --title "My channel"</code></p>
+            """)
+    }
+
+    /// A channel's page; `secret` only right after it was opened here.
+    static func channel(_ channel: ChannelSummary?, number: ChannelID, history: ChannelHistory?, server: String, secret: String?) -> String {
+        let title = channel?.title ?? history?.title ?? "channel \(number)"
+        var body = "<h1>\(HTML.escape(title))</h1>"
+        if let channel {
+            body += "<p>Channel \(number), by \(HTML.escape(channel.broadcasterName)), live since \(time(channel.startedAtMilliseconds)); \(channel.viewers) watching.</p>"
+        } else if let history {
+            body += "<p>Channel \(number) by \(HTML.escape(history.broadcasterName)) ended \(history.endedAtMilliseconds.map(time) ?? "") (peak \(history.peakViewers) viewers, \(history.totalViewers) joins).</p>"
+        } else {
+            body += "<p class=\"error\">No channel \(number) is live.</p>"
+        }
+        body += "<h2>Watch it</h2><pre id=\"viewer-command\">viewer watch --server \(HTML.escape(server)) \(number)</pre>"
+        if let secret {
+            body += """
+                <h2>Go live on it</h2><p>Keep this secret: it lets you send to and close the channel.</p>
+                <pre id="broadcaster-command">broadcaster --server \(HTML.escape(server)) --channel \(number) --secret \(HTML.escape(secret))</pre>
+                """
+        } else {
+            body += "<h2>Go live on it</h2><pre id=\"broadcaster-command\">broadcaster --server \(HTML.escape(server)) --channel \(number) --secret YOUR-SECRET</pre>"
+        }
+        return HTML.page(title: title, body: body)
+    }
+
+    static func time(_ milliseconds: UInt64) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}

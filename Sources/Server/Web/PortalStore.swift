@@ -1,0 +1,23 @@
+import Wire
+
+/// The portal's database (paper 2.1.1): channels and the event log, behind one interface with
+/// two back ends, an embedded SQLite file and a shared PostgreSQL server.
+protocol PortalStore: Sendable {
+    /// A channel went live.
+    func channelOpened(_ record: ChannelHistory) async throws
+    /// A channel ended (closed, or gone from the cluster).
+    func channelEnded(_ channel: ChannelID, atMilliseconds: UInt64) async throws
+    /// A viewer was given a place.
+    func viewerJoined(_ channel: ChannelID) async throws
+    /// The viewers the cluster counts now; the peak keeps the largest.
+    func viewersNow(_ channel: ChannelID, _ viewers: Int) async throws
+    func channel(_ channel: ChannelID) async throws -> ChannelHistory?
+    /// Live channels first, newest first; at most `limit`.
+    func channels(limit: Int) async throws -> [ChannelHistory]
+    func appendLog(_ entries: [ClusterLogEntry]) async throws
+    /// The newest entries, newest first.
+    func log(limit: Int) async throws -> [ClusterLogEntry]
+    /// The time of the newest entry kept, to ask the CSM only for what is new.
+    func lastLogTime() async throws -> UInt64?
+    func close() async
+}

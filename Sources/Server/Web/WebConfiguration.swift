@@ -1,0 +1,17 @@
+/// What `avserver web` runs with.
+struct WebConfiguration: Sendable {
+    var bindHost = "127.0.0.1"
+    var port = 8080
+    /// HTTP base URLs of the CSMs (primary and backup), e.g. http://127.0.0.1:7080.
+    var csmURLs = ["http://127.0.0.1:7080", "http://127.0.0.1:7081"]
+    /// The CSMs' admin token, for the dashboard's view and buttons.
+    var csmToken = "avcluster-admin"
+    /// The dashboard's own token.
+    var adminToken = "avcluster-admin"
+    /// SQLite file; nil keeps the database in memory.
+    var databasePath: String?
+    /// A PostgreSQL URL; when set, used instead of SQLite.
+    var postgresURL: String?
+    /// Largest request body accepted.
+    var maxBodyBytes = 16 << 10
+}

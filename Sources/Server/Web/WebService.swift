@@ -1,0 +1,45 @@
+import Client
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `avserver web`: the portal's JSON API, pages and admin dashboard, its database, and the
+/// mirror that keeps both fresh from the CSM.
+struct WebService: Service {
+    let configuration: WebConfiguration
+    let logger: Logger
+    var onStarted: @Sendable (Int) async -> Void = { _ in }
+
+    func run() async throws {
+        let store: PortalStore =
+            if let url = configuration.postgresURL {
+                try await PostgresPortalStore.open(url: url, logger: logger)
+            } else {
+                try await SQLitePortalStore.open(path: configuration.databasePath, logger: logger)
+            }
+        guard let endpoints = ClusterEndpoints(urls: configuration.csmURLs, headers: [("Authorization", "Bearer \(configuration.csmToken)")]),
+            let cluster = ClusterAPIClient(urls: configuration.csmURLs)
+        else {
+            await store.close()
+            throw PortalError.badDatabaseURL(configuration.csmURLs.joined(separator: ","))
+        }
+        let mirror = ClusterMirror(endpoints: endpoints, store: store, logger: logger)
+        let router = Router()
+        router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+        WebRoutes.add(to: router, api: PortalAPI(cluster: cluster, store: store, mirror: mirror), store: store, mirror: mirror, configuration: configuration)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "avserver-web"),
+            onServerRunning: { [onStarted, configuration] channel in await onStarted(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+        logger.info("web portal on http://\(configuration.bindHost):\(configuration.port), CSMs \(configuration.csmURLs.joined(separator: ", ")), database \(configuration.postgresURL.map { _ in "PostgreSQL" } ?? configuration.databasePath ?? "SQLite in memory")")
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await mirror.run() }
+            group.addTask {
+                do { try await app.runService() } catch { logger.error("web server stopped: \(error)") }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        await store.close()
+    }
+}

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need, when they are missing.
-# Safe to run again: it does nothing when everything is there.
+# Installs the Debian packages the build (and, with --test, the tests) need, when they are
+# missing. Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
-# Codecs and devices for the clients; network tools for the HA tests in network namespaces.
-packages=(pkg-config libopus-dev libvpx-dev libv4l-dev libasound2-dev iproute2 nftables iputils-arping curl)
+# Codecs and devices for the clients; curl for the scripts.
+packages=(pkg-config libopus-dev libvpx-dev libv4l-dev libasound2-dev curl)
+if [ "${1:-}" = "--test" ]; then
+  # Network namespaces for the HA and UDP-blocking tests, a PostgreSQL server for the portal's
+  # database tests, and a headless browser with its WebDriver for the dashboard test.
+  packages+=(iproute2 nftables iputils-arping postgresql chromium chromium-driver)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -57,6 +57,7 @@ actor ClusterMirror {
     func subscribe() async -> (UUID, AsyncStream<Snapshot>) {
         let (stream, continuation) = AsyncStream.makeStream(of: Snapshot.self, bufferingPolicy: .bufferingNewest(2))
         let id = UUID()
+        if view == nil { await refresh() }
         subscribers[id] = continuation
         continuation.yield(await snapshot())
         return (id, stream)

@@ -53,13 +53,15 @@ struct PortalAPI: ClusterAPI {
         }
     }
 
+    /// From the CSM; from the mirror's last copy while no CSM answers.
     func listChannels() async -> [ChannelSummary] {
+        if let channels = try? await cluster.listChannels() { return channels }
         if let view = await mirror.view {
             return view.channels.map {
                 ChannelSummary(channel: $0.channel, title: $0.title, broadcasterName: $0.broadcasterName, viewers: $0.viewers, startedAtMilliseconds: $0.startedAtMilliseconds)
             }
         }
-        return (try? await cluster.listChannels()) ?? []
+        return []
     }
 
     static var nowMilliseconds: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }

@@ -1,0 +1,96 @@
+import Client
+import Foundation
+import Testing
+import Wire
+
+@testable import Server
+
+/// The web portal in-process against a real CSM and unit, with either database.
+@Suite(.serialized) struct WebPortalTests {
+    static func run(postgres: String?) async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1)
+        let web = try await RunningWeb.start(csm: csm, postgres: postgres)
+        let api = web.http
+
+        // Open through the portal: the title is cleaned, the CSM places the channel.
+        let opened = try await api.json(.POST, "/api/channels", body: OpenChannelRequest(title: "  Late\u{7} <night> \u{202E}show ", broadcasterName: "ann"), as: OpenChannelResponse.self)
+        #expect(opened.unit.unit == 1 && !opened.ticket.isEmpty && !opened.secret.isEmpty)
+        let listed = try await api.json(.GET, "/api/channels", as: [ChannelSummary].self)
+        #expect(listed.map(\.title) == ["Late <night> show"])
+
+        // Join through the portal, with a real session at the unit it names.
+        let place = try await api.json(.POST, "/api/channels/\(opened.channel)/join", as: JoinChannelResponse.self)
+        let viewer = try await SessionClient.connect(to: place.unit, ticket: place.ticket, peer: .viewer, name: "v")
+        #expect(try await eventually { try await api.json(.GET, "/api/channels", as: [ChannelSummary].self).first?.viewers == 1 })
+
+        // The database follows: total joins, peak viewers, and the event log mirrored from the CSM.
+        #expect(try await eventually {
+            let history = try await api.json(.GET, "/admin/channels", as: [ChannelHistory].self).first { $0.channel == opened.channel }
+            return history?.totalViewers == 1 && history?.peakViewers == 1
+        })
+        #expect(try await eventually { try await api.json(.GET, "/admin/log?limit=50", as: [ClusterLogEntry].self).contains { $0.kind == "sessionOpened" } })
+
+        // Pages: escaped titles and the exact command lines.
+        let home = String(decoding: try await api.send(.GET, "/").body, as: UTF8.self)
+        #expect(home.contains("Late &lt;night&gt; show") && !home.contains("<night>"))
+        #expect(home.contains("viewer watch --server http://127.0.0.1:\(web.port) \(opened.channel)"))
+        let page = String(decoding: try await api.send(.GET, "/channels/\(opened.channel)").body, as: UTF8.self)
+        #expect(page.contains("broadcaster --server http://127.0.0.1:\(web.port) --channel \(opened.channel) --secret YOUR-SECRET"))
+        let form = try await api.send(.POST, "/channels", body: Array("title=From+the+form&broadcasterName=bob".utf8))
+        let created = String(decoding: form.body, as: UTF8.self)
+        #expect(form.status == 201 && created.contains("From the form") && created.contains("--secret "))
+
+        // Errors are JSON a person can act on; bodies are capped.
+        let (badStatus, badBody) = try await api.send(.POST, "/api/channels", body: Array("{not json".utf8))
+        #expect(badStatus == 400 && String(decoding: badBody, as: UTF8.self).contains("\"error\""))
+        let (bigStatus, bigBody) = try await api.send(.POST, "/api/channels", body: [UInt8](repeating: 0x61, count: 40_000))
+        #expect(bigStatus == 413 && String(decoding: bigBody, as: UTF8.self).contains("at most 16384"))
+        let (unknown, unknownBody) = try await api.send(.POST, "/api/channels/999/join")
+        #expect(unknown == 404 && String(decoding: unknownBody, as: UTF8.self).contains("not live"))
+        let (wrongSecret, _) = try await api.send(.POST, "/api/channels/\(opened.channel)/close", body: Array(#"{"secret":"nope"}"#.utf8))
+        #expect(wrongSecret == 403)
+
+        // The dashboard needs the token; its stream carries the cluster's view.
+        let anonymous = HTTPClient(host: "127.0.0.1", port: web.port)
+        #expect(try await anonymous.send(.GET, "/admin").status == 401)
+        #expect(try await anonymous.send(.GET, "/admin?token=avcluster-admin").status == 200)
+        let openAPI = try JSONSerialization.jsonObject(with: Data(try await anonymous.send(.GET, "/openapi.json").body)) as? [String: Any]
+        #expect((openAPI?["paths"] as? [String: Any])?.keys.contains("/api/channels/{channel}/join") == true)
+
+        // Close with the secret: the channel leaves the list and its history records the end.
+        let (closed, _) = try await api.send(.POST, "/api/channels/\(opened.channel)/close", body: Array(#"{"secret":"\#(opened.secret)"}"#.utf8))
+        #expect(closed == 204)
+        #expect(try await api.json(.GET, "/api/channels", as: [ChannelSummary].self).allSatisfy { $0.channel != opened.channel })
+        #expect(try await api.json(.GET, "/admin/channels", as: [ChannelHistory].self).first { $0.channel == opened.channel }?.endedAtMilliseconds != nil)
+
+        await viewer.close()
+        await web.stop()
+        try await units.shutdown()
+        await csm.stop()
+    }
+
+    @Test func withSQLite() async throws { try await Self.run(postgres: nil) }
+
+    @Test(.enabled(if: RunningWeb.postgresURL != nil, "AVCLUSTER_TEST_POSTGRES_URL is not set: run make test, which starts scripts/test-postgres.sh"))
+    func withPostgreSQL() async throws { try await Self.run(postgres: RunningWeb.postgresURL) }
+
+    @Test func theDashboardStreamsTheView() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 2)
+        let web = try await RunningWeb.start(csm: csm)
+        let channel = try await csm.http.openChannel(title: "streamed")
+        let snapshot = try await Self.firstEvent(from: web)
+        #expect(snapshot.view?.units.count == 2)
+        #expect(snapshot.view?.channels.first?.channel == channel.channel)
+        await web.stop()
+        try await units.shutdown()
+        await csm.stop()
+    }
+
+    /// Reads the first server-sent event of the dashboard stream with a plain socket.
+    static func firstEvent(from web: RunningWeb) async throws -> ClusterMirror.Snapshot {
+        let stream = try await EventStreamReader.connect(port: web.port, path: "/admin/events?token=avcluster-admin")
+        defer { stream.close() }
+        let line = try await stream.firstDataLine()
+        return try JSONDecoder().decode(ClusterMirror.Snapshot.self, from: Data(line.utf8))
+    }
+}

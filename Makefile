@@ -7,14 +7,8 @@ deps:
 demo: deps
 	scripts/demo.sh
 
-test: deps
-	swift build --build-tests
-	swift test --skip-build --skip 'BroadcasterTests|ViewerProcessTests'
-	# Real client processes streaming in real time: one at a time, so that no other test
-	# starves them of CPU on a small machine.
-	swift test --skip-build --no-parallel --filter 'BroadcasterTests|ViewerProcessTests'
-	Tests/HA/failover-netns.sh
-	Tests/Net/udp-blocked-netns.sh
+test:
+	scripts/test.sh
 
 fuzz: deps
 	scripts/fuzz.sh

@@ -65,6 +65,12 @@ actor ClusterMirror {
 
     func unsubscribe(_ id: UUID) { subscribers.removeValue(forKey: id)?.finish() }
 
+    /// Ends every dashboard stream (the server is shutting down).
+    func finishAll() {
+        for continuation in subscribers.values { continuation.finish() }
+        subscribers.removeAll()
+    }
+
     /// A call to the primary CSM's admin API (the dashboard's buttons).
     func admin(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
         guard let primary = await findPrimary() else {

@@ -32,13 +32,19 @@ struct WebService: Service {
             onServerRunning: { [onStarted, configuration] channel in await onStarted(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
         logger.info("web portal on http://\(configuration.bindHost):\(configuration.port), CSMs \(configuration.csmURLs.joined(separator: ", ")), database \(configuration.postgresURL.map { _ in "PostgreSQL" } ?? configuration.databasePath ?? "SQLite in memory")")
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await mirror.run() }
-            group.addTask {
-                do { try await app.runService() } catch { logger.error("web server stopped: \(error)") }
+        // The dashboards' event streams never end on their own: end them when shutdown begins, or
+        // the server would wait for them forever.
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await mirror.run() }
+                group.addTask {
+                    do { try await app.runService() } catch { logger.error("web server stopped: \(error)") }
+                }
+                await group.next()
+                group.cancelAll()
             }
-            await group.next()
-            group.cancelAll()
+        } onGracefulShutdown: {
+            Task { await mirror.finishAll() }
         }
         await store.close()
     }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `make test`: every test on a fresh machine. Installs what the tests need, starts a throwaway
+# PostgreSQL server on loopback for the portal's database tests (stopped again at the end), runs
+# the Swift Testing suites, then the network-namespace tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+swift build --build-tests
+AVCLUSTER_TEST_POSTGRES_URL=$(scripts/test-postgres.sh start)
+export AVCLUSTER_TEST_POSTGRES_URL
+trap 'scripts/test-postgres.sh stop' EXIT
+swift test --skip-build --skip 'BroadcasterTests|ViewerProcessTests|DashboardBrowserTests'
+# Real client processes streaming in real time, and a real browser: one at a time, so that no
+# other test starves them of CPU on a small machine.
+swift test --skip-build --no-parallel --filter 'BroadcasterTests|ViewerProcessTests|DashboardBrowserTests'
+Tests/HA/failover-netns.sh
+Tests/Net/udp-blocked-netns.sh

@@ -5,6 +5,7 @@ import Foundation
 final class EventStreamReader: @unchecked Sendable {
     // The socket is used by one test at a time.
     private let socket: Int32
+    private var received: [UInt8] = []
 
     private init(socket: Int32) { self.socket = socket }
 
@@ -23,18 +24,18 @@ final class EventStreamReader: @unchecked Sendable {
         return EventStreamReader(socket: fd)
     }
 
-    /// The first line starting with "data: ", without the prefix.
-    func firstDataLine() async throws -> String {
-        var received: [UInt8] = []
+    /// The next event's data line, without the "data: " prefix.
+    func nextDataLine() async throws -> String {
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while received.count < 8 << 20 {
+            let text = String(decoding: received, as: UTF8.self)
+            if let start = text.range(of: "data: "), let end = text[start.upperBound...].range(of: "\n\n") {
+                received = Array(text[end.upperBound...].utf8)
+                return String(text[start.upperBound..<end.lowerBound])
+            }
             let count = recv(socket, &chunk, chunk.count, 0)
             guard count > 0 else { throw POSIXError(.ETIMEDOUT) }
             received += chunk[0..<count]
-            let text = String(decoding: received, as: UTF8.self)
-            if let start = text.range(of: "data: "), let end = text[start.upperBound...].range(of: "\n\n") {
-                return String(text[start.upperBound..<end.lowerBound])
-            }
         }
         throw POSIXError(.EMSGSIZE)
     }

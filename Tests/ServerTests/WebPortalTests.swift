@@ -24,7 +24,7 @@ import Wire
         #expect(try await eventually { try await api.json(.GET, "/api/channels", as: [ChannelSummary].self).first?.viewers == 1 })
 
         // The database follows: total joins, peak viewers, and the event log mirrored from the CSM.
-        #expect(try await eventually {
+        #expect(try await eventually(timeout: .seconds(20)) {
             let history = try await api.json(.GET, "/admin/channels", as: [ChannelHistory].self).first { $0.channel == opened.channel }
             return history?.totalViewers == 1 && history?.peakViewers == 1
         })
@@ -78,19 +78,17 @@ import Wire
         let (csm, units) = try await ClusterTests.startCluster(units: 2)
         let web = try await RunningWeb.start(csm: csm)
         let channel = try await csm.http.openChannel(title: "streamed")
-        let snapshot = try await Self.firstEvent(from: web)
+        // Snapshots come every second; one soon shows the new channel.
+        let stream = try await EventStreamReader.connect(port: web.port, path: "/admin/events?token=avcluster-admin")
+        var snapshot = try JSONDecoder().decode(ClusterMirror.Snapshot.self, from: Data(try await stream.nextDataLine().utf8))
+        for _ in 0..<5 where snapshot.view?.channels.isEmpty ?? true {
+            snapshot = try JSONDecoder().decode(ClusterMirror.Snapshot.self, from: Data(try await stream.nextDataLine().utf8))
+        }
+        stream.close()
         #expect(snapshot.view?.units.count == 2)
         #expect(snapshot.view?.channels.first?.channel == channel.channel)
         await web.stop()
         try await units.shutdown()
         await csm.stop()
-    }
-
-    /// Reads the first server-sent event of the dashboard stream with a plain socket.
-    static func firstEvent(from web: RunningWeb) async throws -> ClusterMirror.Snapshot {
-        let stream = try await EventStreamReader.connect(port: web.port, path: "/admin/events?token=avcluster-admin")
-        defer { stream.close() }
-        let line = try await stream.firstDataLine()
-        return try JSONDecoder().decode(ClusterMirror.Snapshot.self, from: Data(line.utf8))
     }
 }

@@ -64,8 +64,13 @@ import Wire
         // Close with the secret: the channel leaves the list and its history records the end.
         let (closed, _) = try await api.send(.POST, "/api/channels/\(opened.channel)/close", body: Array(#"{"secret":"\#(opened.secret)"}"#.utf8))
         #expect(closed == 204)
-        #expect(try await api.json(.GET, "/api/channels", as: [ChannelSummary].self).allSatisfy { $0.channel != opened.channel })
-        #expect(try await api.json(.GET, "/admin/channels", as: [ChannelHistory].self).first { $0.channel == opened.channel }?.endedAtMilliseconds != nil)
+        #expect(try await eventually { try await api.json(.GET, "/api/channels", as: [ChannelSummary].self).allSatisfy { $0.channel != opened.channel } })
+        #expect(try await eventually {
+            let rows = try await api.json(.GET, "/admin/channels", as: [ChannelHistory].self).filter { $0.channel == opened.channel }
+            return rows.count == 1 && rows[0].endedAtMilliseconds != nil
+        })
+        try await Task.sleep(for: .milliseconds(1500))  // a refresh that began before the close does not open it again
+        #expect(try await api.json(.GET, "/admin/channels", as: [ChannelHistory].self).filter { $0.channel == opened.channel }.allSatisfy { $0.endedAtMilliseconds != nil })
 
         await viewer.close()
         await web.stop()
@@ -91,6 +96,16 @@ import Wire
         stream.close()
         #expect(snapshot.view?.units.count == 2)
         #expect(snapshot.view?.channels.first?.channel == channel.channel)
+
+        // The dashboard's buttons, through the web server to the CSM's admin API.
+        let groups = try #require(try await csm.view().channels.first?.groupCount)
+        #expect(try await web.http.send(.POST, "/admin/channels/\(channel.channel)/expand").status == 200)
+        #expect(try await csm.view().channels.first?.groupCount == groups + 1)
+        #expect(try await web.http.send(.POST, "/admin/units/2/drain", body: Array(#"{"on":true}"#.utf8)).status == 200)
+        #expect(try await csm.view().units.first { $0.unit == 2 }?.state == "draining")
+        #expect(try await HTTPClient(host: "127.0.0.1", port: web.port).send(.POST, "/admin/channels/\(channel.channel)/close").status == 401)
+        #expect(try await web.http.send(.POST, "/admin/channels/\(channel.channel)/close").status == 200)
+        #expect(try await csm.view().channels.isEmpty)
         await web.stop()
         try await units.shutdown()
         await csm.stop()

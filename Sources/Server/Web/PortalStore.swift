@@ -3,7 +3,8 @@ import Wire
 /// The portal's database (paper 2.1.1): channels and the event log, behind one interface with
 /// two back ends, an embedded SQLite file and a shared PostgreSQL server.
 protocol PortalStore: Sendable {
-    /// A channel went live.
+    /// A channel went live; nothing when it is already recorded as live, or ended after this
+    /// start (a snapshot taken before it was closed must not open it again).
     func channelOpened(_ record: ChannelHistory) async throws
     /// A channel ended (closed, or gone from the cluster).
     func channelEnded(_ channel: ChannelID, atMilliseconds: UInt64) async throws

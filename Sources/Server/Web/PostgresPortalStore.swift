@@ -89,7 +89,8 @@ final class PostgresPortalStore: PortalStore {
             INSERT INTO channels (channel, title, broadcaster_name, started_ms, peak_viewers, total_viewers)
             SELECT \(number), \(record.title), \(record.broadcasterName), \(Int64(record.startedAtMilliseconds)),
                    \(Int64(record.peakViewers)), \(Int64(record.totalViewers))
-            WHERE NOT EXISTS (SELECT 1 FROM channels WHERE channel = \(number) AND ended_ms IS NULL)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM channels WHERE channel = \(number) AND (ended_ms IS NULL OR ended_ms >= \(Int64(record.startedAtMilliseconds))))
             """, logger: logger)
     }
 

@@ -66,10 +66,10 @@ final class SQLitePortalStore: PortalStore {
         _ = try await connection.query(
             """
             INSERT INTO channels (channel, title, broadcaster_name, started_ms, peak_viewers, total_viewers)
-            SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM channels WHERE channel = ? AND ended_ms IS NULL)
+            SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM channels WHERE channel = ? AND (ended_ms IS NULL OR ended_ms >= ?))
             """,
             [number, .text(record.title), .text(record.broadcasterName), .integer(Int(record.startedAtMilliseconds)),
-             .integer(record.peakViewers), .integer(record.totalViewers), number])
+             .integer(record.peakViewers), .integer(record.totalViewers), number, .integer(Int(record.startedAtMilliseconds))])
     }
 
     func channelEnded(_ channel: ChannelID, atMilliseconds time: UInt64) async throws {

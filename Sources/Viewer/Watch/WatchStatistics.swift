@@ -6,7 +6,6 @@ struct WatchStatistics {
     var framesShown = 0
     var switches = 0
     var rejoins = 0
-    var ages: [Int64] = []
 
     // The last second's figures.
     var secondBytes = 0

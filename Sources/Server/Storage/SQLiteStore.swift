@@ -39,21 +39,7 @@ final class SQLiteStore: EventLogStore {
         return store
     }
 
-    private func migrate() async throws {
-        _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", [])
-        let current = try await connection.query("SELECT MAX(version) AS version FROM schema_version", []).first?.column("version")?.integer ?? 0
-        for migration in Self.migrations where migration.version > current {
-            _ = try await connection.query("BEGIN", [])
-            do {
-                for statement in migration.sql { _ = try await connection.query(statement, []) }
-                _ = try await connection.query("INSERT INTO schema_version (version) VALUES (?)", [.integer(migration.version)])
-                _ = try await connection.query("COMMIT", [])
-            } catch {
-                _ = try? await connection.query("ROLLBACK", [])
-                throw error
-            }
-        }
-    }
+    private func migrate() async throws { try await SQLiteMigrations.run(Self.migrations, on: connection) }
 
     /// One multi-row INSERT per 500 lines: each statement is atomic on its own, so appends from
     /// concurrent callers never interleave inside a transaction.

@@ -45,21 +45,7 @@ final class SQLitePortalStore: PortalStore {
         return store
     }
 
-    private func migrate() async throws {
-        _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", [])
-        let current = try await connection.query("SELECT MAX(version) AS version FROM schema_version", []).first?.column("version")?.integer ?? 0
-        for migration in Self.migrations where migration.version > current {
-            _ = try await connection.query("BEGIN IMMEDIATE", [])
-            do {
-                for statement in migration.sql { _ = try await connection.query(statement, []) }
-                _ = try await connection.query("INSERT INTO schema_version (version) VALUES (?)", [.integer(migration.version)])
-                _ = try await connection.query("COMMIT", [])
-            } catch {
-                _ = try? await connection.query("ROLLBACK", [])
-                throw error
-            }
-        }
-    }
+    private func migrate() async throws { try await SQLiteMigrations.run(Self.migrations, on: connection) }
 
     func channelOpened(_ record: ChannelHistory) async throws {
         let number = SQLiteData.integer(Int(record.channel.rawValue))

@@ -180,6 +180,24 @@ import Wire
         #expect(third != first && third != second)
     }
 
+    @Test func aReportSentBeforeAChannelClosedDoesNotOpenItAgain() throws {
+        var state = Self.state(units: [1])
+        let t = Self.start
+        let (channel, root) = try state.open(now: t).get()
+        _ = try state.join(channel, now: t).get()
+        let inFlight = Self.reports(of: state, at: t)
+        #expect(state.close(channel, now: t) == nil)
+        _ = state.drainActions()
+        for report in inFlight { state.report(report, now: t + .milliseconds(100)) }
+        #expect(state.channels[channel] == nil)
+        #expect(state.units[root.unit]?.groups.isEmpty == true)
+        // The unit is told again to free the group.
+        #expect(state.drainActions().contains { if case .command(1, .freeGroup(root.group)) = $0 { true } else { false } })
+        // Long after, a report naming that channel (a CSM that never saw it close) is adopted again.
+        for report in inFlight { state.report(report, now: t + .seconds(20)) }
+        #expect(state.channels[channel] != nil)
+    }
+
     @Test func aDuplicateUnitIDIsRefused() {
         var state = Self.state(units: [1])
         let error = state.announce(

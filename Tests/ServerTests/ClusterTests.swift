@@ -6,8 +6,11 @@ import Wire
 @testable import Server
 
 @Suite(.serialized) struct ClusterTests {
-    static func startCluster(units count: Int, groups: Int = 50, capacity: Int = 10, threshold: Int = 3) async throws -> (RunningCSM, UnitHarness) {
-        let csm = try await RunningCSM.start { $0.settings.expansionThreshold = threshold }
+    static func startCluster(units count: Int, groups: Int = 50, capacity: Int = 10, threshold: Int = 3, name: String = "csm") async throws -> (RunningCSM, UnitHarness) {
+        let csm = try await RunningCSM.start {
+            $0.settings.expansionThreshold = threshold
+            $0.name = name
+        }
         let address = csm.unitAddress
         let units = try await UnitHarness(units: count) {
             $0.groupsPerUnit = groups
@@ -19,7 +22,8 @@ import Wire
     }
 
     @Test func aChannelGrowsAcrossUnitsAndMediaFollowsTheTree() async throws {
-        let (csm, units) = try await Self.startCluster(units: 3, groups: 2, capacity: 2, threshold: 1)
+        // A name of its own: the metrics registry is shared by every CSM in this test process.
+        let (csm, units) = try await Self.startCluster(units: 3, groups: 2, capacity: 2, threshold: 1, name: "csm-tree")
         let opened = try await csm.http.openChannel()
         #expect(opened.unit.unit == 1)
         let broadcaster = try await SessionClient.connect(to: opened.unit, ticket: opened.ticket, peer: .broadcaster, name: "host")
@@ -60,7 +64,7 @@ import Wire
         let opens = try await csm.http.json(.GET, "/admin/log?kind=sessionOpened&limit=5", as: [ClusterLogEntry].self)
         #expect(opens.count == 5)
         let metrics = String(decoding: try await csm.http.send(.GET, "/metrics").body, as: UTF8.self)
-        #expect(metrics.contains(#"avcluster_csm_joins_total{csm="csm"}"#) && metrics.contains(#"avcluster_csm_units{csm="csm"} 3"#))
+        #expect(metrics.contains(#"avcluster_csm_joins_total{csm="csm-tree"}"#) && metrics.contains(#"avcluster_csm_units{csm="csm-tree"} 3"#))
         try await units.shutdown()
         await csm.stop()
     }

@@ -11,6 +11,7 @@ extension ClusterState {
         while channels[ChannelID(nextChannel)] != nil || nextChannel == 0 { nextChannel &+= 1 }
         let channel = ChannelID(nextChannel)
         nextChannel &+= 1
+        closedChannels[channel] = nil
         let root = GroupLocation(unit: unit.id, group: group)
         place(channel, at: root, parent: nil, now: now)
         channels[channel] = ChannelRecord(id: channel, root: root, startedAtMilliseconds: wallClock(), title: title, broadcasterName: broadcasterName)
@@ -109,8 +110,9 @@ extension ClusterState {
     }
 
     /// Closes a channel: every group freed.
-    mutating func close(_ channel: ChannelID) -> ControlError? {
+    mutating func close(_ channel: ChannelID, now: ContinuousClock.Instant = .now) -> ControlError? {
         guard channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
+        closedChannels[channel] = now
         for group in groups(of: channel) {
             units[group.location.unit]?.groups[group.location.group] = nil
             actions.append(.command(group.location.unit, .freeGroup(group.location.group)))

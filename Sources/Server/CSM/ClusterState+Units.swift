@@ -34,6 +34,12 @@ extension ClusterState {
             unit.groups[id] = nil
         }
         for reported in report.groups {
+            if let closed = closedChannels[reported.channel], now - closed < Self.closedChannelMemory {
+                // Closed while this report was on its way: free the group again, do not adopt it.
+                unit.groups[reported.group] = nil
+                actions.append(.command(report.unit, .freeGroup(reported.group)))
+                continue
+            }
             var record = unit.groups[reported.group]
             if record?.channel != reported.channel {
                 record = GroupRecord(channel: reported.channel, parent: reported.parent, placedAt: now)
@@ -69,6 +75,7 @@ extension ClusterState {
 
     /// Every heartbeat of the CSM: silent units fail, long-empty leaf groups are freed.
     mutating func tick(now: ContinuousClock.Instant) {
+        closedChannels = closedChannels.filter { now - $0.value < Self.closedChannelMemory }
         for unit in units.values where now - unit.lastHeard > settings.failureTimeout {
             fail(unit.id, now: now, reason: "silent for \(now - unit.lastHeard)")
         }

@@ -12,6 +12,10 @@ struct ClusterState: Sendable {
 
     var units: [UnitID: UnitRecord] = [:]
     var channels: [ChannelID: ChannelRecord] = [:]
+    /// Channels closed lately: a unit report sent before its free-group command arrived must not
+    /// adopt them again.
+    var closedChannels: [ChannelID: ContinuousClock.Instant] = [:]
+    static let closedChannelMemory: Duration = .seconds(10)
     var nextChannel: UInt32 = 1
     var actions: [ClusterAction] = []
 

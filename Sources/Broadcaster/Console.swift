@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Client
 import NIOConcurrencyHelpers
 
 /// The terminal of a CLI: messages on their own lines, and one status line kept at the bottom
@@ -54,15 +55,5 @@ final class Console: Sendable {
         }
     }
 
-    private func write(_ fd: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
-    }
+    private func write(_ fd: Int32, _ text: String) { StandardStream.write(text, to: fd) }
 }

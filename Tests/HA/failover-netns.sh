@@ -70,14 +70,7 @@ role() {  # address -> HTTP status of /role (200 primary, 503 backup)
   ip netns exec avc-c curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$1:7080/role" || true
 }
 is_role() { test "$(role "$1")" = "$2"; }
-wait_for() {  # seconds, description, command...
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@"; do
-    [ $SECONDS -lt $deadline ] || fail "$what"
-    sleep 0.1
-  done
-}
+source Tests/lib/wait-for.sh
 cut() {  # drop traffic between two addresses in both directions, on the bridge
   ip netns exec avc-sw nft add rule bridge cuts forward ip saddr "$1" ip daddr "$2" drop
   ip netns exec avc-sw nft add rule bridge cuts forward ip saddr "$2" ip daddr "$1" drop

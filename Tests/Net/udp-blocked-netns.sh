@@ -33,14 +33,7 @@ fail() {
   for log in "$logs"/*.log; do echo "--- $log"; tail -8 "$log"; done
   exit 1
 }
-wait_for() {  # seconds, description, command...
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@"; do
-    [ $SECONDS -lt $deadline ] || fail "$what"
-    sleep 0.1
-  done
-}
+source Tests/lib/wait-for.sh
 run() {  # namespace, log name, command...
   local ns=$1 name=$2
   shift 2

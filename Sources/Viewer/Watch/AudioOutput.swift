@@ -9,7 +9,7 @@ final class AudioOutput: @unchecked Sendable {
     // The device and file are touched only by the player thread (device) or under the lock (file).
     enum Target {
         case device(ALSADevice)
-        case file(FileHandle, path: String)
+        case file(FileHandle)
         case none
     }
 
@@ -21,7 +21,7 @@ final class AudioOutput: @unchecked Sendable {
     init(target: Target, channels: Int) {
         self.target = target
         self.channels = channels
-        if case .file(let handle, _) = target {
+        if case .file(let handle) = target {
             handle.write(Data(WAVFormat.header(sampleRate: OpusAudioEncoder.sampleRate, channels: channels, dataBytes: 0)))
         }
         if case .device = target {
@@ -40,7 +40,7 @@ final class AudioOutput: @unchecked Sendable {
                 warn("cannot write \(file); playing no sound")
                 return AudioOutput(target: .none, channels: channels)
             }
-            return AudioOutput(target: .file(handle, path: file), channels: channels)
+            return AudioOutput(target: .file(handle), channels: channels)
         }
         do {
             return AudioOutput(target: .device(try ALSADevice(name: device, channels: channels, capture: false)), channels: channels)
@@ -53,7 +53,7 @@ final class AudioOutput: @unchecked Sendable {
     func play(_ samples: [Int16]) {
         switch target {
         case .none: return
-        case .file(let handle, _):
+        case .file(let handle):
             handle.write(Data(WAVFormat.littleEndian(samples)))
             queue.withLockedValue { $0.written += samples.count * 2 }
         case .device:
@@ -67,7 +67,7 @@ final class AudioOutput: @unchecked Sendable {
     /// Finishes the file's header or lets the device play out.
     func close() {
         queue.withLockedValue { $0.stopped = true }
-        if case .file(let handle, _) = target {
+        if case .file(let handle) = target {
             let written = queue.withLockedValue { $0.written }
             handle.seek(toFileOffset: 0)
             handle.write(Data(WAVFormat.header(sampleRate: OpusAudioEncoder.sampleRate, channels: channels, dataBytes: written)))

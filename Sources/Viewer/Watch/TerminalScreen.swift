@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Client
 
 /// The terminal while `viewer watch` draws on it: the alternate screen, no cursor, keys read one
 /// at a time. Restored on a normal exit, on Ctrl-C and SIGTERM (the caller's signal handling ends
@@ -47,15 +48,5 @@ final class TerminalScreen {
         return (Int(window.ws_col), Int(window.ws_row))
     }
 
-    func write(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
-    }
+    func write(_ text: String) { StandardStream.write(text, to: STDOUT_FILENO) }
 }

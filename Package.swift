@@ -40,6 +40,8 @@ let package = Package(
         .systemLibrary(name: "CVPX", pkgConfig: "vpx", providers: [.apt(["libvpx-dev"])]),
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4lconvert", providers: [.apt(["libv4l-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // recvmmsg(2) and kernel receive times, for `viewer load`'s reading thread.
+        .systemLibrary(name: "CDatagram"),
 
         // A client's session with a unit over real sockets: used by both CLIs, relay tests and benchmarks.
         .target(
@@ -85,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "Viewer",
             dependencies: [
-                "Wire", "Media", "Client",
+                "Wire", "Media", "Client", "CDatagram",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

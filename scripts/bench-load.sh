@@ -3,6 +3,7 @@
 # an audio-only channel from a real broadcaster, and VIEWERS emulated viewers in one `viewer load`
 # process on this machine. Prints the load report; writes JSON and HTML reports to OUT.
 #   scripts/bench-load.sh [VIEWERS [TCP_SHARE [SECONDS [OUT]]]]
+# AUDIO_FRAME_MS (20) sets the broadcaster's Opus frame length: 60 sends a third of the packets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 viewers=${1:-5000}
@@ -27,7 +28,8 @@ for i in 1 2; do
   pids+=($!)
 done
 until curl -sf -H "Authorization: Bearer avcluster-admin" http://127.0.0.1:7580/admin/units | grep -o '"active"' | wc -l | grep -qx 2; do sleep 0.2; done
-"$bin/broadcaster" --server http://127.0.0.1:7580 --title load --video none --audio test < /dev/null > "$out/broadcaster.log" 2>&1 &
+"$bin/broadcaster" --server http://127.0.0.1:7580 --title load --video none --audio test \
+  --audio-frame-ms "${AUDIO_FRAME_MS:-20}" < /dev/null > "$out/broadcaster.log" 2>&1 &
 pids+=($!)
 until grep -q "over UDP" "$out/broadcaster.log" 2>/dev/null; do sleep 0.2; done
 channel=$(sed -n 's/^channel \([0-9]*\) is live.*/\1/p' "$out/broadcaster.log")

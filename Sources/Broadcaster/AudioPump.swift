@@ -2,15 +2,15 @@ import Media
 import NIOCore
 import Wire
 
-/// Captures sound 20 ms at a time, encodes it with Opus and sends each frame as one RTP packet
-/// (RFC 7587) stamped with its capture time, on its own thread.
+/// Captures sound a frame at a time (20 ms unless `--audio-frame-ms`), encodes it with Opus and
+/// sends each frame as one RTP packet (RFC 7587) stamped with its capture time, on its own thread.
 final class AudioPump: @unchecked Sendable {
     // Everything but `thread` is used only by the capture thread once it starts.
     private let source: AudioSource
     private let encoder: OpusAudioEncoder
     private var sender = RTPSender(payloadType: RTPPayloadFormat.opus.payloadType)
     private var timestamp = UInt32.random(in: 0...UInt32.max)
-    private let pacer = Pacer(period: .milliseconds(20))
+    private let pacer: Pacer
     private let uplink: Uplink
     private let stats: BroadcastStats
     private var thread: CaptureThread?
@@ -18,6 +18,7 @@ final class AudioPump: @unchecked Sendable {
     init(source: AudioSource, encoder: OpusAudioEncoder, uplink: Uplink, stats: BroadcastStats) {
         self.source = source
         self.encoder = encoder
+        pacer = Pacer(period: .microseconds(1_000_000 * encoder.frameSamples / OpusAudioEncoder.sampleRate))
         self.uplink = uplink
         self.stats = stats
     }
@@ -28,11 +29,11 @@ final class AudioPump: @unchecked Sendable {
 
     private func step() throws {
         if !source.isRealTime { pacer.waitForNextTick() }
-        let samples = try source.read()
+        let samples = try source.read(frames: encoder.frameSamples)
         let capturedAt = CaptureTime.now
         let payload = try encoder.encode(samples)
         let packet = sender.packet(payload: payload, timestamp: timestamp, capturedAt: capturedAt)
-        timestamp &+= UInt32(OpusAudioEncoder.frameSamples)
+        timestamp &+= UInt32(encoder.frameSamples)
         uplink.send([packet])
         let level = AudioLevel(samples: samples)
         stats.update {

@@ -49,6 +49,8 @@ struct BroadcasterCommand: AsyncParsableCommand {
     var audioChannels = 1
     @Option(name: .customLong("audio-kbps"), help: "Opus bit rate in kbit/s.")
     var audioKbps = 48
+    @Option(name: .customLong("audio-frame-ms"), help: "Opus frame length in ms: 10, 20, 40 or 60. Longer frames send fewer packets to each viewer (a unit holds more viewers) and add that much latency.")
+    var audioFrameMilliseconds = 20
 
     @Option(name: .customLong("bind-timeout"), help: "Seconds to wait for the UDP bind reply before sending over TCP.")
     var bindTimeout = 2.0
@@ -69,6 +71,9 @@ struct BroadcasterCommand: AsyncParsableCommand {
         guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1 to 60") }
         guard (50...20_000).contains(videoKbps) else { throw ValidationError("--video-kbps must be 50 to 20000") }
         guard (6...510).contains(audioKbps) else { throw ValidationError("--audio-kbps must be 6 to 510") }
+        guard OpusAudioEncoder.frameMillisecondsAllowed.contains(audioFrameMilliseconds) else {
+            throw ValidationError("--audio-frame-ms must be one of \(OpusAudioEncoder.frameMillisecondsAllowed.map(String.init).joined(separator: ", "))")
+        }
         guard audioChannels == 1 || audioChannels == 2 else { throw ValidationError("--audio-channels must be 1 or 2") }
         guard keyframeSeconds > 0, keyframeSeconds <= 60 else { throw ValidationError("--keyframe-seconds must be above 0 and at most 60") }
         guard video != "none" || audio != "none" else { throw ValidationError("--video none and --audio none leave nothing to send") }
@@ -101,9 +106,11 @@ struct BroadcasterCommand: AsyncParsableCommand {
             try VP8Encoder(.init(width: $0.width, height: $0.height, framesPerSecond: fps, kilobitsPerSecond: videoKbps,
                                  keyframeInterval: max(1, Int((keyframeSeconds * Double(fps)).rounded()))))
         }
-        let audioEncoder = try audioSource.map { try OpusAudioEncoder(channels: $0.channels, bitsPerSecond: audioKbps * 1000) }
+        let audioEncoder = try audioSource.map { 
+            try OpusAudioEncoder(channels: $0.channels, bitsPerSecond: audioKbps * 1000, frameMilliseconds: audioFrameMilliseconds)
+        }
         if let videoSource { Console.shared.say("video: \(videoSource.label) at \(fps) fps, VP8 \(videoKbps) kbit/s") }
-        if let audioSource { Console.shared.say("audio: \(audio == "test" ? "440 Hz tone" : audio), \(audioSource.channels == 1 ? "mono" : "stereo") 48 kHz, Opus \(audioKbps) kbit/s") }
+        if let audioSource { Console.shared.say("audio: \(audio == "test" ? "440 Hz tone" : audio), \(audioSource.channels == 1 ? "mono" : "stereo") 48 kHz, Opus \(audioKbps) kbit/s in \(audioFrameMilliseconds) ms frames") }
 
         let place: OpenChannelResponse
         if let channel, let secret {

@@ -9,12 +9,13 @@ public final class SessionClient: Sendable {
     /// Everything the unit sends, in order of arrival.
     public let events: AsyncStream<SessionEvent>
     private let connection: Channel
-    private let mediaSocket: Channel
+    /// nil when the session was opened without one (its owner reads UDP itself).
+    private let mediaSocket: Channel?
     private let unitMedia: SocketAddress
     private let bindReplies: AsyncStream<Void>
 
     private init(
-        opened: SessionOpened, events: AsyncStream<SessionEvent>, connection: Channel, mediaSocket: Channel,
+        opened: SessionOpened, events: AsyncStream<SessionEvent>, connection: Channel, mediaSocket: Channel?,
         unitMedia: SocketAddress, bindReplies: AsyncStream<Void>
     ) {
         self.opened = opened
@@ -25,34 +26,33 @@ public final class SessionClient: Sendable {
         self.bindReplies = bindReplies
     }
 
-    /// Connects, says hello and opens the session with `ticket`.
+    /// Connects, says hello and opens the session with `ticket`; with `udpSocket` false no UDP socket
+    /// is opened, for a caller that has its own (`viewer load` reads thousands on one thread).
     public static func connect(
         to unit: UnitAddress, ticket: String, peer: PeerKind, name: String,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton, localHost: String = "127.0.0.1",
-        receiveBufferSize: Int? = nil, mediaSink: MediaSink? = nil, datagramsPerRead: Int = 8
+        receiveBufferSize: Int? = nil, mediaSink: MediaSink? = nil, udpSocket: Bool = true
     ) async throws -> SessionClient {
         let (events, continuation) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingOldest(1 << 16))
         let (bindReplies, bindContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let unitMedia = try SocketAddress.makeAddressResolvingHost(unit.host, port: unit.mediaPort)
+        let unitMedia = try unit.mediaAddress()
         let loop = group.next()
         let opened = loop.makePromise(of: SessionOpened.self)
 
-        let mediaSocket = try await DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
-            // A video frame arrives as a burst of datagrams: read up to 8 per syscall (an
-            // audio-only load viewer reads one, keeping its buffer small).
-            .channelOption(.datagramVectorReadMessageCount, value: datagramsPerRead)
-            // One read per wake-up for a socket that gets one datagram at a time: a second read
-            // would only return EAGAIN.
-            .channelOption(.maxMessagesPerRead, value: UInt(datagramsPerRead == 1 ? 1 : 4))
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: datagramsPerRead * 2048))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ClientMediaHandler(unit: unitMedia, bindReplies: bindContinuation, events: continuation, sink: mediaSink))
+        let mediaSocket: Channel? =
+            udpSocket
+            ? try await DatagramBootstrap(group: loop)
+                .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
+                // A video frame arrives as a burst of datagrams: read up to 8 per syscall.
+                .channelOption(.datagramVectorReadMessageCount, value: 8)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 8 * 2048))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ClientMediaHandler(unit: unitMedia, bindReplies: bindContinuation, events: continuation, sink: mediaSink))
+                    }
                 }
-            }
-            .bind(host: localHost, port: 0).get()
+                .bind(host: localHost, port: 0).get() : nil
 
         let connection: Channel
         do {
@@ -73,7 +73,7 @@ public final class SessionClient: Sendable {
                 .connect(host: unit.host, port: unit.sessionPort).get()
         } catch {
             opened.fail(error)
-            mediaSocket.close(promise: nil)
+            mediaSocket?.close(promise: nil)
             throw ClientError.connectFailed(host: unit.host, port: unit.sessionPort, reason: "\(error)")
         }
         var hello = ByteBuffer()
@@ -87,37 +87,19 @@ public final class SessionClient: Sendable {
                 bindReplies: bindReplies)
         } catch {
             connection.close(promise: nil)
-            mediaSocket.close(promise: nil)
+            mediaSocket?.close(promise: nil)
             throw error
         }
     }
 
     /// Proves the UDP socket to the unit: sends the bind request until a reply comes.
     public func bindUDP(timeout: Duration = .seconds(2)) async throws {
-        let replies = bindReplies
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for await _ in replies { return true }
-                return false
-            }
-            group.addTask {
-                let deadline = ContinuousClock.now + timeout
-                while ContinuousClock.now < deadline {
-                    self.sendBind()
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                return false
-            }
-            let bound = try await group.next() ?? false
-            group.cancelAll()
-            if !bound { throw ClientError.noBindReply(seconds: Double(timeout.components.seconds)) }
-        }
+        try await BindExchange.run(timeout: timeout, replies: bindReplies) { self.sendBind() }
     }
 
     /// One bind request (also the UDP keepalive).
     public func sendBind() {
-        let request = BindDatagram.request(session: opened.session, token: opened.bindToken)
-        mediaSocket.writeAndFlush(AddressedEnvelope(remoteAddress: unitMedia, data: request.encoded()), promise: nil)
+        mediaSocket?.writeAndFlush(AddressedEnvelope(remoteAddress: unitMedia, data: opened.bindRequest), promise: nil)
     }
 
     public func send(_ message: SessionMessage) {
@@ -130,8 +112,8 @@ public final class SessionClient: Sendable {
     public func sendMedia(_ packets: [ByteBuffer], via mode: MediaMode) {
         switch mode {
         case .udp:
-            for packet in packets { mediaSocket.write(AddressedEnvelope(remoteAddress: unitMedia, data: packet), promise: nil) }
-            mediaSocket.flush()
+            for packet in packets { mediaSocket?.write(AddressedEnvelope(remoteAddress: unitMedia, data: packet), promise: nil) }
+            mediaSocket?.flush()
         case .tcp:
             var buffer = ByteBuffer()
             for packet in packets { try? SessionFrame.media(packet).write(to: &buffer) }
@@ -141,7 +123,7 @@ public final class SessionClient: Sendable {
 
     /// Sends raw bytes on the UDP socket to `address` (tests of what a unit ignores).
     public func sendRawDatagram(_ bytes: ByteBuffer, to address: SocketAddress? = nil) {
-        mediaSocket.writeAndFlush(AddressedEnvelope(remoteAddress: address ?? unitMedia, data: bytes), promise: nil)
+        mediaSocket?.writeAndFlush(AddressedEnvelope(remoteAddress: address ?? unitMedia, data: bytes), promise: nil)
     }
 
     /// Stops reading the TCP session (a deliberately slow reader), or resumes.
@@ -151,10 +133,10 @@ public final class SessionClient: Sendable {
     }
 
     /// The local UDP address the unit sees.
-    public var localMediaAddress: SocketAddress? { mediaSocket.localAddress }
+    public var localMediaAddress: SocketAddress? { mediaSocket?.localAddress }
 
     public func close() async {
         try? await connection.close()
-        try? await mediaSocket.close()
+        try? await mediaSocket?.close()
     }
 }

@@ -8,5 +8,5 @@ public final class ALSACaptureSource: AudioSource {
         device = try ALSADevice(name: name, channels: channels, capture: true)
     }
 
-    public func read() throws -> [Int16] { try device.read(frames: OpusAudioEncoder.frameSamples) }
+    public func read(frames: Int) throws -> [Int16] { try device.read(frames: frames) }
 }

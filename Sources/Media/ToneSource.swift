@@ -15,10 +15,10 @@ public final class ToneSource: AudioSource {
         self.frequency = frequency
     }
 
-    public func read() throws -> [Int16] {
+    public func read(frames: Int) throws -> [Int16] {
         let step = 2 * Double.pi * frequency / Double(OpusAudioEncoder.sampleRate)
-        var samples = [Int16](repeating: 0, count: OpusAudioEncoder.frameSamples * channels)
-        for index in 0..<OpusAudioEncoder.frameSamples {
+        var samples = [Int16](repeating: 0, count: frames * channels)
+        for index in 0..<frames {
             let value = Int16(sin(phase) * 8192)
             for channel in 0..<channels { samples[index * channels + channel] = value }
             phase += step

@@ -26,8 +26,8 @@ public final class WAVFileSource: AudioSource {
         samples = wave.samples
     }
 
-    public func read() throws -> [Int16] {
-        let count = OpusAudioEncoder.frameSamples * channels
+    public func read(frames: Int) throws -> [Int16] {
+        let count = frames * channels
         var frame: [Int16] = []
         frame.reserveCapacity(count)
         while frame.count < count {

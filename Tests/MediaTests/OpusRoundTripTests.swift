@@ -37,8 +37,29 @@ import Testing
         #expect(abs(SoundAnalysis.frequency(of: Array(decoded.dropFirst(4800))) - 440) < 5)
     }
 
+    @Test func sixtyMillisecondFramesCarryTheToneAndConcealALossAtTheirLength() throws {
+        let tone = ToneSource(channels: 1, frequency: 440)
+        let encoder = try OpusAudioEncoder(channels: 1, bitsPerSecond: 32_000, expectedLossPercent: 20, frameMilliseconds: 60)
+        #expect(encoder.frameSamples == 2880)
+        let decoder = try OpusAudioDecoder(channels: 1)
+        let packets = try (0..<20).map { _ in try encoder.encode(try tone.read(frames: encoder.frameSamples)) }
+        var decoded: [Int16] = []
+        for (index, packet) in packets.enumerated() {
+            if index == 10 {
+                decoded += try decoder.decode(nil)  // lost: concealed, 60 ms like the others
+                continue
+            }
+            let samples = try decoder.decode(packet)
+            #expect(samples.count == 2880)
+            decoded += samples
+        }
+        #expect(decoded.count == 20 * 2880)
+        #expect(abs(SoundAnalysis.frequency(of: Array(decoded.dropFirst(4800))) - 440) < 5)
+    }
+
     @Test func wrongFrameSizesAndChannelCountsAreRefused() throws {
         #expect(throws: MediaError.self) { try OpusAudioEncoder(channels: 3) }
+        #expect(throws: MediaError.self) { try OpusAudioEncoder(channels: 1, frameMilliseconds: 30) }
         let encoder = try OpusAudioEncoder(channels: 1)
         #expect(throws: MediaError.self) { try encoder.encode([Int16](repeating: 0, count: 100)) }
     }

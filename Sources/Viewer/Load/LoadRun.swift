@@ -9,6 +9,7 @@ final class LoadRun: Sendable {
     let api: ClusterAPIClient
     let bindTimeout: Duration
     private let viewers: [LoadViewer]
+    private let receiveLoop = ReceiveLoop()
     private let progress: @Sendable (String) -> Void
 
     init(settings: LoadReport.Settings, api: ClusterAPIClient, bindTimeout: Duration, progress: @escaping @Sendable (String) -> Void) {
@@ -17,7 +18,9 @@ final class LoadRun: Sendable {
         self.bindTimeout = bindTimeout
         self.progress = progress
         // Spread TCP viewers evenly: viewer i is on TCP when i mod 100 falls below the share.
-        viewers = (0..<settings.viewers).map { LoadViewer(index: $0, wantsTCP: Double($0 % 100) < settings.tcpSharePercent) }
+        viewers = (0..<settings.viewers).map { [receiveLoop] in
+            LoadViewer(index: $0, wantsTCP: Double($0 % 100) < settings.tcpSharePercent, receiveLoop: receiveLoop)
+        }
     }
 
     func run() async -> LoadReport {
@@ -42,6 +45,7 @@ final class LoadRun: Sendable {
         }
         let end = LoadClientHealth.Reading.now
         for viewer in viewers { await viewer.close() }
+        receiveLoop.stop()
         return report(startedAt: startedAt, timeline: sampler.timeline, health: LoadClientHealth(from: start, to: end))
     }
 

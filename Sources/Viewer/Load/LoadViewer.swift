@@ -3,17 +3,21 @@ import NIOConcurrencyHelpers
 import NIOCore
 import Wire
 
-/// One emulated viewer of `viewer load`: a real session with its own UDP socket (or TCP mode),
-/// counting what arrives without decoding it, re-joining when its session breaks.
+/// One emulated viewer of `viewer load`: a real session with its own UDP socket (read by the run's
+/// receive loop) or TCP mode, counting what arrives without decoding it, re-joining when its
+/// session breaks.
 final class LoadViewer: Sendable {
     let index: Int
     let wantsTCP: Bool
     let record: NIOLockedValueBox<ViewerRecord>
+    private let receiveLoop: ReceiveLoop
     private let session = NIOLockedValueBox<SessionClient?>(nil)
+    private let socket = NIOLockedValueBox<ViewerSocket?>(nil)
 
-    init(index: Int, wantsTCP: Bool) {
+    init(index: Int, wantsTCP: Bool, receiveLoop: ReceiveLoop) {
         self.index = index
         self.wantsTCP = wantsTCP
+        self.receiveLoop = receiveLoop
         record = NIOLockedValueBox(ViewerRecord(joinStarted: .now))
     }
 
@@ -43,16 +47,23 @@ final class LoadViewer: Sendable {
                 try? await Task.sleep(for: .milliseconds(250 * attempt))
             }
         }
-        await session.withLockedValue { $0 }?.close()
+        await close()
     }
 
     /// The UDP keepalive (a bind), for viewers on UDP.
     func keepAlive() {
-        guard record.withLockedValue({ $0.mode == .udp }) else { return }
-        session.withLockedValue { $0 }?.sendBind()
+        guard record.withLockedValue({ $0.mode == .udp }), let request = session.withLockedValue({ $0 })?.opened.bindRequest else { return }
+        socket.withLockedValue { $0 }?.send(request)
     }
 
-    func close() async { await session.withLockedValue { $0 }?.close() }
+    func close() async {
+        await session.withLockedValue { $0 }?.close()
+        closeSocket()
+    }
+
+    private func closeSocket() {
+        if let old = socket.withLockedValue({ socket in defer { socket = nil }; return socket }) { receiveLoop.remove(old) }
+    }
 
     private func join(channel: ChannelID, api: ClusterAPIClient, bindTimeout: Duration) async throws {
         record.withLockedValue { $0.joinedAt = .now }
@@ -61,17 +72,23 @@ final class LoadViewer: Sendable {
         let client = try await SessionClient.connect(
             to: place.unit, ticket: place.ticket, peer: .viewer, name: "load-\(index)",
             mediaSink: { buffer, _ in
-                guard let packet = RTPHeaderView(buffer) else { return }
                 let now = ContinuousClock.now
-                record.withLockedValue { $0.received(packet, in: buffer, at: now) }
-            }, datagramsPerRead: 1)
+                record.withLockedValue { $0.received(buffer, arrival: .now, at: now) }
+            }, udpSocket: false)
         session.withLockedValue { $0 = client }
+        closeSocket()
         if wantsTCP {
             client.send(.setMode(.tcp, reason: "load test: a TCP viewer"))
             record.withLockedValue { $0.mode = .tcp }
         } else {
             do {
-                try await client.bindUDP(timeout: bindTimeout)
+                let socket = try ViewerSocket(unit: try place.unit.mediaAddress()) { buffer, arrival, instant in
+                    record.withLockedValue { $0.received(buffer, arrival: arrival, at: instant) }
+                }
+                self.socket.withLockedValue { $0 = socket }
+                receiveLoop.add(socket)
+                let request = client.opened.bindRequest
+                try await BindExchange.run(timeout: bindTimeout, replies: socket.bindReplies) { socket.send(request) }
                 record.withLockedValue { $0.mode = .udp }
             } catch {
                 client.send(.setMode(.tcp, reason: "no UDP bind reply"))

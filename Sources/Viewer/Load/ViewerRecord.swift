@@ -29,7 +29,9 @@ struct ViewerRecord: Sendable {
 
     init(joinStarted: ContinuousClock.Instant) { self.joinStarted = joinStarted }
 
-    mutating func received(_ packet: RTPHeaderView, in buffer: ByteBuffer, at now: ContinuousClock.Instant) {
+    /// A datagram that arrived at `arrival` (wall clock, for latency) or `now` (monotonic).
+    mutating func received(_ buffer: ByteBuffer, arrival: CaptureTime, at now: ContinuousClock.Instant) {
+        guard let packet = RTPHeaderView(buffer) else { return }
         sequences.record(ssrc: packet.ssrc, sequence: packet.sequenceNumber, second: 0)
         if firstMedia == nil { firstMedia = now }
         if firstKeyframe == nil, packet.payloadType == RTPPayloadFormat.vp8.payloadType,
@@ -42,7 +44,7 @@ struct ViewerRecord: Sendable {
         // Latency of live packets only: the video a new viewer gets first (from the last keyframe,
         // for a fast start) was captured before it joined and is old by design.
         if let capture = packet.captureTime, capture >= joinedAt {
-            let age = max(0, capture.age(at: .now))
+            let age = max(0, capture.age(at: arrival))
             latency.record(microseconds: age)
             latencyMaxMicroseconds = max(latencyMaxMicroseconds, age)
         }

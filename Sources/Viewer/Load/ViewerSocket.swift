@@ -1,0 +1,60 @@
+import Glibc
+import NIOCore
+import Wire
+
+/// One emulated viewer's own UDP socket, connected to its unit's media port so the kernel delivers
+/// nothing from anyone else. `ReceiveLoop` reads it; the kernel stamps each datagram's arrival.
+final class ViewerSocket: Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        var call: String
+        var code: Int32
+        var description: String { "\(call) failed for a viewer's UDP socket: \(String(cString: strerror(code))); check the open-file limit and the unit's address" }
+    }
+
+    let descriptor: Int32
+    /// One element per bind reply.
+    let bindReplies: AsyncStream<Void>
+    private let bindReplied: AsyncStream<Void>.Continuation
+    private let onMedia: @Sendable (ByteBuffer, CaptureTime, ContinuousClock.Instant) -> Void
+
+    /// `onMedia` gets each RTP datagram with its arrival time, on the receive loop's thread.
+    init(unit: SocketAddress, onMedia: @escaping @Sendable (ByteBuffer, CaptureTime, ContinuousClock.Instant) -> Void) throws {
+        let family = unit.protocol == .inet6 ? AF_INET6 : AF_INET
+        let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure(call: "socket", code: errno) }
+        var on: Int32 = 1
+        let connected = unit.withSockAddr { address, size in
+            setsockopt(descriptor, SOL_SOCKET, SO_TIMESTAMP, &on, socklen_t(MemoryLayout<Int32>.size)) == 0
+                && connect(descriptor, address, socklen_t(size)) == 0
+        }
+        guard connected else {
+            let code = errno
+            close(descriptor)
+            throw Failure(call: "setsockopt or connect", code: code)
+        }
+        self.descriptor = descriptor
+        self.onMedia = onMedia
+        (bindReplies, bindReplied) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Sends one datagram to the unit (a bind request); a full buffer drops it, as UDP may.
+    func send(_ datagram: ByteBuffer) {
+        _ = datagram.withUnsafeReadableBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// A datagram the receive loop read, with the kernel's arrival time.
+    func received(_ datagram: ByteBuffer, arrival: CaptureTime, at instant: ContinuousClock.Instant) {
+        guard let first = datagram.getInteger(at: datagram.readerIndex, as: UInt8.self) else { return }
+        if BindDatagram.isBindDatagram(firstByte: first) {
+            bindReplied.yield()
+        } else {
+            onMedia(datagram, arrival, instant)
+        }
+    }
+
+    /// Called by the receive loop, which never reads it again.
+    func closeDescriptor() {
+        bindReplied.finish()
+        close(descriptor)
+    }
+}

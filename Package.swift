@@ -110,7 +110,15 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "Wire"]),
-        .testTarget(name: "ViewerTests", dependencies: ["Viewer", "Media", "Wire", "Client"]),
+        .testTarget(
+            name: "ViewerTests",
+            dependencies: [
+                "Viewer", "Media", "Wire", "Client",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ServerTests",
             dependencies: [

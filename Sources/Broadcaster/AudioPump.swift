@@ -37,6 +37,7 @@ final class AudioPump: @unchecked Sendable {
         uplink.send([packet])
         let level = AudioLevel(samples: samples)
         stats.update {
+            $0.audioPackets += 1
             $0.audioBytes += payload.count
             $0.audioLevel = level
         }

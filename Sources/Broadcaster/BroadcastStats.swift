@@ -7,6 +7,7 @@ final class BroadcastStats: Sendable {
         var videoFrames = 0
         var videoBytes = 0
         var keyframes = 0
+        var audioPackets = 0
         var audioBytes = 0
         var audioLevel = AudioLevel(peakDecibels: -90)
         var packetsDropped = 0

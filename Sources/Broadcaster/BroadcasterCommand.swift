@@ -156,7 +156,7 @@ struct BroadcasterCommand: AsyncParsableCommand {
         await uplink.stop()
         running.cancel()
         let counters = stats.snapshot
-        Console.shared.say("stopped (\(reason)): sent \(counters.videoFrames) video frames (\(counters.keyframes) keyframes), \(counters.audioBytes / 1000) kB of audio")
+        Console.shared.say("stopped (\(reason)): sent \(counters.videoFrames) video frames (\(counters.keyframes) keyframes), \(counters.audioPackets) audio packets (\(counters.audioBytes / 1000) kB)")
         if !keepOpen {
             do {
                 try await api.closeChannel(place.channel, secret: place.secret)

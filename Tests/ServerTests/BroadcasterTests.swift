@@ -85,6 +85,32 @@ import Wire
         await csm.stop()
     }
 
+    @Test func sixtyMillisecondAudioFramesSendAThirdOfThePackets() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1)
+        defer { _ = units }
+        let broadcaster = try ClientProcess("broadcaster", [
+            "--server", "http://127.0.0.1:\(csm.ports.http)", "--title", "radio", "--video", "none", "--audio", "test",
+            "--audio-frame-ms", "60", "--duration", "6",
+        ])
+        #expect(try await eventually { try await !csm.http.json(.GET, "/api/channels", as: [ChannelSummary].self).isEmpty })
+        let channel = try #require(try await csm.http.json(.GET, "/api/channels", as: [ChannelSummary].self).first)
+        let (viewer, _) = try await csm.http.watch(channel.channel)
+        var durations: [Int] = []
+        for await event in viewer.events {
+            guard case .media(let buffer, _) = event, let packet = try? RTPPacket(parsing: buffer) else { continue }
+            durations.append((try? OpusTOC(payload: packet.payload.readableBytesView).samplesAt48kHz) ?? 0)
+            if durations.count == 40 { break }
+        }
+        await viewer.close()
+        #expect(durations.allSatisfy { $0 == 2880 }, "\(durations)")
+        #expect(await broadcaster.finish() == 0, "\(broadcaster.text)")
+        // 6 s of 60 ms frames: 100 packets, where 20 ms frames would be 300.
+        let packets = Int(broadcaster.text.firstMatch(of: /(\d+) audio packets/)?.1 ?? "0") ?? 0
+        #expect((85...105).contains(packets), "\(broadcaster.text)")
+        #expect(broadcaster.text.contains("in 60 ms frames"))
+        await csm.stop()
+    }
+
     @Test func theEmulatedCameraGoesThroughTheWholeCapturePath() async throws {
         let (csm, units) = try await ClusterTests.startCluster(units: 1)
         defer { _ = units }
@@ -138,6 +164,7 @@ import Wire
         let cases: [([String], Int32, String)] = [
             (["--video", "test", "--audio", "test"], 64, "--title"),
             (["--title", "t", "--size", "641x360", "--video", "test"], 64, "--size"),
+            (["--title", "t", "--video", "none", "--audio", "test", "--audio-frame-ms", "30"], 64, "--audio-frame-ms must be one of 10, 20, 40, 60"),
             (["--title", "t", "--video", "/dev/video-none", "--audio", "test"], 66, "--video test"),
             (["--title", "t", "--video", "none", "--audio", "/nonexistent.wav"], 66, "WAV"),
             (["--title", "t", "--video", "test", "--audio", "test", "--server", "http://127.0.0.1:9"], 69, "no server answered"),

@@ -1,0 +1,100 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+import Wire
+
+@testable import Viewer
+
+/// `viewer load`'s UDP path over real sockets: a viewer socket connected to a stand-in unit, read
+/// by the receive loop's thread.
+@Suite struct ReceiveLoopTests {
+    /// A UDP socket standing in for a unit's media port: it records who sent what.
+    final class StandInUnit: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let arrivals: AsyncStream<AddressedEnvelope<ByteBuffer>>
+        private let continuation: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation
+
+        init() { (arrivals, continuation) = AsyncStream.makeStream() }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { continuation.yield(Self.unwrapInboundIn(data)) }
+    }
+
+    struct Delivery {
+        var sequenceNumber: UInt16
+        var arrival: CaptureTime
+        var instant: ContinuousClock.Instant
+    }
+
+    static func datagramSocket(_ handler: (any ChannelHandler & Sendable)? = nil) async throws -> Channel {
+        try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { if let handler { try channel.pipeline.syncOperations.addHandler(handler) } }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    @Test func aViewerSocketGetsItsUnitsDatagramsWithKernelArrivalTimesAndNothingFromOthers() async throws {
+        let unitHandler = StandInUnit()
+        let unit = try await Self.datagramSocket(unitHandler)
+        let stranger = try await Self.datagramSocket()
+        defer {
+            unit.close(promise: nil)
+            stranger.close(promise: nil)
+        }
+        let deliveries = NIOLockedValueBox<[Delivery]>([])
+        let loop = ReceiveLoop()
+        let socket = try ViewerSocket(unit: unit.localAddress!) { datagram, arrival, instant in
+            guard let header = RTPHeaderView(datagram) else { return }
+            deliveries.withLockedValue { $0.append(Delivery(sequenceNumber: header.sequenceNumber, arrival: arrival, instant: instant)) }
+        }
+        loop.add(socket)
+
+        // The bind exchange: the request reaches the unit from the viewer's address, the reply is noticed.
+        let opened = SessionOpened(
+            session: SessionID(7), channel: ChannelID(1), group: GroupID(1), role: .viewer,
+            bindToken: BindToken(bytes: [UInt8](repeating: 9, count: BindToken.size)), mediaPort: 0, mode: .udp)
+        socket.send(opened.bindRequest)
+        var requests = unitHandler.arrivals.makeAsyncIterator()
+        let request = try #require(await requests.next())
+        #expect(request.data == opened.bindRequest)
+        let viewerAddress = request.remoteAddress
+        try await unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: BindDatagram.reply(session: SessionID(7)).encoded()))
+        var replies = socket.bindReplies.makeAsyncIterator()
+        await replies.next()
+
+        // 100 packets from the unit and 10 from someone else, 2 ms apart.
+        var sender = RTPSender(payloadType: RTPPayloadFormat.opus.payloadType, firstSequenceNumber: 0)
+        var strangerSender = RTPSender(payloadType: RTPPayloadFormat.opus.payloadType, firstSequenceNumber: 1000)
+        let firstSent = CaptureTime.now
+        for index in 0..<100 {
+            let packet = sender.packet(payload: [1, 2, 3], timestamp: UInt32(index * 960), capturedAt: .now)
+            unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: packet), promise: nil)
+            if index % 10 == 0 {
+                let packet = strangerSender.packet(payload: [4], timestamp: 0, capturedAt: .now)
+                stranger.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: packet), promise: nil)
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let lastSent = CaptureTime.now
+        let deadline = ContinuousClock.now + .seconds(5)
+        while deliveries.withLockedValue({ $0.count }) < 100, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: ReceiveLoop.tick * 2)
+        let got = deliveries.withLockedValue { $0 }
+
+        #expect(got.map(\.sequenceNumber) == Array(0..<100))
+        // Stamped by the kernel on arrival: within the sending window, not at the loop's later read.
+        #expect(got.allSatisfy { $0.arrival >= firstSent && $0.arrival <= lastSent })
+        // Each its own time, 2 ms or so apart, where the loop's reads (every 100 ms) would give a few.
+        #expect(Set(got.map(\.arrival.microsecondsSinceEpoch)).count > 50)
+        #expect(got.first!.instant < got.last!.instant)
+
+        // Removed: its descriptor is closed and nothing more is read.
+        loop.remove(socket)
+        let packet = sender.packet(payload: [1], timestamp: 0, capturedAt: .now)
+        unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: packet), promise: nil)
+        try await Task.sleep(for: ReceiveLoop.tick * 2)
+        #expect(deliveries.withLockedValue { $0.count } == 100)
+        loop.stop()
+    }
+}

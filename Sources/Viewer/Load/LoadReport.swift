@@ -52,8 +52,19 @@ struct LoadReport: Codable, Sendable {
         }
         lines.append("")
         lines.append(health.verdict)
+        if let lateArrival { lines.append(lateArrival) }
         return lines.joined(separator: "\n")
     }
+
+    /// Arrival times are stamped by the kernel as datagrams reach the viewers' sockets, so high
+    /// latency means the cluster (or the machine under it) sent them late, not that the load
+    /// client read them late.
+    var lateArrival: String? {
+        guard let p50 = latencyP50Milliseconds, p50 > Self.lateMilliseconds else { return nil }
+        return "datagrams reached the viewers' sockets late (p50 \(Self.ms(p50)) after capture, stamped by the kernel on arrival): the cluster fell behind"
+    }
+
+    static let lateMilliseconds = 200.0
 
     static let rows = [
         ("delivered % (viewers with media)", "deliveredPercent"), ("loss %", "lossPercent"), ("median latency ms", "medianLatencyMilliseconds"),

@@ -15,6 +15,10 @@ static inline int avc_recvmmsg(int fd, struct avc_mmsghdr *messages, unsigned in
     return (int)syscall(SYS_recvmmsg, fd, messages, count, flags, (struct timespec *)0);
 }
 
+#ifndef SO_RXQ_OVFL
+#define SO_RXQ_OVFL 40
+#endif
+
 // The kernel's receive time of a datagram (SO_TIMESTAMP) in microseconds since the epoch, or 0 when
 // the message carries none. CMSG_* are macros, which Swift cannot call.
 static inline long long avc_receive_time_microseconds(struct msghdr *message) {
@@ -26,4 +30,17 @@ static inline long long avc_receive_time_microseconds(struct msghdr *message) {
         }
     }
     return 0;
+}
+
+// How many datagrams the socket has dropped for a full receive buffer so far (SO_RXQ_OVFL), or -1
+// when the message does not say.
+static inline long long avc_dropped_so_far(struct msghdr *message) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(message); c != 0; c = CMSG_NXTHDR(message, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+            unsigned int dropped;
+            memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
+            return dropped;
+        }
+    }
+    return -1;
 }

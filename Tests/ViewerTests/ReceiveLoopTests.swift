@@ -1,3 +1,4 @@
+import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -95,6 +96,34 @@ import Wire
         unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: packet), promise: nil)
         try await Task.sleep(for: ReceiveLoop.tick * 2)
         #expect(deliveries.withLockedValue { $0.count } == 100)
+        loop.stop()
+    }
+
+    @Test func datagramsAFullBufferDroppedAreCountedExactly() async throws {
+        let unit = try await Self.datagramSocket(StandInUnit())
+        defer { unit.close(promise: nil) }
+        let delivered = NIOLockedValueBox(0)
+        let loop = ReceiveLoop()
+        let socket = try ViewerSocket(unit: unit.localAddress!) { _, _, _ in delivered.withLockedValue { $0 += 1 } }
+        loop.add(socket)
+        var address = sockaddr_in()
+        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket.descriptor, $0, &size) } }
+        let viewerAddress = SocketAddress(address, host: "127.0.0.1")
+
+        // 3,000 datagrams of 1,200 bytes at once: far more than a receive buffer holds until the next read.
+        var sender = RTPSender(payloadType: RTPPayloadFormat.opus.payloadType)
+        for _ in 0..<3000 {
+            let packet = sender.packet(payload: [UInt8](repeating: 0, count: 1200), timestamp: 0, capturedAt: .now)
+            unit.write(AddressedEnvelope(remoteAddress: viewerAddress, data: packet), promise: nil)
+        }
+        try await unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: sender.packet(payload: [1], timestamp: 0, capturedAt: .now)))
+        try await Task.sleep(for: ReceiveLoop.tick * 4)
+        loop.remove(socket)
+
+        let got = delivered.withLockedValue { $0 }
+        #expect(loop.dropped > 0)
+        #expect(got + loop.dropped == 3001, "\(got) delivered, \(loop.dropped) dropped")
         loop.stop()
     }
 }

@@ -1,12 +1,16 @@
 import Foundation
 
 /// Whether the load client itself limits the test: its CPU time against the machine's cores, and
-/// datagrams the kernel dropped because receive buffers were full (/proc/net/snmp, machine-wide).
+/// datagrams the kernel dropped because its sockets' receive buffers were full (SO_RXQ_OVFL); the
+/// machine-wide count (/proc/net/snmp) tells the drops at the cluster's sockets apart.
 struct LoadClientHealth: Codable, Sendable {
     var cores: Int
     var cpuSeconds: Double
     var wallSeconds: Double
+    /// Machine-wide.
     var udpReceiveBufferErrors: Int
+    /// At the viewers' own sockets.
+    var droppedAtViewerSockets: Int
     var udpInErrors: Int
     /// How busy the whole machine was (0-1), from /proc/stat.
     var machineBusy: Double
@@ -23,12 +27,14 @@ struct LoadClientHealth: Codable, Sendable {
         if coresUsed >= 0.85 * Double(cores) {
             findings.append("the load client used \(Self.decimal(coresUsed)) of \(cores) cores: it is likely the bottleneck, so the figures understate the cluster")
         }
-        if udpReceiveBufferErrors > 0 {
-            findings.append("the kernel dropped \(udpReceiveBufferErrors) datagrams for full receive buffers (the load client did not read them in time; counted machine-wide)")
+        if droppedAtViewerSockets > 0 {
+            findings.append("the kernel dropped \(droppedAtViewerSockets) datagrams at the viewers' sockets for full receive buffers: the load client did not read them in time")
         }
+        let elsewhere = udpReceiveBufferErrors - droppedAtViewerSockets
+        let cluster = elsewhere > 0 ? "; \(elsewhere) datagrams were dropped for full receive buffers elsewhere on this machine (the cluster's sockets)" : ""
         return findings.isEmpty
-            ? "the load client was not the bottleneck (\(Self.decimal(coresUsed)) of \(cores) cores, no datagrams dropped for full buffers)"
-            : findings.joined(separator: "; ")
+            ? "the load client was not the bottleneck (\(Self.decimal(coresUsed)) of \(cores) cores, no datagrams dropped at its sockets)" + cluster
+            : findings.joined(separator: "; ") + cluster
     }
 
     static func decimal(_ value: Double) -> String { String(format: "%.2f", value) }
@@ -72,12 +78,13 @@ struct LoadClientHealth: Codable, Sendable {
         }
     }
 
-    init(from start: Reading, to end: Reading) {
+    init(from start: Reading, to end: Reading, droppedAtViewerSockets: Int) {
         cores = ProcessInfo.processInfo.activeProcessorCount
         cpuSeconds = end.cpuSeconds - start.cpuSeconds
         wallSeconds = (end.at - start.at).seconds
         udpReceiveBufferErrors = end.receiveBufferErrors - start.receiveBufferErrors
         udpInErrors = end.inErrors - start.inErrors
+        self.droppedAtViewerSockets = droppedAtViewerSockets
         let total = end.machine.total - start.machine.total
         machineBusy = total > 0 ? Double(end.machine.busy - start.machine.busy) / Double(total) : 0
     }

@@ -46,7 +46,8 @@ final class LoadRun: Sendable {
         let end = LoadClientHealth.Reading.now
         for viewer in viewers { await viewer.close() }
         receiveLoop.stop()
-        return report(startedAt: startedAt, timeline: sampler.timeline, health: LoadClientHealth(from: start, to: end))
+        let health = LoadClientHealth(from: start, to: end, droppedAtViewerSockets: receiveLoop.dropped)
+        return report(startedAt: startedAt, timeline: sampler.timeline, health: health)
     }
 
     private func report(startedAt: Date, timeline: [LoadSample], health: LoadClientHealth) -> LoadReport {

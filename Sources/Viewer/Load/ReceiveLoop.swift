@@ -21,6 +21,8 @@ final class ReceiveLoop: @unchecked Sendable {
     private let sockets = NIOLockedValueBox<[Int32: ViewerSocket]>([:])
     private let running = NIOLockedValueBox(true)
     private let finished = ConditionLock(value: false)
+    /// Guarded by the `sockets` lock.
+    private var droppedByClosedSockets = 0
 
     // Owned by the loop's thread.
     private var storage: ByteBuffer
@@ -57,8 +59,12 @@ final class ReceiveLoop: @unchecked Sendable {
         sockets.withLockedValue { sockets in
             guard sockets.removeValue(forKey: socket.descriptor) != nil else { return }
             socket.closeDescriptor()
+            droppedByClosedSockets += socket.dropped
         }
     }
+
+    /// Datagrams the kernel dropped at the sockets this loop read, for full receive buffers.
+    var dropped: Int { sockets.withLockedValue { sockets in droppedByClosedSockets + sockets.values.reduce(0) { $0 + $1.dropped } } }
 
     /// Stops the thread and closes every socket still open.
     func stop() {
@@ -103,7 +109,8 @@ final class ReceiveLoop: @unchecked Sendable {
                 let arrival = stamped > 0 ? CaptureTime(microsecondsSinceEpoch: UInt64(stamped)) : wallClock
                 // The arrival on the monotonic clock: this read's time, less how long the datagram waited.
                 let waited = max(0, arrival.age(at: wallClock))
-                socket.received(datagram, arrival: arrival, at: readAt - .microseconds(waited))
+                let dropped = Int(avc_dropped_so_far(&messages[index].msg_hdr))
+                socket.received(datagram, arrival: arrival, at: readAt - .microseconds(waited), droppedSoFar: dropped)
             }
             if count < Self.messagesPerRead { return }
         }

@@ -43,7 +43,8 @@ final class Sampler: Sendable {
             let second = latency.subtracting(state.lastLatency)
             let cores = (reading.cpuSeconds - state.lastReading.cpuSeconds) / max(0.001, (reading.at - state.lastReading.at).seconds)
             let sample = LoadSample(
-                second: Int((now - started).seconds.rounded()), joined: joined, packets: received - state.lastReceived,
+                second: Int((now - started).seconds.rounded()), joined: joined,
+                packets: Int((Double(received - state.lastReceived) / max(0.001, (reading.at - state.lastReading.at).seconds)).rounded()),
                 latencyP50Milliseconds: second.percentile(0.5), latencyP99Milliseconds: second.percentile(0.99), stalled: stalled,
                 coresUsed: cores)
             state.timeline.append(sample)

@@ -1,4 +1,6 @@
+import CDatagram
 import Glibc
+import NIOConcurrencyHelpers
 import NIOCore
 import Wire
 
@@ -16,6 +18,10 @@ final class ViewerSocket: Sendable {
     let bindReplies: AsyncStream<Void>
     private let bindReplied: AsyncStream<Void>.Continuation
     private let onMedia: @Sendable (ByteBuffer, CaptureTime, ContinuousClock.Instant) -> Void
+    private let droppedSoFar = NIOLockedValueBox(0)
+
+    /// Datagrams the kernel dropped because this socket's receive buffer was full.
+    var dropped: Int { droppedSoFar.withLockedValue { $0 } }
 
     /// `onMedia` gets each RTP datagram with its arrival time, on the receive loop's thread.
     init(unit: SocketAddress, onMedia: @escaping @Sendable (ByteBuffer, CaptureTime, ContinuousClock.Instant) -> Void) throws {
@@ -23,8 +29,10 @@ final class ViewerSocket: Sendable {
         let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(call: "socket", code: errno) }
         var on: Int32 = 1
+        // Arrival times, and a count of what a full buffer dropped, come with every datagram.
         let connected = unit.withSockAddr { address, size in
             setsockopt(descriptor, SOL_SOCKET, SO_TIMESTAMP, &on, socklen_t(MemoryLayout<Int32>.size)) == 0
+                && setsockopt(descriptor, SOL_SOCKET, SO_RXQ_OVFL, &on, socklen_t(MemoryLayout<Int32>.size)) == 0
                 && connect(descriptor, address, socklen_t(size)) == 0
         }
         guard connected else {
@@ -42,8 +50,9 @@ final class ViewerSocket: Sendable {
         _ = datagram.withUnsafeReadableBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
     }
 
-    /// A datagram the receive loop read, with the kernel's arrival time.
-    func received(_ datagram: ByteBuffer, arrival: CaptureTime, at instant: ContinuousClock.Instant) {
+    /// A datagram the receive loop read, with the kernel's arrival time and drop count.
+    func received(_ datagram: ByteBuffer, arrival: CaptureTime, at instant: ContinuousClock.Instant, droppedSoFar: Int) {
+        if droppedSoFar > 0 { self.droppedSoFar.withLockedValue { $0 = max($0, droppedSoFar) } }
         guard let first = datagram.getInteger(at: datagram.readerIndex, as: UInt8.self) else { return }
         if BindDatagram.isBindDatagram(firstByte: first) {
             bindReplied.yield()

@@ -4,6 +4,7 @@
 # process on this machine. Prints the load report; writes JSON and HTML reports to OUT.
 #   scripts/bench-load.sh [VIEWERS [TCP_SHARE [SECONDS [OUT]]]]
 # AUDIO_FRAME_MS (20) sets the broadcaster's Opus frame length: 60 sends a third of the packets.
+# When ../shared/tools/udp-fanout-limit.c is there, the machine's raw UDP limit is printed first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 viewers=${1:-5000}
@@ -18,6 +19,16 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; w
 trap cleanup EXIT
 pkill -x avserver 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
+
+# The machine's raw limit first, on an idle machine: one C thread sending 160-byte datagrams to
+# VIEWERS sockets with sendmmsg, one draining them. The run below needs VIEWERS x (1000 / frame ms).
+limit_source=../shared/tools/udp-fanout-limit.c
+if [ -f "$limit_source" ]; then
+  cc -O2 -pthread -o .build/udp-fanout-limit "$limit_source"
+  limit=$(.build/udp-fanout-limit "$viewers" 3 160 1024 1 | sed -n 's/^sent \([0-9]*\) datagrams.*/\1/p')
+  needed=$((viewers * 1000 / ${AUDIO_FRAME_MS:-20}))
+  echo "raw limit here: $limit datagrams/s to $viewers sockets from one full core; this run needs $needed/s ($((100 * needed / limit))% of it)"
+fi
 
 # A saturated machine delays heartbeats: a longer failure timeout keeps busy units in the cluster.
 "$bin/avserver" csm --unit-port 7500 --client-port 7501 --http-port 7580 --failure-timeout-milliseconds 5000 > "$out/csm.log" 2>&1 &

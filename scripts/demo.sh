@@ -26,10 +26,17 @@ done
 pids+=($!)
 until grep -q "is live" "$logs/broadcaster.log" 2>/dev/null; do sleep 0.2; done
 channel=$(sed -n 's/^channel \([0-9]*\) is live.*/\1/p' "$logs/broadcaster.log")
+# An audio-only channel in 60 ms frames: what `viewer load` emulates thousands of viewers of.
+"$bin/broadcaster" --title "Demo radio" --name demo --video none --audio test --audio-frame-ms 60 < /dev/null > "$logs/radio.log" 2>&1 &
+pids+=($!)
+until grep -q "is live" "$logs/radio.log" 2>/dev/null; do sleep 0.2; done
+radio=$(sed -n 's/^channel \([0-9]*\) is live.*/\1/p' "$logs/radio.log")
 cat <<TEXT
 
   The cluster is up and channel $channel is on the air (test pattern and tone; log: $logs/broadcaster.log).
   Watch it:           $bin/viewer watch $channel
+  Channel $radio is audio only (a tone in 60 ms Opus frames; log: $logs/radio.log).
+  Load test:          $bin/viewer load --channel $radio --viewers 1000 --duration 20
   Go live yourself:   $bin/broadcaster --title "My channel" --video test --audio test
   Web portal:         http://127.0.0.1:8080/   (admin dashboard: http://127.0.0.1:8080/admin?token=avcluster-admin)
   Cluster status:     $bin/avserver admin status

@@ -91,7 +91,8 @@ final class LoadViewer: Sendable {
                 try await BindExchange.run(timeout: bindTimeout, replies: socket.bindReplies) { socket.send(request) }
                 record.withLockedValue { $0.mode = .udp }
             } catch {
-                client.send(.setMode(.tcp, reason: "no UDP bind reply"))
+                closeSocket()
+                client.send(.setMode(.tcp, reason: "\(error)"))
                 record.withLockedValue {
                     $0.mode = .tcp
                     $0.modeSwitches += 1

@@ -18,19 +18,29 @@ trap cleanup EXIT INT TERM
 
 "$bin/avserver" all &
 pids+=($!)
-until curl -sf -o /dev/null --max-time 1 http://127.0.0.1:8080/health && curl -sf -o /dev/null --max-time 1 http://127.0.0.1:7080/role; do
+# Up when the portal answers and the primary CSM has all three units.
+until curl -sf -o /dev/null --max-time 1 http://127.0.0.1:8080/health \
+  && curl -sf --max-time 1 -H "Authorization: Bearer avcluster-admin" http://127.0.0.1:7080/admin/units | grep -o '"active"' | wc -l | grep -qx 3; do
   sleep 0.2
 done
 
-"$bin/broadcaster" --title "Demo channel" --name demo --video test --audio test < /dev/null > "$logs/broadcaster.log" 2>&1 &
-pids+=($!)
-until grep -q "is live" "$logs/broadcaster.log" 2>/dev/null; do sleep 0.2; done
-channel=$(sed -n 's/^channel \([0-9]*\) is live.*/\1/p' "$logs/broadcaster.log")
+# Starts a broadcaster with LOG and its flags; once it is on the air, its channel is in $live.
+go_live() {
+  local log=$1
+  shift
+  "$bin/broadcaster" "$@" < /dev/null > "$log" 2>&1 &
+  pids+=($!)
+  until grep -q "is live" "$log" 2>/dev/null; do
+    kill -0 "${pids[-1]}" 2>/dev/null || { echo "the broadcaster stopped; see $log:" >&2; cat "$log" >&2; exit 1; }
+    sleep 0.2
+  done
+  live=$(sed -n 's/^channel \([0-9]*\) is live.*/\1/p' "$log")
+}
+go_live "$logs/broadcaster.log" --title "Demo channel" --name demo --video test --audio test
+channel=$live
 # An audio-only channel in 60 ms frames: what `viewer load` emulates thousands of viewers of.
-"$bin/broadcaster" --title "Demo radio" --name demo --video none --audio test --audio-frame-ms 60 < /dev/null > "$logs/radio.log" 2>&1 &
-pids+=($!)
-until grep -q "is live" "$logs/radio.log" 2>/dev/null; do sleep 0.2; done
-radio=$(sed -n 's/^channel \([0-9]*\) is live.*/\1/p' "$logs/radio.log")
+go_live "$logs/radio.log" --title "Demo radio" --name demo --video none --audio test --audio-frame-ms 60
+radio=$live
 cat <<TEXT
 
   The cluster is up and channel $channel is on the air (test pattern and tone; log: $logs/broadcaster.log).

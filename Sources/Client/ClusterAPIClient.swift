@@ -70,14 +70,15 @@ public struct ClusterAPIClient: Sendable {
         }
     }
 
-    /// The first answer that is not "unavailable" (a backup CSM answers 503).
+    /// The first answer that is not "unavailable" (a backup CSM answers 503); when every server is
+    /// unavailable, the first one's answer, from the server most likely to say why.
     private func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)?) async throws -> (Int, [UInt8]) {
         let encoded = try body.map { Array(try JSONEncoder().encode($0)) }
         var unavailable: (Int, [UInt8])?
         for server in servers {
             guard let answer = try? await server.send(method, path, body: encoded) else { continue }
             if answer.status == 503 {
-                unavailable = answer
+                if unavailable == nil { unavailable = answer }
                 continue
             }
             return answer

@@ -35,6 +35,12 @@ import Wire
             .bind(host: "127.0.0.1", port: 0).get()
     }
 
+    /// Polls `condition` until it holds or 10 s pass.
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
     @Test func aViewerSocketGetsItsUnitsDatagramsWithKernelArrivalTimesAndNothingFromOthers() async throws {
         let unitHandler = StandInUnit()
         let unit = try await Self.datagramSocket(unitHandler)
@@ -69,17 +75,17 @@ import Wire
         var strangerSender = RTPSender(payloadType: RTPPayloadFormat.opus.payloadType, firstSequenceNumber: 1000)
         let firstSent = CaptureTime.now
         for index in 0..<100 {
+            // Awaited: the send has happened when the write completes.
             let packet = sender.packet(payload: [1, 2, 3], timestamp: UInt32(index * 960), capturedAt: .now)
-            unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: packet), promise: nil)
+            try await unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: packet))
             if index % 10 == 0 {
                 let packet = strangerSender.packet(payload: [4], timestamp: 0, capturedAt: .now)
-                stranger.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: packet), promise: nil)
+                try await stranger.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: packet))
             }
             try await Task.sleep(for: .milliseconds(2))
         }
         let lastSent = CaptureTime.now
-        let deadline = ContinuousClock.now + .seconds(5)
-        while deliveries.withLockedValue({ $0.count }) < 100, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await Self.waitUntil { deliveries.withLockedValue { $0.count } >= 100 }
         try await Task.sleep(for: ReceiveLoop.tick * 2)
         let got = deliveries.withLockedValue { $0 }
 
@@ -118,7 +124,7 @@ import Wire
             unit.write(AddressedEnvelope(remoteAddress: viewerAddress, data: packet), promise: nil)
         }
         try await unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: sender.packet(payload: [1], timestamp: 0, capturedAt: .now)))
-        try await Task.sleep(for: ReceiveLoop.tick * 4)
+        try await Self.waitUntil { delivered.withLockedValue { $0 } + loop.dropped >= 3001 }
         loop.remove(socket)
 
         let got = delivered.withLockedValue { $0 }

@@ -29,13 +29,17 @@ public struct ClusterAPIClient: Sendable {
 
     public let urls: [String]
     private let servers: [HTTPClient]
+    /// How long a call keeps asking while every server is unavailable for a moment (answers 503
+    /// with Retry-After: a cluster starting, or between primaries).
+    public let patience: Duration
 
     /// nil when a URL is not of the form http://host:port.
-    public init?(urls: [String]) {
+    public init?(urls: [String], patience: Duration = .seconds(8)) {
         let servers = urls.compactMap { HTTPClient(url: $0) }
         guard !servers.isEmpty, servers.count == urls.count else { return nil }
         self.urls = urls
         self.servers = servers
+        self.patience = patience
     }
 
     public func listChannels() async throws -> [ChannelSummary] {
@@ -70,20 +74,25 @@ public struct ClusterAPIClient: Sendable {
         }
     }
 
-    /// The first answer that is not "unavailable" (a backup CSM answers 503); when every server is
-    /// unavailable, the first one's answer, from the server most likely to say why.
+    /// The first answer that is not "unavailable" (a backup CSM answers 503). While every server is
+    /// unavailable and one says for a moment only, it asks again until `patience` runs out; then
+    /// the first one's answer, from the server most likely to say why.
     private func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)?) async throws -> (Int, [UInt8]) {
         let encoded = try body.map { Array(try JSONEncoder().encode($0)) }
-        var unavailable: (Int, [UInt8])?
-        for server in servers {
-            guard let answer = try? await server.send(method, path, body: encoded) else { continue }
-            if answer.status == 503 {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            var unavailable: HTTPClient.Response?
+            var retryAfter: Int?
+            for server in servers {
+                guard let answer = try? await server.exchange(method, path, body: encoded) else { continue }
+                guard answer.status == 503 else { return (answer.status, answer.body) }
                 if unavailable == nil { unavailable = answer }
-                continue
+                retryAfter = answer.retryAfterSeconds.map { min($0, retryAfter ?? $0) } ?? retryAfter
             }
-            return answer
+            guard let unavailable else { throw Failure.unreachable(urls) }
+            guard let retryAfter, ContinuousClock.now < deadline else { return (unavailable.status, unavailable.body) }
+            // Asked again sooner than the header says: a takeover is often quicker.
+            try await Task.sleep(for: min(.seconds(retryAfter), .milliseconds(250)))
         }
-        if let unavailable { return unavailable }
-        throw Failure.unreachable(urls)
     }
 }

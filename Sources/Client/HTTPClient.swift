@@ -45,8 +45,22 @@ public struct HTTPClient: Sendable {
         self.init(host: String(host), port: port, headers: headers)
     }
 
+    /// What a server answered.
+    public struct Response: Sendable {
+        public var status: Int
+        /// The `Retry-After` header in seconds: the server is unavailable for a moment only.
+        public var retryAfterSeconds: Int?
+        public var body: [UInt8]
+    }
+
     /// Sends a request and returns the status and body.
     public func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
+        let response = try await exchange(method, path, body: body)
+        return (response.status, response.body)
+    }
+
+    /// Sends a request and returns the whole answer.
+    public func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Response {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(3))
             .connect(host: host, port: port) { channel in
@@ -67,20 +81,21 @@ public struct HTTPClient: Sendable {
             try await outbound.write(.head(head))
             if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
             try await outbound.write(.end(nil))
-            var status = 0
-            var received: [UInt8] = []
+            var answer = Response(status: 0, body: [])
             for try await part in inbound {
                 switch part {
-                case .head(let response): status = Int(response.status.code)
+                case .head(let response):
+                    answer.status = Int(response.status.code)
+                    answer.retryAfterSeconds = response.headers.first(name: "Retry-After").flatMap { Int($0) }
                 case .body(let chunk):
-                    guard received.count + chunk.readableBytes <= Self.maxBodySize else {
-                        throw Failure(status: status, message: "response larger than \(Self.maxBodySize) bytes")
+                    guard answer.body.count + chunk.readableBytes <= Self.maxBodySize else {
+                        throw Failure(status: answer.status, message: "response larger than \(Self.maxBodySize) bytes")
                     }
-                    received += chunk.readableBytesView
-                case .end: return (status, received)
+                    answer.body += chunk.readableBytesView
+                case .end: return answer
                 }
             }
-            return (status, received)
+            return answer
         }
     }
 

@@ -68,11 +68,23 @@ import Wire
         await #expect(throws: HTTPClient.Failure.self) { _ = try await backup.http.join(opened.channel) }
         #expect(try await backup.http.send(.GET, "/role").status == 503)
         #expect(try await primary.http.send(.GET, "/role").status == 200)
+        // The backup's refusal says it is for a moment only; a client with only the backup gives up
+        // when its patience runs out, with the backup's words.
+        let refusal = try await backup.http.exchange(.POST, "/api/channels/\(opened.channel)/join")
+        #expect(refusal.status == 503 && refusal.retryAfterSeconds == 1)
+        let impatient = try #require(ClusterAPIClient(urls: ["http://127.0.0.1:\(backup.ports.http)"], patience: .milliseconds(600)))
+        await #expect { _ = try await impatient.joinChannel(opened.channel) } throws: { "\($0)".contains("backup") }
 
-        let endpoints = try #require(ClusterEndpoints(urls: ["http://127.0.0.1:\(primary.ports.http)", "http://127.0.0.1:\(backup.ports.http)"]))
+        let urls = ["http://127.0.0.1:\(primary.ports.http)", "http://127.0.0.1:\(backup.ports.http)"]
+        let endpoints = try #require(ClusterEndpoints(urls: urls))
         #expect(await endpoints.primary()?.port == primary.ports.http)
         let killed = ContinuousClock.now
         await primary.stop()
+        // A client that asks at once rides through the takeover: it asks again while the backup
+        // answers 503 with Retry-After, and is served once the backup has taken over.
+        let place = try await #require(ClusterAPIClient(urls: urls)).joinChannel(opened.channel)
+        #expect(place.unit.unit.rawValue > 0)
+        print("a join asked at the kill was served \(ContinuousClock.now - killed) later")
         #expect(await eventually(timeout: .seconds(10)) { await Self.canJoin(backup, opened.channel) })
         print("joins work again \(ContinuousClock.now - killed) after the primary stopped")
         let view = try await backup.view()

@@ -14,6 +14,8 @@ extension ControlError {
             case .internalError: .internalServerError
             case .versionMismatch, .expectedHello, .malformed: .badRequest
             }
+        // Between primaries the cluster is unavailable for a moment only: clients ask again.
+        if code == .notPrimary || code == .staleEpoch { return HTTPError(status, headers: [.retryAfter: "1"], message: message) }
         return HTTPError(status, message: message)
     }
 }

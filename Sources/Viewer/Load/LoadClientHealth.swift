@@ -11,6 +11,8 @@ struct LoadClientHealth: Codable, Sendable {
     var udpReceiveBufferErrors: Int
     /// At the viewers' own sockets.
     var droppedAtViewerSockets: Int
+    /// The load client's peak resident memory.
+    var peakMemoryMegabytes: Int
     var udpInErrors: Int
     /// How busy the whole machine was (0-1), from /proc/stat.
     var machineBusy: Double
@@ -33,7 +35,7 @@ struct LoadClientHealth: Codable, Sendable {
         let elsewhere = udpReceiveBufferErrors - droppedAtViewerSockets
         let cluster = elsewhere > 0 ? "; \(elsewhere) datagrams were dropped for full receive buffers elsewhere on this machine (the cluster's sockets)" : ""
         return findings.isEmpty
-            ? "the load client was not the bottleneck (\(Self.decimal(coresUsed)) of \(cores) cores, no datagrams dropped at its sockets)" + cluster
+            ? "the load client was not the bottleneck (\(Self.decimal(coresUsed)) of \(cores) cores, \(peakMemoryMegabytes) MB at most, no datagrams dropped at its sockets)" + cluster
             : findings.joined(separator: "; ") + cluster
     }
 
@@ -85,6 +87,9 @@ struct LoadClientHealth: Codable, Sendable {
         udpReceiveBufferErrors = end.receiveBufferErrors - start.receiveBufferErrors
         udpInErrors = end.inErrors - start.inErrors
         self.droppedAtViewerSockets = droppedAtViewerSockets
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        peakMemoryMegabytes = usage.ru_maxrss / 1024  // kilobytes on Linux
         let total = end.machine.total - start.machine.total
         machineBusy = total > 0 ? Double(end.machine.busy - start.machine.busy) / Double(total) : 0
     }

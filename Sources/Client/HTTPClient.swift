@@ -25,6 +25,8 @@ public struct HTTPClient: Sendable {
     public var host: String
     public var port: Int
     public var headers: [(String, String)]
+    /// How long a server may stay silent before the request fails.
+    public var answerTimeout: TimeAmount = .seconds(15)
     public static let maxBodySize = 8 << 20
 
     public init(host: String, port: Int, headers: [(String, String)] = []) {
@@ -65,6 +67,7 @@ public struct HTTPClient: Sendable {
             .connectTimeout(.seconds(3))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: answerTimeout), CloseWhenIdle()])
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
@@ -95,7 +98,8 @@ public struct HTTPClient: Sendable {
                 case .end: return answer
                 }
             }
-            return answer
+            let timeout = Duration.nanoseconds(answerTimeout.nanoseconds).secondsText
+            throw Failure(status: 0, message: "\(host):\(port) closed the connection or sent no answer within \(timeout) s; is the server overloaded or stuck?")
         }
     }
 

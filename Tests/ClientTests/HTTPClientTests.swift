@@ -1,0 +1,21 @@
+import Client
+import NIOCore
+import NIOPosix
+import Testing
+
+@Suite struct HTTPClientTests {
+    @Test func aServerThatAcceptsButNeverAnswersFailsTheRequestWithinItsTimeout() async throws {
+        // Accepts connections and reads nothing, says nothing.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.autoRead, value: false)
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        var client = HTTPClient(host: "127.0.0.1", port: silent.localAddress!.port!)
+        client.answerTimeout = .milliseconds(300)
+        let started = ContinuousClock.now
+        await #expect { _ = try await client.exchange(.GET, "/api/channels") } throws: {
+            "\($0)".contains("sent no answer within")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}

@@ -19,28 +19,21 @@ static inline int avc_recvmmsg(int fd, struct avc_mmsghdr *messages, unsigned in
 #define SO_RXQ_OVFL 40
 #endif
 
-// The kernel's receive time of a datagram (SO_TIMESTAMP) in microseconds since the epoch, or 0 when
-// the message carries none. CMSG_* are macros, which Swift cannot call.
-static inline long long avc_receive_time_microseconds(struct msghdr *message) {
+// What the kernel says of a received datagram, from its control messages (CMSG_* are macros,
+// which Swift cannot call): its arrival time (SO_TIMESTAMP) in microseconds since the epoch, and
+// how many datagrams the socket has dropped so far for a full receive buffer (SO_RXQ_OVFL); each
+// stays as it was when the message does not carry it.
+static inline void avc_receive_details(struct msghdr *message, long long *arrival_microseconds, long long *dropped_so_far) {
     for (struct cmsghdr *c = CMSG_FIRSTHDR(message); c != 0; c = CMSG_NXTHDR(message, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP) {
+        if (c->cmsg_level != SOL_SOCKET) continue;
+        if (c->cmsg_type == SCM_TIMESTAMP) {
             struct timeval time;
             memcpy(&time, CMSG_DATA(c), sizeof time);
-            return (long long)time.tv_sec * 1000000 + time.tv_usec;
-        }
-    }
-    return 0;
-}
-
-// How many datagrams the socket has dropped for a full receive buffer so far (SO_RXQ_OVFL), or -1
-// when the message does not say.
-static inline long long avc_dropped_so_far(struct msghdr *message) {
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(message); c != 0; c = CMSG_NXTHDR(message, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+            *arrival_microseconds = (long long)time.tv_sec * 1000000 + time.tv_usec;
+        } else if (c->cmsg_type == SO_RXQ_OVFL) {
             unsigned int dropped;
             memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
-            return dropped;
+            *dropped_so_far = dropped;
         }
     }
-    return -1;
 }

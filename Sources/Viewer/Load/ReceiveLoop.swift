@@ -105,12 +105,13 @@ final class ReceiveLoop: @unchecked Sendable {
             for index in 0..<count {
                 let length = Int(messages[index].msg_len)
                 guard let datagram = storage.getSlice(at: index * Self.datagramCapacity, length: length) else { continue }
-                let stamped = avc_receive_time_microseconds(&messages[index].msg_hdr)
+                var stamped: Int64 = 0
+                var dropped: Int64 = 0
+                avc_receive_details(&messages[index].msg_hdr, &stamped, &dropped)
                 let arrival = stamped > 0 ? CaptureTime(microsecondsSinceEpoch: UInt64(stamped)) : wallClock
                 // The arrival on the monotonic clock: this read's time, less how long the datagram waited.
                 let waited = max(0, arrival.age(at: wallClock))
-                let dropped = Int(avc_dropped_so_far(&messages[index].msg_hdr))
-                socket.received(datagram, arrival: arrival, at: readAt - .microseconds(waited), droppedSoFar: dropped)
+                socket.received(datagram, arrival: arrival, at: readAt - .microseconds(waited), droppedSoFar: Int(dropped))
             }
             if count < Self.messagesPerRead { return }
         }

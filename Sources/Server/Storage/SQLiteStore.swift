@@ -8,17 +8,7 @@ final class SQLiteStore: EventLogStore {
     /// Schema versions in order; each runs once, recorded in `schema_version`.
     static let migrations: [(version: Int, sql: [String])] = [
         (1, [
-            """
-            CREATE TABLE event_log (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                time_ms INTEGER NOT NULL,
-                unit INTEGER,
-                kind TEXT NOT NULL,
-                channel INTEGER,
-                group_id INTEGER,
-                details TEXT NOT NULL
-            )
-            """,
+            SQLiteMigrations.createEventLog,
             "CREATE INDEX event_log_time ON event_log (time_ms)",
             "CREATE INDEX event_log_unit ON event_log (unit, time_ms)",
             "CREATE INDEX event_log_channel ON event_log (channel, time_ms)",

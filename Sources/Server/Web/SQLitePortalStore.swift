@@ -19,17 +19,7 @@ final class SQLitePortalStore: PortalStore {
             )
             """,
             "CREATE INDEX channels_by_number ON channels (channel, ended_ms)",
-            """
-            CREATE TABLE event_log (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                time_ms INTEGER NOT NULL,
-                unit INTEGER,
-                kind TEXT NOT NULL,
-                channel INTEGER,
-                group_id INTEGER,
-                details TEXT NOT NULL
-            )
-            """,
+            SQLiteMigrations.createEventLog,
             "CREATE INDEX event_log_by_time ON event_log (time_ms)",
         ])
     ]

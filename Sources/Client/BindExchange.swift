@@ -1,5 +1,5 @@
-/// The client's half of the bind exchange: the request goes out every 100 ms until a reply comes
-/// or the timeout passes.
+/// The client's wait for the bind exchange: the request goes out every 100 ms until the unit says
+/// the address is bound (`replies` yields) or the timeout passes.
 public enum BindExchange {
     public static func run(timeout: Duration, replies: AsyncStream<Void>, send: @escaping @Sendable () -> Void) async throws {
         try await withThrowingTaskGroup(of: Bool.self) { group in

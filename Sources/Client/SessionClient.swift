@@ -12,17 +12,19 @@ public final class SessionClient: Sendable {
     /// nil when the session was opened without one (its owner reads UDP itself).
     private let mediaSocket: Channel?
     private let unitMedia: SocketAddress
+    private let binding: SharedBindClient
     private let bindReplies: AsyncStream<Void>
 
     private init(
         opened: SessionOpened, events: AsyncStream<SessionEvent>, connection: Channel, mediaSocket: Channel?,
-        unitMedia: SocketAddress, bindReplies: AsyncStream<Void>
+        unitMedia: SocketAddress, binding: SharedBindClient, bindReplies: AsyncStream<Void>
     ) {
         self.opened = opened
         self.events = events
         self.connection = connection
         self.mediaSocket = mediaSocket
         self.unitMedia = unitMedia
+        self.binding = binding
         self.bindReplies = bindReplies
     }
 
@@ -38,6 +40,7 @@ public final class SessionClient: Sendable {
         let unitMedia = try unit.mediaAddress()
         let loop = group.next()
         let opened = loop.makePromise(of: SessionOpened.self)
+        let binding = SharedBindClient()
 
         let mediaSocket: Channel? =
             udpSocket
@@ -49,7 +52,8 @@ public final class SessionClient: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            ClientMediaHandler(unit: unitMedia, bindReplies: bindContinuation, events: continuation, sink: mediaSink))
+                            ClientMediaHandler(
+                                unit: unitMedia, binding: binding, bindReplies: bindContinuation, events: continuation, sink: mediaSink))
                     }
                 }
                 .bind(host: localHost, port: 0).get() : nil
@@ -82,9 +86,10 @@ public final class SessionClient: Sendable {
         connection.writeAndFlush(hello, promise: nil)
         do {
             let answer = try await opened.futureResult.get()
+            binding.start(answer)
             return SessionClient(
                 opened: answer, events: events, connection: connection, mediaSocket: mediaSocket, unitMedia: unitMedia,
-                bindReplies: bindReplies)
+                binding: binding, bindReplies: bindReplies)
         } catch {
             connection.close(promise: nil)
             mediaSocket?.close(promise: nil)
@@ -92,14 +97,15 @@ public final class SessionClient: Sendable {
         }
     }
 
-    /// Proves the UDP socket to the unit: sends the bind request until a reply comes.
+    /// Proves the UDP socket to the unit: sends the bind request until the unit says it is bound.
     public func bindUDP(timeout: Duration = .seconds(2)) async throws {
         try await BindExchange.run(timeout: timeout, replies: bindReplies) { self.sendBind() }
     }
 
-    /// One bind request (also the UDP keepalive).
+    /// One bind request with the newest cookie (also the UDP keepalive).
     public func sendBind() {
-        mediaSocket?.writeAndFlush(AddressedEnvelope(remoteAddress: unitMedia, data: opened.bindRequest), promise: nil)
+        guard let request = binding.request else { return }
+        mediaSocket?.writeAndFlush(AddressedEnvelope(remoteAddress: unitMedia, data: request), promise: nil)
     }
 
     public func send(_ message: SessionMessage) {

@@ -20,6 +20,8 @@ struct AllCommand: AsyncParsableCommand {
     var webPort = 8080
     @Option(help: "SQLite file of the web portal's database (default: in memory).")
     var webDatabase: String?
+    @Option(help: "File holding the admin token of the CSMs and the dashboard (avserver keygen). Else $AVCLUSTER_ADMIN_TOKEN, else the built-in loopback token.")
+    var adminTokenFile: String?
 
     func validate() throws {
         guard (1...20).contains(units) else { throw ValidationError("--units must be between 1 and 20") }
@@ -29,15 +31,19 @@ struct AllCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "avserver.all")
         var csm = CSMConfiguration()
+        // Every server is in this process: a fresh cluster key each run, known to nobody else.
+        csm.secret = Secret.generate()
+        csm.adminToken = try Secret.load(file: adminTokenFile, environment: "AVCLUSTER_ADMIN_TOKEN", builtIn: Secret.builtInAdminToken)
+        try Secret.check(csm.adminToken, what: "admin token", flag: "admin-token-file", variable: "AVCLUSTER_ADMIN_TOKEN", bindHost: csm.bindHost)
+        // One machine: every unit, viewer and load test comes from 127.0.0.1.
+        csm.connectionsPerAddress = 1000
         csm.name = "csm-a"
         csm.unitPort = basePort
-        csm.clientPort = basePort + 1
         csm.httpPort = basePort + 80
         csm.peer = "127.0.0.1:\(basePort + 2)"
         var backup = csm
         backup.name = "csm-b"
         backup.unitPort = basePort + 2
-        backup.clientPort = basePort + 3
         backup.httpPort = basePort + 81
         backup.peer = "127.0.0.1:\(basePort)"
         backup.startAsBackup = true
@@ -52,20 +58,23 @@ struct AllCommand: AsyncParsableCommand {
             unit.mediaPort = basePort + 100 * index + 1
             unit.csmAddresses = ["127.0.0.1:\(csm.unitPort)", "127.0.0.1:\(backup.unitPort)"]
             unit.ticketSecret = csm.secret
+            unit.sessionsPerAddress = 20_000
             services.append(UnitService(configuration: unit, adminPort: basePort + 100 * index + 2, logger: Logger(label: "avserver.unit.\(index)")))
         }
         var web = WebConfiguration()
         web.port = webPort
         web.csmURLs = ["http://127.0.0.1:\(csm.httpPort)", "http://127.0.0.1:\(backup.httpPort)"]
         web.databasePath = webDatabase
+        web.adminToken = csm.adminToken
+        web.csmToken = csm.adminToken
         services.append(WebService(configuration: web, logger: Logger(label: "avserver.web")))
         let http = "http://127.0.0.1:\(csm.httpPort)"
         print("""
             avcluster: a primary CSM (HTTP \(csm.httpPort)), its backup (HTTP \(backup.httpPort)), \(units) streaming units and the web portal on 127.0.0.1.
-              web portal     http://127.0.0.1:\(webPort)/                  (dashboard: /admin?token=\(web.adminToken))
+              web portal     http://127.0.0.1:\(webPort)/                  (dashboard: /admin?token=ADMIN-TOKEN)
               cluster API    \(http)/api/channels            (open: POST {"title":..,"broadcasterName":..})
-              admin API      \(http)/admin/view               (Authorization: Bearer \(csm.adminToken))
-              status table   avserver admin status --csm \(http)
+              admin API      \(http)/admin/view               (Authorization: Bearer ADMIN-TOKEN)
+              status table   avserver admin status --csm \(http)\(adminTokenFile.map { " --token-file \($0)" } ?? "")
               metrics        \(http)/metrics, and each unit's on port base+100*N+2
             Stop with Ctrl-C.
             """)

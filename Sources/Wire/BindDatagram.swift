@@ -1,27 +1,33 @@
 import NIOCore
 
-/// The UDP exchange that proves an address belongs to a session before a unit sends it media, so a
-/// unit can never be used to reflect traffic at a third party. Its first byte (1 or 2) can never
-/// start an RTP packet (128...191, RFC 7983 section 7).
+/// The UDP exchange that proves an address belongs to a session, and that it can hear the unit,
+/// before a unit sends it media: a unit can never be used to reflect traffic at a third party.
+/// Its first byte (1, 2 or 3) can never start an RTP packet (128...191, RFC 7983 section 7).
 ///
-/// The client sends a request with its session id and the bind token the unit gave it over the
-/// authenticated TCP session; the unit answers with a reply that is smaller than the request, so
-/// the exchange cannot amplify. Clients repeat the request as their UDP keepalive.
+/// The client sends a request with its session id, the bind token the unit gave it over the
+/// authenticated TCP session, and the last cookie the unit sent it (none at first). A request
+/// without a good cookie for its source address gets a `challenge` with a fresh one, and nothing
+/// else; one with a good cookie binds the address (media starts) and gets `bound`, again with a
+/// fresh cookie. Both replies are smaller than the request, so the exchange cannot amplify, and a
+/// spoofed source gets one small challenge it never answers. Clients repeat the request, with the
+/// newest cookie, as their UDP keepalive.
 public enum BindDatagram: Equatable, Sendable {
-    case request(session: SessionID, token: BindToken)
-    case reply(session: SessionID)
+    case request(session: SessionID, token: BindToken, cookie: BindCookie)
+    /// `bound`: the address is proven and media flows there; otherwise a challenge to echo.
+    case reply(session: SessionID, cookie: BindCookie, bound: Bool)
 
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
     static let requestType: UInt8 = 1
-    static let replyType: UInt8 = 2
+    static let challengeType: UInt8 = 2
+    static let boundType: UInt8 = 3
     /// Bytes of a request on the wire.
-    public static let requestSize = 2 + 8 + BindToken.size
+    public static let requestSize = 2 + 8 + BindToken.size + BindCookie.size
     /// Bytes of a reply on the wire.
-    public static let replySize = 2 + 8
+    public static let replySize = 2 + 8 + BindCookie.size
 
     /// Whether a datagram's first byte says it is a bind datagram rather than RTP.
     public static func isBindDatagram(firstByte: UInt8) -> Bool {
-        firstByte == requestType || firstByte == replyType
+        (requestType...boundType).contains(firstByte)
     }
 
     public init(parsing datagram: ByteBuffer) throws {
@@ -35,16 +41,18 @@ public enum BindDatagram: Equatable, Sendable {
         switch type {
         case Self.requestType:
             guard datagram.readableBytes == Self.requestSize, let session = buffer.readInteger(as: UInt64.self),
-                let token = buffer.readBytes(length: BindToken.size)
+                let token = buffer.readBytes(length: BindToken.size), let cookie = buffer.readBytes(length: BindCookie.size)
             else {
                 throw WireError.invalidBindDatagram("a request is exactly \(Self.requestSize) bytes, got \(datagram.readableBytes)")
             }
-            self = .request(session: SessionID(session), token: BindToken(bytes: token))
-        case Self.replyType:
-            guard datagram.readableBytes == Self.replySize, let session = buffer.readInteger(as: UInt64.self) else {
+            self = .request(session: SessionID(session), token: BindToken(bytes: token), cookie: BindCookie(bytes: cookie))
+        case Self.challengeType, Self.boundType:
+            guard datagram.readableBytes == Self.replySize, let session = buffer.readInteger(as: UInt64.self),
+                let cookie = buffer.readBytes(length: BindCookie.size)
+            else {
                 throw WireError.invalidBindDatagram("a reply is exactly \(Self.replySize) bytes, got \(datagram.readableBytes)")
             }
-            self = .reply(session: SessionID(session))
+            self = .reply(session: SessionID(session), cookie: BindCookie(bytes: cookie), bound: type == Self.boundType)
         default:
             throw WireError.invalidBindDatagram("unknown type \(type)")
         }
@@ -52,15 +60,17 @@ public enum BindDatagram: Equatable, Sendable {
 
     public func write(to buffer: inout ByteBuffer) {
         switch self {
-        case .request(let session, let token):
+        case .request(let session, let token, let cookie):
             buffer.writeInteger(Self.requestType)
             buffer.writeInteger(Self.version)
             buffer.writeInteger(session.rawValue)
             buffer.writeBytes(token.bytes)
-        case .reply(let session):
-            buffer.writeInteger(Self.replyType)
+            buffer.writeBytes(cookie.bytes)
+        case .reply(let session, let cookie, let bound):
+            buffer.writeInteger(bound ? Self.boundType : Self.challengeType)
             buffer.writeInteger(Self.version)
             buffer.writeInteger(session.rawValue)
+            buffer.writeBytes(cookie.bytes)
         }
     }
 

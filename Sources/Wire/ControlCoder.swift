@@ -15,11 +15,14 @@ public enum ControlCoder {
     }
 
     public static func decode<Message: Decodable>(_ type: Message.Type, from frame: ByteBuffer) throws -> Message {
+        let message: Message
         do {
-            return try JSONDecoder().decode(type, from: Data(frame.readableBytesView))
+            message = try JSONDecoder().decode(type, from: Data(frame.readableBytesView))
         } catch let error as DecodingError {
             throw WireError.malformedControlMessage("not a \(type) message: \(Self.summary(of: error))")
         }
+        try (message as? any RangeChecked)?.checkRanges()
+        return message
     }
 
     /// Decodes the first frame of a connection, which must be a hello of our protocol version.
@@ -35,6 +38,7 @@ public enum ControlCoder {
             throw WireError.expectedHello
         }
         try hello.checkVersion()
+        try hello.checkRanges()
         return hello
     }
 

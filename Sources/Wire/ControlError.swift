@@ -5,6 +5,7 @@ public struct ControlError: Codable, Equatable, Sendable, Error, CustomStringCon
         case versionMismatch, expectedHello, malformed
         case badTicket, expiredTicket, replayedTicket, wrongUnit
         case noRoom, unknownChannel, unknownGroup, unknownSession, notAllowed, rateLimited, staleEpoch, notPrimary, internalError
+        case notAuthenticated, outOfRange
     }
 
     public var code: Code
@@ -24,6 +25,8 @@ public struct ControlError: Codable, Equatable, Sendable, Error, CustomStringCon
             case .malformedTicket, .ticketSignatureInvalid: .badTicket
             case .ticketExpired: .expiredTicket
             case .ticketForAnotherUnit: .wrongUnit
+            case .linkNotAuthenticated: .notAuthenticated
+            case .outOfRange: .outOfRange
             default: .malformed
             }
         self.init(code, error.description)

@@ -31,6 +31,10 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case ticketForAnotherUnit(ticketUnit: UnitID, thisUnit: UnitID)
     /// A UDP datagram that starts like a bind datagram but is not one.
     case invalidBindDatagram(String)
+    /// A control link whose peer did not prove the cluster key.
+    case linkNotAuthenticated(String)
+    /// A number from the network outside the range that makes sense for it.
+    case outOfRange(field: String, value: String, allowed: String)
 
     public var description: String {
         switch self {
@@ -64,6 +68,10 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             return "ticket is for unit \(ticketUnit), this is unit \(thisUnit); connect to the unit the ticket names"
         case .invalidBindDatagram(let why):
             return "bind datagram is invalid: \(why)"
+        case .linkNotAuthenticated(let why):
+            return "control link not authenticated: \(why)"
+        case .outOfRange(let field, let value, let allowed):
+            return "\(field) is \(value), outside \(allowed); the message was refused"
         }
     }
 }

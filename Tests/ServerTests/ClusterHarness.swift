@@ -18,7 +18,6 @@ final class RunningCSM: Sendable {
     static func start(_ configure: @Sendable (inout CSMConfiguration) -> Void = { _ in }) async throws -> RunningCSM {
         var configuration = CSMConfiguration()
         configuration.unitPort = 0
-        configuration.clientPort = 0
         configuration.httpPort = 0
         configuration.secret = UnitHarness.secret
         configuration.heartbeatInterval = .milliseconds(100)

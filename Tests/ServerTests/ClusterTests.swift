@@ -110,7 +110,6 @@ import Wire
 
         let restarted = try await RunningCSM.start {
             $0.unitPort = ports.unit
-            $0.clientPort = ports.client
             $0.httpPort = ports.http
         }
         #expect(try await eventually { try await restarted.view().channels.map(\.viewers) == [12, 4] })

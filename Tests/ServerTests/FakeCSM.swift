@@ -1,10 +1,13 @@
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Wire
 
-/// A CSM stand-in over a real socket: accepts one unit's control link, records what it says and
-/// sends it commands.
+@testable import Server
+
+/// A CSM stand-in over a real socket: accepts one unit's control link (proving the cluster key
+/// `secret`, as a real CSM does), records what it says and sends it commands.
 final class FakeCSM: Sendable {
     let port: Int
     private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
@@ -12,11 +15,15 @@ final class FakeCSM: Sendable {
     private let writer = NIOLockedValueBox<NIOAsyncChannelOutboundWriter<ByteBuffer>?>(nil)
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    init() async throws {
+    init(secret: String = UnitHarness.secret) async throws {
+        let key = LinkKey(secret: secret)
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)))
+                    try channel.pipeline.syncOperations.addHandler(LinkAuthenticationHandler(
+                        handshake: .responder(accepting: [.unit], name: "fake csm", key: key), logger: Logger(label: "test.fake-csm"),
+                        on: channel.eventLoop))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }

@@ -9,8 +9,17 @@ import Wire
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../samples/unit.json").standardized.path
     }
 
+    /// A fresh cluster key in a file, as `avserver keygen > FILE` writes it.
+    static func keyFile() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cluster-\(UUID().uuidString).key").path
+        try (Secret.generate() + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     @Test func flagsWinOverTheSettingsFileWhichWinsOverDefaults() throws {
-        let command = try UnitCommand.parse(["--config", Self.sample, "--groups", "7", "--csm", "127.0.0.1:9000"])
+        let key = try Self.keyFile()
+        defer { try? FileManager.default.removeItem(atPath: key) }
+        let command = try UnitCommand.parse(["--config", Self.sample, "--groups", "7", "--csm", "127.0.0.1:9000", "--secret-file", key])
         let (configuration, adminPort) = try command.settings()
         #expect(configuration.unit == 2)
         #expect(configuration.groupsPerUnit == 7)
@@ -27,5 +36,25 @@ import Wire
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--capacity", "0"]) }
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--csm", "nohostport"]) }
         #expect(UnitCommand.message(for: SettingsError("x")).contains("x"))
+    }
+
+    @Test func offLoopbackTheBuiltInSecretsAreRefused() throws {
+        // The sample binds 0.0.0.0 and names a key file that is not there.
+        #expect(throws: (any Error).self) { try UnitCommand.parse(["--config", Self.sample]) }
+        #expect(throws: (any Error).self) { try UnitCommand.parse(["--bind", "0.0.0.0"]) }
+        #expect(throws: (any Error).self) { try CSMCommand.parse(["--bind", "10.0.0.1"]) }
+        #expect(throws: (any Error).self) { try WebCommand.parse(["--bind", "0.0.0.0"]) }
+        let short = FileManager.default.temporaryDirectory.appendingPathComponent("short-\(UUID().uuidString).key").path
+        try "short".write(toFile: short, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: short) }
+        #expect(throws: (any Error).self) { try UnitCommand.parse(["--bind", "0.0.0.0", "--secret-file", short]) }
+        // A good key off loopback, and the built-in one on loopback, are fine.
+        let key = try Self.keyFile()
+        defer { try? FileManager.default.removeItem(atPath: key) }
+        let tokenFile = try Self.keyFile()
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        #expect(try UnitCommand.parse(["--bind", "0.0.0.0", "--secret-file", key]).settings().configuration.ticketSecret.count == 43)
+        _ = try CSMCommand.parse(["--bind", "0.0.0.0", "--secret-file", key, "--admin-token-file", tokenFile])
+        _ = try UnitCommand.parse([])
     }
 }

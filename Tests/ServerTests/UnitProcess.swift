@@ -14,8 +14,9 @@ final class UnitProcess: @unchecked Sendable {
         process.executableURL = Self.binary
         process.arguments = [
             "unit", "--id", "\(id)", "--session-port", "0", "--media-port", "0", "--admin-port", "0", "--csm", csm,
-            "--secret", secret, "--heartbeat-milliseconds", "100",
+            "--heartbeat-milliseconds", "100",
         ] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_SECRET": secret]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -13,9 +13,10 @@ import Wire
         let csm = try await FakeCSM()
         let harness = try await UnitHarness { $0.csmAddresses = ["127.0.0.1:\(csm.port)"] }
         #expect(await csm.wait { $0.contains { if case .announce(let announcement) = $0 { announcement.groupsPerUnit == 50 && announcement.address == harness.unit.address } else { false } } })
-        #expect(csm.messages.first == .hello(Hello(peer: .unit, name: "unit 1")))
+        // The hello comes first, passed on only once the unit proved the cluster key.
+        guard case .hello(let hello)? = csm.messages.first else { Issue.record("no hello first: \(csm.messages)"); return }
+        #expect(hello.peer == .unit && hello.name == "unit 1" && hello.proof == nil && hello.nonce != nil)
 
-        try await csm.send(.hello(Hello(peer: .csm, name: "fake")))
         try await csm.send(.command(id: 1, epoch: 2, action: .assignGroup(3, channel: 9, parent: nil)))
         #expect(await csm.wait { $0.contains(.commandResult(id: 1, error: nil)) })
         #expect(await csm.wait { Self.latestReport($0)?.groups.contains { $0.group == 3 && $0.channel == 9 } == true })
@@ -38,6 +39,16 @@ import Wire
         #expect(await recorder.wait { $0.closed })
         #expect(await csm.wait { Self.latestReport($0)?.groups.isEmpty == true })
         csm.close()
+        try await harness.shutdown()
+    }
+
+    @Test func aUnitTellsACSMWithoutTheKeyNothing() async throws {
+        let impostor = try await FakeCSM(secret: "not the cluster key")
+        let harness = try await UnitHarness { $0.csmAddresses = ["127.0.0.1:\(impostor.port)"] }
+        // The unit reconnects every second; in three seconds not one message of it gets through.
+        try await Task.sleep(for: .seconds(3))
+        #expect(impostor.messages.isEmpty)
+        impostor.close()
         try await harness.shutdown()
     }
 }

@@ -61,12 +61,18 @@ import Wire
         let opened = SessionOpened(
             session: SessionID(7), channel: ChannelID(1), group: GroupID(1), role: .viewer,
             bindToken: BindToken(bytes: [UInt8](repeating: 9, count: BindToken.size)), mediaPort: 0, mode: .udp)
-        socket.send(opened.bindRequest)
+        socket.binding.start(opened)
+        socket.sendBind()
         var requests = unitHandler.arrivals.makeAsyncIterator()
         let request = try #require(await requests.next())
-        #expect(request.data == opened.bindRequest)
+        #expect(request.data == BindClient(opened).request)
         let viewerAddress = request.remoteAddress
-        try await unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: BindDatagram.reply(session: SessionID(7)).encoded()))
+        // A challenge is echoed at once with its cookie; then the unit says the socket is bound.
+        let cookie = BindCookie(bytes: [1, 2, 3, 4, 5, 6, 7, 8])
+        try await unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: BindDatagram.reply(session: SessionID(7), cookie: cookie, bound: false).encoded()))
+        let echo = try #require(await requests.next())
+        #expect(try BindDatagram(parsing: echo.data) == .request(session: 7, token: opened.bindToken, cookie: cookie))
+        try await unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: BindDatagram.reply(session: SessionID(7), cookie: cookie, bound: true).encoded()))
         var replies = socket.bindReplies.makeAsyncIterator()
         await replies.next()
 

@@ -15,10 +15,11 @@ struct AdminCommand: AsyncParsableCommand {
     struct Connection: ParsableArguments {
         @Option(help: "The CSM's HTTP address.")
         var csm = "http://127.0.0.1:7080"
-        @Option(help: "Admin token.")
-        var token = CSMConfiguration().adminToken
+        @Option(help: "File holding the admin token. Else $AVCLUSTER_ADMIN_TOKEN, else the built-in loopback token.")
+        var tokenFile: String?
 
         func client() throws -> HTTPClient {
+            let token = try Secret.load(file: tokenFile, environment: "AVCLUSTER_ADMIN_TOKEN", builtIn: Secret.builtInAdminToken)
             guard let client = HTTPClient(url: csm, headers: [("Authorization", "Bearer \(token)")]) else {
                 throw ValidationError("--csm must look like http://HOST:PORT")
             }

@@ -11,16 +11,16 @@ struct CSMCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("bind"), help: "Address to listen on.")
     var bindHost = "127.0.0.1"
-    @Option(help: "TCP port units connect to.")
+    @Option(help: "TCP port units and the peer CSM connect to.")
     var unitPort = 7000
-    @Option(help: "TCP port of the cluster API (web servers).")
-    var clientPort = 7001
     @Option(help: "HTTP port: admin API, client API, /metrics.")
     var httpPort = 7080
-    @Option(help: "Secret shared with the units for tickets.")
-    var secret = CSMConfiguration().secret
-    @Option(help: "Bearer token of the admin API.")
-    var adminToken = CSMConfiguration().adminToken
+    @Option(help: "File holding the cluster key, the same on every CSM and unit (avserver keygen). Else $AVCLUSTER_SECRET; off loopback one of them is required.")
+    var secretFile: String?
+    @Option(help: "File holding the admin API's bearer token (avserver keygen). Else $AVCLUSTER_ADMIN_TOKEN; off loopback one of them is required.")
+    var adminTokenFile: String?
+    @Option(help: "Connections one address may hold on the unit port.")
+    var connectionsPerAddress = 64
     @Option(help: "SQLite file of the event log (default: in memory).")
     var database: String?
     @Option(help: "Heartbeat interval in milliseconds.")
@@ -45,19 +45,28 @@ struct CSMCommand: AsyncParsableCommand {
         guard failureTimeoutMilliseconds > heartbeatMilliseconds else {
             throw ValidationError("--failure-timeout-milliseconds must be longer than the heartbeat")
         }
-        guard !adminToken.isEmpty else { throw ValidationError("--admin-token must not be empty") }
+        guard connectionsPerAddress >= 1 else { throw ValidationError("--connections-per-address must be at least 1") }
+        _ = try secrets()
         if let peer, HostPort.parse(peer) == nil { throw ValidationError("--peer \(peer) is not host:port, e.g. 10.0.0.2:7000") }
         if backup && peer == nil { throw ValidationError("--backup needs --peer: the address of the primary") }
     }
 
-    var csmConfiguration: CSMConfiguration {
+    /// The cluster key and the admin token, checked against where the CSM listens.
+    func secrets() throws -> (clusterKey: String, adminToken: String) {
+        let key = try Secret.load(file: secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
+        try Secret.check(key, what: "cluster key", flag: "secret-file", variable: "AVCLUSTER_SECRET", bindHost: bindHost)
+        let token = try Secret.load(file: adminTokenFile, environment: "AVCLUSTER_ADMIN_TOKEN", builtIn: Secret.builtInAdminToken)
+        try Secret.check(token, what: "admin token", flag: "admin-token-file", variable: "AVCLUSTER_ADMIN_TOKEN", bindHost: bindHost)
+        return (key, token)
+    }
+
+    func csmConfiguration() throws -> CSMConfiguration {
         var configuration = CSMConfiguration()
         configuration.bindHost = bindHost
         configuration.unitPort = unitPort
-        configuration.clientPort = clientPort
         configuration.httpPort = httpPort
-        configuration.secret = secret
-        configuration.adminToken = adminToken
+        (configuration.secret, configuration.adminToken) = try secrets()
+        configuration.connectionsPerAddress = connectionsPerAddress
         configuration.databasePath = database
         configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds)
         configuration.settings.failureTimeout = .milliseconds(failureTimeoutMilliseconds)
@@ -73,7 +82,7 @@ struct CSMCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "avserver.csm")
         let group = ServiceGroup(
-            services: [CSMService(configuration: csmConfiguration, logger: logger)],
+            services: [CSMService(configuration: try csmConfiguration(), logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }

@@ -1,15 +1,22 @@
 /// Everything a CSM is told at start.
 struct CSMConfiguration: Sendable {
     var bindHost = "127.0.0.1"
-    /// Units connect here.
+    /// Units and the peer CSM connect here.
     var unitPort = 7000
-    /// Web servers and clients call the cluster API here (control protocol).
-    var clientPort = 7001
     /// HTTP: admin API, client API as JSON, /metrics.
     var httpPort = 7080
-    var secret = UnitConfiguration().ticketSecret
+    /// The cluster key: signs tickets and opens every control link.
+    var secret = Secret.builtInClusterKey
     /// Bearer token of the admin API.
-    var adminToken = "avcluster-admin"
+    var adminToken = Secret.builtInAdminToken
+    /// Connections one address may hold on the unit port.
+    var connectionsPerAddress = 64
+    /// A control link must finish its handshake this soon after it connects.
+    var helloTimeout: Duration = .seconds(5)
+    /// A control link silent this long is closed (units report and CSMs beat several times a second).
+    var linkIdleTimeout: Duration = .seconds(15)
+    /// Bytes a control link may have waiting before the CSM stops queueing more.
+    var linkOutboundCap = 1 << 20
     var heartbeatInterval: Duration = .milliseconds(250)
     var settings = ClusterSettings()
     /// The event log's SQLite file; nil keeps it in memory.

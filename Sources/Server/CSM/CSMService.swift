@@ -6,8 +6,8 @@ import NIOPosix
 import ServiceLifecycle
 import Wire
 
-/// Runs a CSM under ServiceLifecycle: the unit port, the client port, the HTTP port and the
-/// heartbeat that detects failed units.
+/// Runs a CSM under ServiceLifecycle: the unit port (units and the peer CSM, each link
+/// authenticated), the HTTP port and the heartbeat that detects failed units.
 struct CSMService: Service {
     let configuration: CSMConfiguration
     let logger: Logger
@@ -16,14 +16,16 @@ struct CSMService: Service {
 
     func run() async throws {
         let store = try await SQLiteStore.open(path: configuration.databasePath, logger: logger)
-        let peer = configuration.peer.flatMap(HostPort.parse).map { PeerLink(host: $0.host, port: $0.port, name: configuration.name) }
+        let key = LinkKey(secret: configuration.secret)
+        let peer = configuration.peer.flatMap(HostPort.parse).map {
+            PeerLink(host: $0.host, port: $0.port, name: configuration.name, key: key, logger: logger)
+        }
         let manager = ClusterManager(
             settings: configuration.settings, secret: configuration.secret, role: configuration.startAsBackup ? .backup : .primary,
             name: configuration.name, peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store, logger: logger)
         await manager.started()
-        let unitServer = try await Self.listen(host: configuration.bindHost, port: configuration.unitPort)
-        let clientServer = try await Self.listen(host: configuration.bindHost, port: configuration.clientPort)
-        let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, client: clientServer.channel.localAddress?.port ?? 0, http: 0))
+        let unitServer = try await Self.listen(configuration, key: key, logger: logger)
+        let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, http: 0))
         let app = AdminApplication.make(
             host: configuration.bindHost, port: configuration.httpPort, logger: logger,
             routes: { router in
@@ -32,13 +34,13 @@ struct CSMService: Service {
             },
             onRunning: { port in
                 let started = ports.withLockedValue { $0.http = port; return $0 }
-                logger.info("CSM \(configuration.name): units on \(started.unit), clients on \(started.client), HTTP on \(started.http)")
+                logger.info("CSM \(configuration.name): units and peer on \(started.unit), HTTP on \(started.http)")
                 await onStarted(started)
             })
         // The database closes whatever ends the service, even cancellation (which a close
         // inside the cancelled task would inherit and skip).
         defer { Task.detached { try? await store.close() } }
-        try await serve(manager: manager, unitServer: unitServer, clientServer: clientServer, app: app)
+        try await serve(manager: manager, unitServer: unitServer, app: app)
     }
 
     /// Serves until graceful shutdown. Shutdown closes the listeners and every accepted
@@ -46,34 +48,20 @@ struct CSMService: Service {
     /// served (NIO requires each accepted async channel to be run); then the rest is cancelled.
     private func serve(
         manager: ClusterManager, unitServer: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>,
-        clientServer: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>, app: some ApplicationProtocol
+        app: some ApplicationProtocol
     ) async throws {
         let logger = self.logger
         let configuration = self.configuration
         let accepted = AcceptedConnections()
-        let acceptLoops = Task {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask {
-                    try await unitServer.executeThenClose { connections in
-                        try await withThrowingDiscardingTaskGroup { links in
-                            var nextLink: UInt64 = 1
-                            for try await connection in connections {
-                                accepted.add(connection.channel)
-                                let session = UnitLinkSession(manager: manager, link: nextLink, logger: logger)
-                                nextLink += 1
-                                links.addTask { await session.serve(connection) }
-                            }
-                        }
-                    }
-                }
-                group.addTask {
-                    try await clientServer.executeThenClose { connections in
-                        try await withThrowingDiscardingTaskGroup { clients in
-                            for try await connection in connections {
-                                accepted.add(connection.channel)
-                                clients.addTask { await ClusterClientSession(api: manager).serve(connection) }
-                            }
-                        }
+        let acceptLoop = Task {
+            try await unitServer.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { links in
+                    var nextLink: UInt64 = 1
+                    for try await connection in connections {
+                        accepted.add(connection.channel)
+                        let session = UnitLinkSession(manager: manager, link: nextLink, logger: logger)
+                        nextLink += 1
+                        links.addTask { await session.serve(connection) }
                     }
                 }
             }
@@ -92,20 +80,33 @@ struct CSMService: Service {
             }
         } onGracefulShutdown: {
             unitServer.channel.close(promise: nil)
-            clientServer.channel.close(promise: nil)
             accepted.closeAll()
         }
-        _ = await acceptLoops.result
+        _ = await acceptLoop.result
     }
 
-    /// A control-protocol listener: each connection yields whole frames.
-    static func listen(host: String, port: Int) async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> {
-        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    /// The unit port: each connection is capped per address, must prove the cluster key within
+    /// the hello timeout, is closed when silent for the idle timeout, and then yields whole frames.
+    static func listen(
+        _ configuration: CSMConfiguration, key: LinkKey, logger: Logger
+    ) async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> {
+        let cap = ConnectionCap(limit: configuration.connectionsPerAddress, port: "CSM \(configuration.name) unit port", logger: logger)
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .bind(host: host, port: port) { channel in
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: configuration.linkOutboundCap))
+            .bind(host: configuration.bindHost, port: configuration.unitPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)))
+                    let handshake = LinkHandshake.responder(accepting: [.unit, .csm], name: configuration.name, key: key)
+                    try channel.pipeline.syncOperations.addHandlers([
+                        cap.handler(),
+                        IdleStateHandler(readTimeout: TimeAmount(configuration.linkIdleTimeout)),
+                        IdleCloseHandler(logger: logger, what: "control link", timeout: configuration.linkIdleTimeout),
+                        OutboundCapHandler(logger: logger, what: "control link"),
+                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)),
+                        LinkAuthenticationHandler(
+                            handshake: handshake, timeout: TimeAmount(configuration.helloTimeout), logger: logger, on: channel.eventLoop),
+                    ])
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -138,6 +139,5 @@ final class AcceptedConnections: Sendable {
 /// The ports a CSM serves on.
 struct CSMPorts: Sendable {
     var unit: Int
-    var client: Int
     var http: Int
 }

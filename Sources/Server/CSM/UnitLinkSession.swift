@@ -2,8 +2,10 @@ import Logging
 import NIOCore
 import Wire
 
-/// The CSM's end of a control link on its unit port: a unit (hello, announce, then reports and
-/// events in order), or the peer CSM (hello, then heartbeats).
+/// The CSM's end of a control link on its unit port, once `LinkAuthenticationHandler` has seen
+/// it prove the cluster key: a unit (its hello, announce, then reports and events in order), or
+/// the peer CSM (its hello, then heartbeats). Malformed or out-of-range messages are refused with
+/// an error and logged; the link stays.
 struct UnitLinkSession {
     let manager: ClusterManager
     let link: UInt64
@@ -23,19 +25,22 @@ struct UnitLinkSession {
             }
             if hello.peer == .csm {
                 while let frame = try await frames.next() {
-                    if case .heartbeat(let heartbeat) = try? ControlCoder.decode(PeerMessage.self, from: frame) {
-                        await manager.peerHeartbeat(heartbeat)
+                    switch Result(catching: { try ControlCoder.decode(PeerMessage.self, from: frame) }) {
+                    case .success(.heartbeat(let heartbeat)): await manager.peerHeartbeat(heartbeat)
+                    case .success(.hello): break
+                    case .failure(let error): logger.warning("peer CSM \(hello.name): message refused: \(error)")
                     }
                 }
                 return
             }
-            try await outbound.write(message: CSMMessage.hello(Hello(peer: .csm, name: "csm")))
             while let frame = try await frames.next() {
                 let message: UnitMessage
                 do {
                     message = try ControlCoder.decode(UnitMessage.self, from: frame)
                 } catch {
-                    try? await outbound.write(message: CSMMessage.error(ControlError(.malformed, "\(error)")))
+                    let refusal = (error as? WireError).map(ControlError.init) ?? ControlError(.malformed, "\(error)")
+                    logger.warning("unit link \(hello.name): message refused: \(refusal)")
+                    try? await outbound.write(message: CSMMessage.error(refusal))
                     continue
                 }
                 switch message {

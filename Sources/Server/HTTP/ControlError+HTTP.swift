@@ -12,7 +12,8 @@ extension ControlError {
             case .rateLimited: .tooManyRequests
             case .notPrimary, .staleEpoch: .serviceUnavailable
             case .internalError: .internalServerError
-            case .versionMismatch, .expectedHello, .malformed: .badRequest
+            case .versionMismatch, .expectedHello, .malformed, .outOfRange: .badRequest
+            case .notAuthenticated: .unauthorized
             }
         // Between primaries the cluster is unavailable for a moment only: clients ask again.
         if code == .notPrimary || code == .staleEpoch { return HTTPError(status, headers: [.retryAfter: "1"], message: message) }

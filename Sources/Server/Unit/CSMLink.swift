@@ -2,8 +2,9 @@ import NIOCore
 import NIOPosix
 import Wire
 
-/// A unit's control link to one CSM: announce, a report every heartbeat, events, and the CSM's
-/// commands back. Reconnects every second while the CSM is away; the data plane never waits on it.
+/// A unit's control link to one CSM: the link handshake (both sides prove the cluster key), then
+/// announce, a report every heartbeat, events, and the CSM's commands back. Reconnects every second
+/// while the CSM is away; the data plane never waits on it.
 final class CSMLink: FrameLink {
     private unowned let unit: Unit
     let host: String
@@ -25,7 +26,8 @@ final class CSMLink: FrameLink {
     func start() {
         guard !closed else { return }
         awaitingHello = true
-        connect(on: unit.eventLoop, host: host, port: port, framer: .control, timeout: .seconds(1))
+        let handshake = LinkHandshake.initiator(role: .unit, name: "unit \(unit.configuration.unit)", key: unit.linkKey)
+        connect(on: unit.eventLoop, host: host, port: port, framer: .control, timeout: .seconds(1), logger: unit.logger, handshake: handshake)
             .assumeIsolated().whenComplete { result in
                 // On the unit's loop: the link is used directly, no Sendable box needed.
                 let link = self
@@ -33,15 +35,18 @@ final class CSMLink: FrameLink {
                 case .success(let connection):
                     if link.closed { connection.close(promise: nil); return }
                     link.connection = connection
-                    link.write(.hello(Hello(peer: .unit, name: "unit \(link.unit.configuration.unit)")))
-                    link.write(.announce(UnitAnnouncement(
-                        address: link.unit.address, adminPort: nil, groupsPerUnit: link.unit.configuration.groupsPerUnit,
-                        groupCapacity: link.unit.configuration.groupCapacity, epoch: link.unit.epoch)))
-                    link.write(.report(link.unit.makeReport()))
                 case .failure:
                     link.retry()
                 }
             }
+    }
+
+    /// The CSM proved the key: say who this unit is and what it holds.
+    private func authenticated() {
+        write(.announce(UnitAnnouncement(
+            address: unit.address, adminPort: nil, groupsPerUnit: unit.configuration.groupsPerUnit,
+            groupCapacity: unit.configuration.groupCapacity, epoch: unit.epoch)))
+        write(.report(unit.makeReport()))
     }
 
     private func retry() {
@@ -63,21 +68,20 @@ final class CSMLink: FrameLink {
         write(.report(report))
     }
 
-    /// A frame from the CSM.
+    /// A frame from the CSM; the first is its hello, passed on once it proved the key.
     func received(_ frame: ByteBuffer) {
         lastHeard = .now()
         if awaitingHello {
             awaitingHello = false
-            do {
-                _ = try ControlCoder.decodeHello(from: frame)
-            } catch {
-                unit.logger.error("CSM \(host):\(port) speaks another protocol: \(error)")
-                connection?.close(promise: nil)
-            }
+            authenticated()
             return
         }
-        guard let message = try? ControlCoder.decode(CSMMessage.self, from: frame) else {
+        let message: CSMMessage
+        do {
+            message = try ControlCoder.decode(CSMMessage.self, from: frame)
+        } catch {
             unit.counters.droppedMalformed += 1
+            unit.logger.warning("CSM \(host):\(port): message refused: \(error)")
             return
         }
         switch message {

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 import Wire
@@ -13,18 +14,26 @@ protocol FrameLink: AnyObject {
 extension FrameLink {
     func readComplete() {}
 
-    /// Connects on `loop` with `framer`, handing every frame to this link.
-    func connect(on loop: EventLoop, host: String, port: Int, framer: LengthPrefixedFramer, timeout: TimeAmount) -> EventLoopFuture<Channel> {
+    /// Connects on `loop` with `framer`, handing every frame to this link. With a `handshake` the
+    /// link first proves the cluster key (and checks the peer's); its first frame is then the
+    /// peer's hello. Either way its queue towards the peer is capped.
+    func connect(
+        on loop: EventLoop, host: String, port: Int, framer: LengthPrefixedFramer, timeout: TimeAmount, logger: Logger,
+        handshake: LinkHandshake? = nil
+    ) -> EventLoopFuture<Channel> {
         let bound = NIOLoopBound(self, eventLoop: loop)
         return ClientBootstrap(group: loop)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: framer)),
-                        FrameLinkHandler(link: bound.value),
-                    ])
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(OutboundCapHandler(logger: logger, what: "link to \(host):\(port)"))
+                    try sync.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: framer)))
+                    if let handshake {
+                        try sync.addHandler(LinkAuthenticationHandler(handshake: handshake, logger: logger, on: channel.eventLoop))
+                    }
+                    try sync.addHandler(FrameLinkHandler(link: bound.value))
                 }
             }
             .connect(host: host, port: port)

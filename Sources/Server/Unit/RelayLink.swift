@@ -16,8 +16,8 @@ final class RelayLink: FrameLink {
     private var mediaSocket: Channel?
     private var parentMediaAddress: SocketAddress?
     private var opened: SessionOpened?
+    private var binding: BindClient?
     private(set) var mode = MediaMode.udp
-    private var bindAnswered = false
     private var closed = false
     private var awaitingHello = true
     private var keepalive: Scheduled<Void>?
@@ -63,9 +63,9 @@ final class RelayLink: FrameLink {
     private func connect() {
         guard !closed else { return }
         awaitingHello = true
-        bindAnswered = false
+        binding = nil
         mode = .udp
-        connect(on: unit.eventLoop, host: parent.host, port: parent.sessionPort, framer: .rfc4571, timeout: .seconds(2))
+        connect(on: unit.eventLoop, host: parent.host, port: parent.sessionPort, framer: .rfc4571, timeout: .seconds(2), logger: unit.logger)
             .assumeIsolated().whenComplete { result in
                 // On the unit's loop: the link is used directly, no Sendable box needed.
                 let link = self
@@ -100,6 +100,7 @@ final class RelayLink: FrameLink {
             if let local = unit.channels[channel] { unit.ingest(packet, into: local) }
         case .message(.opened(let opened)):
             self.opened = opened
+            binding = BindClient(opened)
             sendBind()
             scheduleTick()
         case .message(.chat(let line)):
@@ -125,7 +126,7 @@ final class RelayLink: FrameLink {
     /// get through, so the link asks for TCP.
     private func tick() {
         guard opened != nil else { return }
-        if mode == .udp && !bindAnswered {
+        if mode == .udp && binding?.isBound != true {
             unit.record(.modeSwitched, channel: channel, "relay link to \(parent): no bind reply, switching to TCP")
             mode = .tcp
             send(.setMode(.tcp, reason: "no bind reply from the parent unit"))
@@ -142,9 +143,8 @@ final class RelayLink: FrameLink {
     }
 
     private func sendBind() {
-        guard let opened, let mediaSocket, let parentMediaAddress else { return }
-        let request = BindDatagram.request(session: opened.session, token: opened.bindToken)
-        mediaSocket.writeAndFlush(AddressedEnvelope(remoteAddress: parentMediaAddress, data: request.encoded()), promise: nil)
+        guard let binding, let mediaSocket, let parentMediaAddress else { return }
+        mediaSocket.writeAndFlush(AddressedEnvelope(remoteAddress: parentMediaAddress, data: binding.request), promise: nil)
     }
 
     /// A datagram on the link's own UDP socket: only the parent unit's media port is heard.
@@ -156,12 +156,14 @@ final class RelayLink: FrameLink {
         let data = envelope.data
         guard let first = data.getInteger(at: data.readerIndex, as: UInt8.self) else { return }
         if BindDatagram.isBindDatagram(firstByte: first) {
-            if !bindAnswered, case .reply = try? BindDatagram(parsing: data) {
-                bindAnswered = true
-                if !isUp {
-                    isUp = true
-                    unit.record(.relayUp, channel: channel, "relay link from \(parent.unit)-\(parentGroup) is up (\(mode))")
-                }
+            switch binding?.received(data) {
+            case .sendAgain?:
+                sendBind()
+            case .bound? where !isUp:
+                isUp = true
+                unit.record(.relayUp, channel: channel, "relay link from \(parent.unit)-\(parentGroup) is up (\(mode))")
+            default:
+                break
             }
         } else if let local = unit.channels[channel] {
             unit.ingest(data, into: local)
@@ -184,6 +186,7 @@ final class RelayLink: FrameLink {
     func linkBroke(_ why: String) {
         connection = nil
         opened = nil
+        binding = nil
         keepalive?.cancel()
         keepalive = nil
         guard !closed else { return }

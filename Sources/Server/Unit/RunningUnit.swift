@@ -31,6 +31,7 @@ final class RunningUnit: Sendable {
                     }
                 }
                 .bind(host: configuration.bindHost, port: configuration.mediaPort)
+            let cap = ConnectionCap(limit: configuration.sessionsPerAddress, port: "unit \(configuration.unit) session port", logger: logger)
             let sessions = ServerBootstrap(group: eventLoop)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 1024)
@@ -40,6 +41,8 @@ final class RunningUnit: Sendable {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers([
+                            cap.handler(),
+                            OutboundCapHandler(logger: logger, what: "session", stallTimeout: TimeAmount(configuration.stallTimeout)),
                             ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)),
                             UnitSessionHandler(unit: bound.value),
                         ])

@@ -23,26 +23,38 @@ extension Unit {
         }
     }
 
-    /// Checks a bind request and, when it proves its session, starts sending there.
+    /// Checks a bind request. One that proves its session but not yet its address gets a
+    /// challenge (a fresh cookie, in a reply smaller than the request) and nothing else; one that
+    /// echoes a good cookie from the same address starts (or renews) media there.
     private func bind(_ datagram: ByteBuffer, from address: SocketAddress) {
-        guard case .request(let id, let token) = try? BindDatagram(parsing: datagram), let session = sessions[id],
+        guard case .request(let id, let token, let cookie) = try? BindDatagram(parsing: datagram), let session = sessions[id],
             session.phase == .open, session.bindToken.matches(token), let channelID = session.channel,
             let channel = channels[channelID]
         else {
             counters.droppedBadBinds += 1
             return
         }
+        let now = wallClock()
+        let fresh = cookieSigner.cookie(session: id, address: address, nowMilliseconds: now)
+        guard cookieSigner.check(cookie, session: id, address: address, nowMilliseconds: now) else {
+            writeBindReply(.reply(session: id, cookie: fresh, bound: false), to: address)
+            return
+        }
         session.lastBind = .now()
         if session.udpAddress != address {
-            if let old = session.udpAddress, udpBindings[old] == id { udpBindings[old] = nil }
             if let other = udpBindings[address], other != id { counters.droppedBadBinds += 1; return }
+            if let old = session.udpAddress, udpBindings[old] == id { udpBindings[old] = nil }
             session.udpAddress = address
             udpBindings[address] = id
             channel.udpViewers.removeAll { $0.session == id }
             if session.role == .broadcaster { channel.broadcasterAddress = address }
             if session.receivesMedia && session.mode == .udp { startUDP(session, in: channel) }
         }
-        mediaChannel?.write(AddressedEnvelope(remoteAddress: address, data: BindDatagram.reply(session: id).encoded()), promise: nil)
+        writeBindReply(.reply(session: id, cookie: fresh, bound: true), to: address)
+    }
+
+    private func writeBindReply(_ reply: BindDatagram, to address: SocketAddress) {
+        mediaChannel?.write(AddressedEnvelope(remoteAddress: address, data: reply.encoded(allocator: allocator)), promise: nil)
         mediaNeedsFlush = true
     }
 

@@ -12,6 +12,9 @@ final class Unit {
     let eventLoop: EventLoop
     let logger: Logger
     let signer: TicketSigner
+    let linkKey: LinkKey
+    /// Makes the cookies that prove a UDP address hears this unit (a fresh key each start).
+    let cookieSigner = BindCookieSigner()
     let allocator = ByteBufferAllocator()
     /// Wall-clock milliseconds (tickets, chat and event times); injectable for tests.
     let wallClock: @Sendable () -> UInt64
@@ -50,6 +53,7 @@ final class Unit {
         self.logger = logger
         self.wallClock = wallClock
         signer = TicketSigner(secret: configuration.ticketSecret)
+        linkKey = LinkKey(secret: configuration.ticketSecret)
         groups = (1...max(configuration.groupsPerUnit, 1)).map { GroupSlot(id: GroupID(UInt16($0))) }
         metrics = UnitMetrics(unit: configuration.unit)
         address = UnitAddress(unit: configuration.unit, host: configuration.publicHost, sessionPort: 0, mediaPort: 0)

@@ -34,8 +34,10 @@ struct UnitCommand: AsyncParsableCommand {
     var lagThreshold: Int?
     @Option(name: .customLong("csm"), help: "A CSM address (host:port); repeat for primary and backup.")
     var csmAddresses: [String] = []
-    @Option(help: "Secret shared with the CSM for tickets.")
-    var secret: String?
+    @Option(help: "File holding the cluster key, the same on every CSM and unit (avserver keygen). Else $AVCLUSTER_SECRET; off loopback one of them is required.")
+    var secretFile: String?
+    @Option(help: "Sessions one address may hold. Default 256.")
+    var sessionsPerAddress: Int?
     @Option(help: "Heartbeat interval in milliseconds. Default 500.")
     var heartbeatMilliseconds: Int?
 
@@ -53,7 +55,9 @@ struct UnitCommand: AsyncParsableCommand {
         configuration.feedCapacity = feedPackets ?? file.feedPackets ?? configuration.feedCapacity
         configuration.lagThreshold = lagThreshold ?? file.lagThreshold ?? configuration.lagThreshold
         configuration.csmAddresses = csmAddresses.isEmpty ? (file.csm ?? []) : csmAddresses
-        configuration.ticketSecret = secret ?? file.secret ?? configuration.ticketSecret
+        configuration.ticketSecret = try Secret.load(
+            file: secretFile ?? file.secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
+        configuration.sessionsPerAddress = sessionsPerAddress ?? file.sessionsPerAddress ?? configuration.sessionsPerAddress
         configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds ?? file.heartbeatMilliseconds ?? 500)
         try Self.check(configuration)
         return (configuration, adminPort ?? file.adminPort ?? 7102)
@@ -61,6 +65,9 @@ struct UnitCommand: AsyncParsableCommand {
 
     static func check(_ configuration: UnitConfiguration) throws {
         guard configuration.unit.rawValue > 0 else { throw ValidationError("the unit id must be 1 or more") }
+        try Secret.check(
+            configuration.ticketSecret, what: "cluster key", flag: "secret-file", variable: "AVCLUSTER_SECRET", bindHost: configuration.bindHost)
+        guard configuration.sessionsPerAddress >= 1 else { throw ValidationError("sessions per address must be at least 1") }
         guard (1...4096).contains(configuration.groupsPerUnit) else { throw ValidationError("groups must be between 1 and 4096") }
         guard (1...10_000).contains(configuration.groupCapacity) else { throw ValidationError("capacity must be between 1 and 10000") }
         guard configuration.feedCapacity >= 16 else { throw ValidationError("feed packets must be at least 16") }

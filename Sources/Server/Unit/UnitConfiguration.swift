@@ -15,8 +15,12 @@ struct UnitConfiguration: Sendable {
     var feedCapacity = 1024
     /// Packets a TCP viewer may fall behind before it gets audio only.
     var lagThreshold = 100
-    /// Shared with the CSM: tickets are signed with it.
-    var ticketSecret = "avcluster-demo-secret"
+    /// The cluster key, shared with the CSMs: signs tickets and opens the control links.
+    var ticketSecret = Secret.builtInClusterKey
+    /// Sessions (TCP connections) one client address may hold.
+    var sessionsPerAddress = 256
+    /// A session whose client reads nothing while its queue is full is cut off after this long.
+    var stallTimeout: Duration = .seconds(15)
     /// CSMs to report to (host:port).
     var csmAddresses: [String] = []
     var heartbeatInterval: Duration = .milliseconds(500)

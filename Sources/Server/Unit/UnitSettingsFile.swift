@@ -14,7 +14,9 @@ struct UnitSettingsFile: Codable, Equatable, Sendable {
     var feedPackets: Int?
     var lagThreshold: Int?
     var csm: [String]?
-    var secret: String?
+    /// A file holding the cluster key (never the key itself: settings files get copied around).
+    var secretFile: String?
+    var sessionsPerAddress: Int?
     var heartbeatMilliseconds: Int?
 
     static func load(_ path: String) throws -> UnitSettingsFile {

@@ -20,10 +20,10 @@ struct WebCommand: AsyncParsableCommand {
     var port = 8080
     @Option(help: "A CSM's HTTP base URL; repeat for primary and backup.")
     var csm: [String] = ["http://127.0.0.1:7080", "http://127.0.0.1:7081"]
-    @Option(name: .customLong("csm-token"), help: "The CSMs' admin token.")
-    var csmToken = WebConfiguration().csmToken
-    @Option(name: .customLong("admin-token"), help: "The dashboard's token.")
-    var adminToken = WebConfiguration().adminToken
+    @Option(help: "File holding the CSMs' admin token. Else $AVCLUSTER_CSM_TOKEN, else the dashboard's token.")
+    var csmTokenFile: String?
+    @Option(help: "File holding the dashboard's token (avserver keygen). Else $AVCLUSTER_ADMIN_TOKEN; off loopback one of them is required.")
+    var adminTokenFile: String?
     @Option(help: "SQLite file of the channel database and event log (default: in memory).")
     var database: String?
     @Option(help: "PostgreSQL URL (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE) instead of SQLite.")
@@ -31,18 +31,26 @@ struct WebCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !csm.isEmpty, csm.allSatisfy({ $0.hasPrefix("http://") }) else { throw ValidationError("--csm must look like http://HOST:PORT") }
-        guard !adminToken.isEmpty else { throw ValidationError("--admin-token must not be empty") }
+        _ = try tokens()
         if database != nil && postgres != nil { throw ValidationError("give --database (SQLite) or --postgres, not both") }
         if let postgres, PostgresURL.configuration(postgres) == nil { throw ValidationError("\(PortalError.badDatabaseURL(postgres))") }
     }
 
-    var webConfiguration: WebConfiguration {
+    /// The dashboard's token and the CSMs' (the same unless told apart), checked against where
+    /// the portal listens.
+    func tokens() throws -> (admin: String, csm: String) {
+        let admin = try Secret.load(file: adminTokenFile, environment: "AVCLUSTER_ADMIN_TOKEN", builtIn: Secret.builtInAdminToken)
+        try Secret.check(admin, what: "admin token", flag: "admin-token-file", variable: "AVCLUSTER_ADMIN_TOKEN", bindHost: bindHost)
+        let csm = try Secret.load(file: csmTokenFile, environment: "AVCLUSTER_CSM_TOKEN", builtIn: admin)
+        return (admin, csm)
+    }
+
+    func webConfiguration() throws -> WebConfiguration {
         var configuration = WebConfiguration()
         configuration.bindHost = bindHost
         configuration.port = port
         configuration.csmURLs = csm
-        configuration.csmToken = csmToken
-        configuration.adminToken = adminToken
+        (configuration.adminToken, configuration.csmToken) = try tokens()
         configuration.databasePath = database
         configuration.postgresURL = postgres
         return configuration
@@ -50,7 +58,7 @@ struct WebCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "avserver.web")
-        let group = ServiceGroup(services: [WebService(configuration: webConfiguration, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = ServiceGroup(services: [WebService(configuration: try webConfiguration(), logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

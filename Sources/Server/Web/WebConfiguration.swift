@@ -5,9 +5,9 @@ struct WebConfiguration: Sendable {
     /// HTTP base URLs of the CSMs (primary and backup), e.g. http://127.0.0.1:7080.
     var csmURLs = ["http://127.0.0.1:7080", "http://127.0.0.1:7081"]
     /// The CSMs' admin token, for the dashboard's view and buttons.
-    var csmToken = "avcluster-admin"
+    var csmToken = Secret.builtInAdminToken
     /// The dashboard's own token.
-    var adminToken = "avcluster-admin"
+    var adminToken = Secret.builtInAdminToken
     /// SQLite file; nil keeps the database in memory.
     var databasePath: String?
     /// A PostgreSQL URL; when set, used instead of SQLite.

@@ -52,8 +52,8 @@ final class LoadViewer: Sendable {
 
     /// The UDP keepalive (a bind), for viewers on UDP.
     func keepAlive() {
-        guard record.withLockedValue({ $0.mode == .udp }), let request = session.withLockedValue({ $0 })?.opened.bindRequest else { return }
-        socket.withLockedValue { $0 }?.send(request)
+        guard record.withLockedValue({ $0.mode == .udp }) else { return }
+        socket.withLockedValue { $0 }?.sendBind()
     }
 
     func close() async {
@@ -87,8 +87,8 @@ final class LoadViewer: Sendable {
                 }
                 self.socket.withLockedValue { $0 = socket }
                 receiveLoop.add(socket)
-                let request = client.opened.bindRequest
-                try await BindExchange.run(timeout: bindTimeout, replies: socket.bindReplies) { socket.send(request) }
+                socket.binding.start(client.opened)
+                try await BindExchange.run(timeout: bindTimeout, replies: socket.bindReplies) { socket.sendBind() }
                 record.withLockedValue { $0.mode = .udp }
             } catch {
                 closeSocket()

@@ -1,4 +1,5 @@
 import CDatagram
+import Client
 import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
@@ -14,7 +15,9 @@ final class ViewerSocket: Sendable {
     }
 
     let descriptor: Int32
-    /// One element per bind reply.
+    /// The bind exchange of the session this socket proves.
+    let binding = SharedBindClient()
+    /// One element per reply that says the socket is bound.
     let bindReplies: AsyncStream<Void>
     private let bindReplied: AsyncStream<Void>.Continuation
     private let onMedia: @Sendable (ByteBuffer, CaptureTime, ContinuousClock.Instant) -> Void
@@ -45,7 +48,12 @@ final class ViewerSocket: Sendable {
         (bindReplies, bindReplied) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Sends one datagram to the unit (a bind request); a full buffer drops it, as UDP may.
+    /// Sends the bind request with the newest cookie (also the keepalive).
+    func sendBind() {
+        if let request = binding.request { send(request) }
+    }
+
+    /// Sends one datagram to the unit; a full buffer drops it, as UDP may.
     func send(_ datagram: ByteBuffer) {
         _ = datagram.withUnsafeReadableBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
     }
@@ -55,7 +63,11 @@ final class ViewerSocket: Sendable {
         if droppedSoFar > 0 { self.droppedSoFar.withLockedValue { $0 = max($0, droppedSoFar) } }
         guard let first = datagram.getInteger(at: datagram.readerIndex, as: UInt8.self) else { return }
         if BindDatagram.isBindDatagram(firstByte: first) {
-            bindReplied.yield()
+            switch binding.received(datagram) {
+            case .sendAgain: sendBind()
+            case .bound: bindReplied.yield()
+            case .ignore: break
+            }
         } else {
             onMedia(datagram, arrival, instant)
         }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Wire
+
+/// The cluster key and the admin token: where they come from, and the rule that a server reachable
+/// from a network never runs with one that anybody could know (docs/SECURITY.md).
+enum Secret {
+    /// Known to everyone who read this file: accepted on loopback only, where the demo and the
+    /// tests run with no setup.
+    static let builtInClusterKey = "avcluster-demo-secret"
+    static let builtInAdminToken = "avcluster-admin"
+    /// Printed in samples/: never good anywhere.
+    static let samples: Set<String> = [builtInClusterKey, builtInAdminToken, "change me: the same on every CSM and unit"]
+    /// Shortest secret accepted off loopback: `avserver keygen` writes 43 characters.
+    static let minimumLength = 16
+
+    /// The secret from `file` when given, else from the environment variable, else the built-in.
+    static func load(file: String?, environment variable: String, builtIn: String) throws -> String {
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("cannot read the secret file \(file); make one with: avserver keygen > \(file)")
+            }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let value = ProcessInfo.processInfo.environment[variable] { return value.trimmingCharacters(in: .whitespacesAndNewlines) }
+        return builtIn
+    }
+
+    /// Refuses a built-in, sample, empty or short secret on a server that listens beyond loopback.
+    static func check(_ value: String, what: String, flag: String, variable: String, bindHost: String) throws {
+        if value.isEmpty { throw ValidationError("the \(what) is empty; \(howTo(flag: flag, variable: variable))") }
+        guard !isLoopback(bindHost) else { return }
+        if samples.contains(value) {
+            throw ValidationError("refusing to listen on \(bindHost) with the built-in \(what), which anybody can know; \(howTo(flag: flag, variable: variable))")
+        }
+        if value.count < minimumLength {
+            throw ValidationError("refusing to listen on \(bindHost) with a \(what) of \(value.count) characters (at least \(minimumLength)); \(howTo(flag: flag, variable: variable))")
+        }
+    }
+
+    private static func howTo(flag: String, variable: String) -> String {
+        "make one with 'avserver keygen > FILE' (chmod 600), then pass --\(flag) FILE or set \(variable)"
+    }
+
+    /// Loopback names and addresses: reachable from this machine only.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// 32 bytes from the system's random source, as base64url text.
+    static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// `avserver keygen`: a fresh secret for `--secret-file` or `--admin-token-file`.
+struct KeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Print a fresh random secret (32 bytes, base64url) for --secret-file or --admin-token-file.",
+        discussion: "avserver keygen > /etc/avcluster/cluster.key && chmod 600 /etc/avcluster/cluster.key")
+
+    func run() {
+        print(Secret.generate())
+    }
+}

@@ -31,10 +31,10 @@ if [ -f "$limit_source" ]; then
 fi
 
 # A saturated machine delays heartbeats: a longer failure timeout keeps busy units in the cluster.
-"$bin/avserver" csm --unit-port 7500 --client-port 7501 --http-port 7580 --failure-timeout-milliseconds 5000 > "$out/csm.log" 2>&1 &
+"$bin/avserver" csm --unit-port 7500 --http-port 7580 --failure-timeout-milliseconds 5000 --join-burst 1000000 --joins-per-second 1000000 > "$out/csm.log" 2>&1 &
 pids+=($!)
 for i in 1 2; do
-  "$bin/avserver" unit --id "$i" --groups 300 --capacity 10 --csm 127.0.0.1:7500 --session-port $((7600 + 10 * i)) \
+  "$bin/avserver" unit --id "$i" --groups 300 --capacity 10 --sessions-per-address 100000 --csm 127.0.0.1:7500 --session-port $((7600 + 10 * i)) \
     --media-port $((7601 + 10 * i)) --admin-port $((7602 + 10 * i)) > "$out/unit-$i.log" 2>&1 &
   pids+=($!)
 done

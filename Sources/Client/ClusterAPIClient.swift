@@ -34,8 +34,9 @@ public struct ClusterAPIClient: Sendable {
     public let patience: Duration
 
     /// nil when a URL is not of the form http://host:port.
-    public init?(urls: [String], patience: Duration = .seconds(8)) {
-        let servers = urls.compactMap { HTTPClient(url: $0) }
+    /// `headers` go with every request (a front end's admin token).
+    public init?(urls: [String], patience: Duration = .seconds(8), headers: [(String, String)] = []) {
+        let servers = urls.compactMap { HTTPClient(url: $0, headers: headers) }
         guard !servers.isEmpty, servers.count == urls.count else { return nil }
         self.urls = urls
         self.servers = servers

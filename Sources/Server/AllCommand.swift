@@ -37,6 +37,7 @@ struct AllCommand: AsyncParsableCommand {
         try Secret.check(csm.adminToken, what: "admin token", flag: "admin-token-file", variable: "AVCLUSTER_ADMIN_TOKEN", bindHost: csm.bindHost)
         // One machine: every unit, viewer and load test comes from 127.0.0.1.
         csm.connectionsPerAddress = 1000
+        csm.rateLimits = .unlimited
         csm.name = "csm-a"
         csm.unitPort = basePort
         csm.httpPort = basePort + 80
@@ -65,6 +66,7 @@ struct AllCommand: AsyncParsableCommand {
         web.port = webPort
         web.csmURLs = ["http://127.0.0.1:\(csm.httpPort)", "http://127.0.0.1:\(backup.httpPort)"]
         web.databasePath = webDatabase
+        web.rateLimits = .unlimited
         web.adminToken = csm.adminToken
         web.csmToken = csm.adminToken
         services.append(WebService(configuration: web, logger: Logger(label: "avserver.web")))

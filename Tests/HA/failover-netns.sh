@@ -13,6 +13,10 @@ bin=.build/debug
 net=10.77.0
 vip=$net.100
 logs=$(mktemp -d)
+# Off loopback every server needs real secrets: fresh ones for this run, shared by its processes.
+AVCLUSTER_SECRET=$("$bin/avserver" keygen)
+AVCLUSTER_ADMIN_TOKEN=$("$bin/avserver" keygen)
+export AVCLUSTER_SECRET AVCLUSTER_ADMIN_TOKEN
 pids=()
 namespaces=(sw a b u1 u2 u3 c)
 

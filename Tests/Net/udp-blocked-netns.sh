@@ -13,6 +13,10 @@ cd "$(dirname "$0")/../.."
 bin=.build/debug
 net=10.78.0
 logs=$(mktemp -d)
+# Off loopback every server needs real secrets: fresh ones for this run, shared by its processes.
+AVCLUSTER_SECRET=$("$bin/avserver" keygen)
+AVCLUSTER_ADMIN_TOKEN=$("$bin/avserver" keygen)
+export AVCLUSTER_SECRET AVCLUSTER_ADMIN_TOKEN
 pids=()
 
 if [ "$(id -u)" -ne 0 ] || ! ip netns add avn-check 2>/dev/null; then
@@ -60,7 +64,7 @@ ip netns exec avn-srv nft add rule inet blocks input ip saddr "$net.2" meta l4pr
 run srv csm "$bin/avserver" csm --bind 0.0.0.0
 run srv unit "$bin/avserver" unit --id 1 --bind 0.0.0.0 --host "$net.1" --csm 127.0.0.1:7000
 units() {
-  ip netns exec avn-cli curl -sf --max-time 1 -H "Authorization: Bearer avcluster-admin" "http://$net.1:7080/admin/units" \
+  ip netns exec avn-cli curl -sf --max-time 1 -H "Authorization: Bearer $AVCLUSTER_ADMIN_TOKEN" "http://$net.1:7080/admin/units" \
     | grep -q '"state":"active"'
 }
 wait_for 20 "the unit never joined the CSM" units

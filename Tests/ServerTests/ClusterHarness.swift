@@ -21,6 +21,8 @@ final class RunningCSM: Sendable {
         configuration.httpPort = 0
         configuration.secret = UnitHarness.secret
         configuration.heartbeatInterval = .milliseconds(100)
+        // Every test client comes from 127.0.0.1; the rate-limit test sets its own.
+        configuration.rateLimits = .unlimited
         configure(&configuration)
         var logger = Logger(label: "test.csm")
         logger.logLevel = .warning

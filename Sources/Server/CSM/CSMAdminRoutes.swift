@@ -8,7 +8,7 @@ enum CSMAdminRoutes {
     struct DrainBody: Decodable { var on: Bool }
     struct Done: ResponseEncodable { var done = true }
 
-    static func add(to router: Router<BasicRequestContext>, manager: ClusterManager, token: String) {
+    static func add(to router: Router<ClusterRequestContext>, manager: ClusterManager, token: String) {
         // Public: who is primary (200) or backup (503), for clients, keepalived and load balancers.
         router.get("role") { _, _ -> Response in
             let role = await manager.role
@@ -62,7 +62,7 @@ enum CSMAdminRoutes {
         return Done()
     }
 
-    private static func unit(_ context: BasicRequestContext) throws -> UnitID {
+    private static func unit(_ context: ClusterRequestContext) throws -> UnitID {
         guard let text = context.parameters.get("unit"), let number = UInt16(text), number > 0 else {
             throw HTTPError(.badRequest, message: "the unit id must be a whole number from 1 to 65535")
         }

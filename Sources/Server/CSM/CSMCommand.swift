@@ -40,6 +40,8 @@ struct CSMCommand: AsyncParsableCommand {
     @Option(help: "This CSM's name in logs and heartbeats.")
     var name = "csm"
 
+    @OptionGroup var rateLimits: RateLimitOptions
+
     func validate() throws {
         guard heartbeatMilliseconds >= 10 else { throw ValidationError("--heartbeat-milliseconds must be at least 10") }
         guard failureTimeoutMilliseconds > heartbeatMilliseconds else {
@@ -76,6 +78,7 @@ struct CSMCommand: AsyncParsableCommand {
         configuration.startAsBackup = backup
         configuration.hook = hook
         configuration.name = name
+        configuration.rateLimits = rateLimits.limits
         return configuration
     }
 

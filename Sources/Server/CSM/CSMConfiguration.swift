@@ -9,6 +9,8 @@ struct CSMConfiguration: Sendable {
     var secret = Secret.builtInClusterKey
     /// Bearer token of the admin API.
     var adminToken = Secret.builtInAdminToken
+    /// Opens and joins one client address may make (a front end with the admin token: any).
+    var rateLimits = RateLimits()
     /// Connections one address may hold on the unit port.
     var connectionsPerAddress = 64
     /// A control link must finish its handshake this soon after it connects.

@@ -30,6 +30,7 @@ struct CSMService: Service {
             host: configuration.bindHost, port: configuration.httpPort, logger: logger,
             routes: { router in
                 CSMAdminRoutes.add(to: router, manager: manager, token: configuration.adminToken)
+                router.add(middleware: RateLimitMiddleware<ClusterRequestContext>(configuration.rateLimits, trustedToken: configuration.adminToken))
                 ClientAPIRoutes.add(to: router, api: manager)
             },
             onRunning: { port in

@@ -9,4 +9,6 @@ struct ChannelRecord: Equatable, Sendable {
     var maxViewers = 0
     var title = ""
     var broadcasterName = ""
+    /// Since when no unit reports the channel's broadcaster; nil while one does.
+    var broadcasterAbsentSince: ContinuousClock.Instant?
 }

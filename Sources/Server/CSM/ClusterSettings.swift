@@ -8,6 +8,9 @@ struct ClusterSettings: Sendable {
     var expansionThreshold = 3
     /// An empty leaf group is freed after this long.
     var shrinkGrace: Duration = .seconds(30)
+    /// A channel whose broadcaster has not connected, or left and not come back, for this long is
+    /// closed and its groups freed: opening a channel cannot hold places for nobody.
+    var broadcasterGrace: Duration = .seconds(60)
     /// Lifetime of client tickets (short: a ticket is used at once).
     var ticketLifetime: Duration = .seconds(30)
     /// Lifetime of relay tickets (a broken relay link reconnects with its ticket).

@@ -14,7 +14,9 @@ extension ClusterState {
         closedChannels[channel] = nil
         let root = GroupLocation(unit: unit.id, group: group)
         place(channel, at: root, parent: nil, now: now)
-        channels[channel] = ChannelRecord(id: channel, root: root, startedAtMilliseconds: wallClock(), title: title, broadcasterName: broadcasterName)
+        channels[channel] = ChannelRecord(
+            id: channel, root: root, startedAtMilliseconds: wallClock(), title: title, broadcasterName: broadcasterName,
+            broadcasterAbsentSince: now)
         log("channelOpened", unit: unit.id, channel: channel, group: group, "channel \(channel) opened with root group \(root)")
         return .success((channel, root))
     }
@@ -120,6 +122,22 @@ extension ClusterState {
         channels[channel] = nil
         log("channelClosed", channel: channel, "channel \(channel) closed")
         return nil
+    }
+
+    /// Closes the channels whose broadcaster has been away for the grace period (never came, or
+    /// left and did not come back).
+    mutating func closeAbandoned(now: ContinuousClock.Instant) {
+        for id in channels.keys.sorted() {
+            if sum(over: id, { $1.broadcasterHere ? 1 : 0 }) > 0 {
+                channels[id]!.broadcasterAbsentSince = nil
+                continue
+            }
+            let since = channels[id]!.broadcasterAbsentSince ?? now
+            channels[id]!.broadcasterAbsentSince = since
+            guard now - since > settings.broadcasterGrace else { continue }
+            log("channelAbandoned", channel: id, "channel \(id) closed: no broadcaster for \(settings.broadcasterGrace)")
+            _ = close(id, now: now)
+        }
     }
 
     /// The broadcaster's place: its channel's root group (after a failure, the new root).

@@ -24,6 +24,11 @@ extension ClusterState {
     /// groups the CSM did not know are adopted, which is how a new CSM rebuilds its view.
     mutating func report(_ report: UnitReport, now: ContinuousClock.Instant) {
         guard var unit = units[report.unit] else { return }
+        let outside = report.groups.filter { Int($0.group.rawValue) > unit.announcement.groupsPerUnit || $0.viewers > unit.capacity }
+        if !outside.isEmpty {
+            log("reportRefused", unit: report.unit, "unit \(report.unit) reported \(outside.count) groups beyond its \(unit.announcement.groupsPerUnit) groups of \(unit.capacity); report ignored")
+            return
+        }
         unit.lastHeard = now
         unit.load = report.load
         unit.draining = report.draining
@@ -80,6 +85,7 @@ extension ClusterState {
             fail(unit.id, now: now, reason: "silent for \(now - unit.lastHeard)")
         }
         for channel in channels.keys { shrink(channel, now: now, force: false) }
+        closeAbandoned(now: now)
     }
 
     /// A unit's control link closed: it may be dead. It gets no new work (so viewers re-joining

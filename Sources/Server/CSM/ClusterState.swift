@@ -56,7 +56,11 @@ struct ClusterState: Sendable {
     func sum(over channel: ChannelID, _ value: (UnitRecord, GroupRecord) -> Int) -> Int {
         var total = 0
         for unit in units.values {
-            for record in unit.groups.values where record.channel == channel { total += value(unit, record) }
+            for record in unit.groups.values where record.channel == channel {
+                // Saturates: no report, however wrong, can make a count trap.
+                let (sum, overflow) = total.addingReportingOverflow(value(unit, record))
+                total = overflow ? .max : sum
+            }
         }
         return total
     }

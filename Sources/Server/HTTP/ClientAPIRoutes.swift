@@ -6,7 +6,7 @@ import Wire
 enum ClientAPIRoutes {
     struct SecretBody: Decodable { var secret: String }
 
-    static func add(to router: Router<BasicRequestContext>, api: any ClusterAPI) {
+    static func add(to router: Router<ClusterRequestContext>, api: any ClusterAPI) {
         let group = router.group("api")
         group.get("channels") { _, _ in await api.listChannels() }
         group.post("channels") { request, context in
@@ -27,7 +27,7 @@ enum ClientAPIRoutes {
         }
     }
 
-    static func channel(_ context: BasicRequestContext) throws -> ChannelID {
+    static func channel(_ context: ClusterRequestContext) throws -> ChannelID {
         guard let text = context.parameters.get("channel"), let number = UInt32(text), number > 0 else {
             throw HTTPError(.badRequest, message: "the channel number must be a positive whole number")
         }

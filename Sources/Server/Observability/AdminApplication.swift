@@ -4,11 +4,14 @@ import NIOCore
 
 /// The HTTP admin port of a server role: `/metrics` for Prometheus plus the role's own routes.
 enum AdminApplication {
+    /// A connection idle this long, or this long sending one request's head (slowloris), is closed.
+    static let idleTimeout: TimeAmount = .seconds(15)
+
     static func make(
-        host: String, port: Int, logger: Logger, routes: (Router<BasicRequestContext>) -> Void,
+        host: String, port: Int, logger: Logger, routes: (Router<ClusterRequestContext>) -> Void,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: ClusterRequestContext.self)
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -16,7 +19,8 @@ enum AdminApplication {
         }
         routes(router)
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "avserver"),
+            router: router, server: .http1(configuration: .init(idleTimeout: AdminApplication.idleTimeout)),
+            configuration: .init(address: .hostname(host, port: port), serverName: "avserver"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 }

@@ -29,6 +29,8 @@ struct WebCommand: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE) instead of SQLite.")
     var postgres: String?
 
+    @OptionGroup var rateLimits: RateLimitOptions
+
     func validate() throws {
         guard !csm.isEmpty, csm.allSatisfy({ $0.hasPrefix("http://") }) else { throw ValidationError("--csm must look like http://HOST:PORT") }
         _ = try tokens()
@@ -53,6 +55,7 @@ struct WebCommand: AsyncParsableCommand {
         (configuration.adminToken, configuration.csmToken) = try tokens()
         configuration.databasePath = database
         configuration.postgresURL = postgres
+        configuration.rateLimits = rateLimits.limits
         return configuration
     }
 

@@ -12,6 +12,8 @@ struct WebConfiguration: Sendable {
     var databasePath: String?
     /// A PostgreSQL URL; when set, used instead of SQLite.
     var postgresURL: String?
+    /// Opens and joins one client address may make.
+    var rateLimits = RateLimits()
     /// Largest request body accepted.
     var maxBodyBytes = 16 << 10
 }

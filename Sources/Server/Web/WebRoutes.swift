@@ -8,7 +8,7 @@ import Wire
 /// OpenAPI document, the portal pages, and the token-protected dashboard with its live stream and
 /// buttons (passed on to the primary CSM's admin API).
 enum WebRoutes {
-    static func add(to router: Router<BasicRequestContext>, api: PortalAPI, store: PortalStore, mirror: ClusterMirror, configuration: WebConfiguration) {
+    static func add(to router: Router<ClusterRequestContext>, api: PortalAPI, store: PortalStore, mirror: ClusterMirror, configuration: WebConfiguration) {
         ClientAPIRoutes.add(to: router, api: api)
         router.get("health") { _, _ in "ok" }
         router.get("openapi.json") { _, _ in

@@ -18,17 +18,19 @@ struct WebService: Service {
                 try await SQLitePortalStore.open(path: configuration.databasePath, logger: logger)
             }
         guard let endpoints = ClusterEndpoints(urls: configuration.csmURLs, headers: [("Authorization", "Bearer \(configuration.csmToken)")]),
-            let cluster = ClusterAPIClient(urls: configuration.csmURLs)
+            let cluster = ClusterAPIClient(urls: configuration.csmURLs, headers: [("Authorization", "Bearer \(configuration.csmToken)")])
         else {
             await store.close()
             throw PortalError.badDatabaseURL(configuration.csmURLs.joined(separator: ","))
         }
         let mirror = ClusterMirror(endpoints: endpoints, store: store, logger: logger)
-        let router = Router()
+        let router = Router(context: ClusterRequestContext.self)
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+        router.add(middleware: RateLimitMiddleware<ClusterRequestContext>(configuration.rateLimits, trustedToken: nil))
         WebRoutes.add(to: router, api: PortalAPI(cluster: cluster, store: store, mirror: mirror), store: store, mirror: mirror, configuration: configuration)
         let app = Application(
-            router: router, configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "avserver-web"),
+            router: router, server: .http1(configuration: .init(idleTimeout: AdminApplication.idleTimeout)),
+            configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "avserver-web"),
             onServerRunning: { [onStarted, configuration] channel in await onStarted(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
         logger.info("web portal on http://\(configuration.bindHost):\(configuration.port), CSMs \(configuration.csmURLs.joined(separator: ", ")), database \(configuration.postgresURL.map { _ in "PostgreSQL" } ?? configuration.databasePath ?? "SQLite in memory")")

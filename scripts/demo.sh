@@ -16,11 +16,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$bin/avserver" all &
+# A fresh admin token each run (the cluster key is made inside `avserver all`): nothing to set up,
+# nothing anybody else can guess.
+token_file=$logs/admin-token
+(umask 077 && "$bin/avserver" keygen > "$token_file")
+token=$(cat "$token_file")
+"$bin/avserver" all --admin-token-file "$token_file" &
 pids+=($!)
 # Up when the portal answers and the primary CSM has all three units.
 until curl -sf -o /dev/null --max-time 1 http://127.0.0.1:8080/health \
-  && curl -sf --max-time 1 -H "Authorization: Bearer avcluster-admin" http://127.0.0.1:7080/admin/units | grep -o '"active"' | wc -l | grep -qx 3; do
+  && curl -sf --max-time 1 -H "Authorization: Bearer $token" http://127.0.0.1:7080/admin/units | grep -o '"active"' | wc -l | grep -qx 3; do
   sleep 0.2
 done
 
@@ -48,8 +53,8 @@ cat <<TEXT
   Channel $radio is audio only (a tone in 60 ms Opus frames; log: $logs/radio.log).
   Load test:          $bin/viewer load --channel $radio --viewers 1000 --duration 20
   Go live yourself:   $bin/broadcaster --title "My channel" --video test --audio test
-  Web portal:         http://127.0.0.1:8080/   (admin dashboard: http://127.0.0.1:8080/admin?token=avcluster-admin)
-  Cluster status:     $bin/avserver admin status
+  Web portal:         http://127.0.0.1:8080/   (admin dashboard: http://127.0.0.1:8080/admin?token=$token)
+  Cluster status:     $bin/avserver admin status --token-file $token_file
   Ctrl-C stops everything.
 
 TEXT

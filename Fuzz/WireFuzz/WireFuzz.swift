@@ -9,7 +9,7 @@ public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
     guard let selector = bytes.first else { return 0 }
     let input = ByteBuffer(bytes: bytes.dropFirst())
-    switch selector % 9 {
+    switch selector % 10 {
     case 0: fuzzRTP(input)
     case 1: fuzzFramer(input, framer: .rfc4571)
     case 2: fuzzFramer(input, framer: LengthPrefixedFramer(lengthField: .fourBytes, maxFrameSize: 4096))
@@ -18,6 +18,7 @@ public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case 5: fuzzTicket(input)
     case 6: fuzzBind(input)
     case 7: fuzzVP8(input)
+    case 8: fuzzLinkHandshake(input)
     default: _ = try? OpusTOC(payload: input.readableBytesView)
     }
     return 0
@@ -66,8 +67,21 @@ private func fuzzControlMessages(_ input: ByteBuffer) {
     roundTrip(UnitMessage.self, input)
     roundTrip(CSMMessage.self, input)
     roundTrip(PeerMessage.self, input)
-    roundTrip(ClusterRequest.self, input)
-    roundTrip(ClusterResponse.self, input)
+}
+
+/// Frames cut from the input, as hellos, into both sides of a link handshake: whatever arrives,
+/// a side without the key never authenticates the other.
+private func fuzzLinkHandshake(_ input: ByteBuffer) {
+    var rest = input
+    var responder = LinkHandshake.responder(accepting: [.unit, .csm], name: "csm", key: LinkKey(secret: "fuzz"), nonce: [UInt8](repeating: 1, count: 32))
+    var initiator = LinkHandshake.initiator(role: .unit, name: "unit", key: LinkKey(secret: "fuzz"), nonce: [UInt8](repeating: 2, count: 32))
+    _ = initiator.start()
+    while let length = rest.readInteger(as: UInt8.self), let frame = rest.readSlice(length: min(Int(length), rest.readableBytes)) {
+        guard let hello = try? ControlCoder.decodeHello(from: frame) else { continue }
+        for action in responder.receive(hello) + initiator.receive(hello) {
+            if case .authenticated = action { check(false, "a fuzzed hello opened a link without the key's proof") }
+        }
+    }
 }
 
 private func roundTrip<Message: Codable & Equatable>(_ type: Message.Type, _ input: ByteBuffer) {

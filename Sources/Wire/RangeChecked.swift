@@ -147,7 +147,7 @@ extension UnitAction: RangeChecked {
             try WireLimits.checkGroup("group", group)
             try WireLimits.checkPositive("channel", channel)
             try parent?.checkRanges()
-        case .freeGroup(let group), .closeRelayLink(let group):
+        case .freeGroup(let group):
             try WireLimits.checkGroup("group", group)
         case .openRelayLink(let group, let channel, let parent, let parentGroup, let ticket):
             try WireLimits.checkGroup("group", group)
@@ -155,8 +155,6 @@ extension UnitAction: RangeChecked {
             try parent.checkRanges()
             try WireLimits.checkGroup("parentGroup", parentGroup)
             try WireLimits.check("ticket", bytes: ticket, max: 256)
-        case .requestKeyframe(let channel):
-            try WireLimits.checkPositive("channel", channel)
         case .drain, .confirmPrimaryLost:
             break
         }

@@ -7,9 +7,6 @@ public enum UnitAction: Codable, Equatable, Sendable {
     case freeGroup(GroupID)
     /// Feed `group` from a parent group on another unit: connect there like a viewer, with `ticket`.
     case openRelayLink(group: GroupID, channel: ChannelID, parent: UnitAddress, parentGroup: GroupID, ticket: String)
-    case closeRelayLink(group: GroupID)
-    /// Ask the channel's broadcaster for a keyframe.
-    case requestKeyframe(ChannelID)
     /// Take no new sessions; keep the ones open.
     case drain(Bool)
     /// Say whether this unit has also lost the primary CSM (answered by `primaryStatus`).

@@ -2,13 +2,18 @@
 /// A frame is delivered once its first packet (S=1, PID=0), its last (marker) and every sequence
 /// number between have arrived. Live video wants the newest picture, so when a newer frame
 /// completes, older unfinished frames are reported incomplete rather than waited for. Memory is
-/// bounded by `maxPendingFrames` frames of at most `maxPacketsPerFrame` packets.
+/// bounded by `maxPendingFrames` frames of at most `maxPacketsPerFrame` packets and `maxFrameBytes`
+/// bytes: a bigger frame is dropped as `oversized`, never handed to a decoder.
 public struct VP8FrameAssembler: Sendable {
     public let maxPendingFrames: Int
     public let maxPacketsPerFrame: Int
+    public let maxFrameBytes: Int
+    /// The default byte cap: more than any VP8 frame a camera makes at 1080p.
+    public static let defaultMaxFrameBytes = 2 << 20
 
     private struct PendingFrame: Sendable {
         var chunks: [UInt16: [UInt8]] = [:]
+        var bytes = 0
         var firstSequence: UInt16?
         var lastSequence: UInt16?
         var pictureID: UInt16?
@@ -17,9 +22,10 @@ public struct VP8FrameAssembler: Sendable {
     private var pending: [UInt32: PendingFrame] = [:]
     private var lastDoneTimestamp: UInt32?
 
-    public init(maxPendingFrames: Int = 4, maxPacketsPerFrame: Int = 1024) {
+    public init(maxPendingFrames: Int = 4, maxPacketsPerFrame: Int = 1024, maxFrameBytes: Int = defaultMaxFrameBytes) {
         self.maxPendingFrames = max(1, maxPendingFrames)
         self.maxPacketsPerFrame = max(1, maxPacketsPerFrame)
+        self.maxFrameBytes = max(1, maxFrameBytes)
     }
 
     /// Takes one packet; returns the frames (and lost frames) it finishes, oldest first.
@@ -31,7 +37,14 @@ public struct VP8FrameAssembler: Sendable {
         if let lastDoneTimestamp, !Self.isNewer(timestamp, than: lastDoneTimestamp) { return [] }  // late
 
         var frame = pending[timestamp] ?? PendingFrame()
-        frame.chunks[packet.sequenceNumber] = Array(payload.dropFirst(size))
+        let chunk = Array(payload.dropFirst(size))
+        frame.bytes += chunk.count - (frame.chunks[packet.sequenceNumber]?.count ?? 0)
+        frame.chunks[packet.sequenceNumber] = chunk
+        if frame.bytes > maxFrameBytes {
+            pending[timestamp] = nil
+            if lastDoneTimestamp.map({ Self.isNewer(timestamp, than: $0) }) ?? true { lastDoneTimestamp = timestamp }
+            return finishOlder(than: timestamp) + [.oversized(timestamp: timestamp, bytes: frame.bytes)]
+        }
         if descriptor.startsFrame {
             frame.firstSequence = packet.sequenceNumber
             frame.pictureID = descriptor.pictureID

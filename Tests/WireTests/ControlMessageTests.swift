@@ -40,8 +40,6 @@ import Testing
         .command(id: 11, epoch: 2, action: .assignGroup(3, channel: 7, parent: GroupLocation(unit: 5, group: 2))),
         .command(id: 2, epoch: 2, action: .freeGroup(2)),
         .command(id: 3, epoch: 2, action: .openRelayLink(group: 20, channel: 7, parent: address, parentGroup: 2, ticket: "t")),
-        .command(id: 4, epoch: 2, action: .closeRelayLink(group: 20)),
-        .command(id: 5, epoch: 2, action: .requestKeyframe(7)),
         .command(id: 6, epoch: 2, action: .drain(true)),
         .command(id: 7, epoch: 2, action: .confirmPrimaryLost),
         .error(ControlError(.staleEpoch, "epoch 1 is below 2")),

@@ -27,6 +27,17 @@ import Testing
         return result
     }
 
+    @Test func framesOverTheByteCapAreDroppedNotDelivered() throws {
+        var assembler = VP8FrameAssembler(maxFrameBytes: 20_000)
+        var outputs: [VP8AssemblerOutput] = []
+        for packet in Self.packets(of: [Self.frame(size: 50_000, keyframe: true), Self.frame(size: 5_000, keyframe: true, seed: 2)]) {
+            outputs += try assembler.append(packet)
+        }
+        #expect(outputs.contains { if case .oversized(_, let bytes) = $0 { bytes > 20_000 } else { false } })
+        let delivered = outputs.compactMap { if case .frame(let frame) = $0 { frame.data.count } else { nil } }
+        #expect(delivered == [5_000])
+    }
+
     @Test func descriptorRoundTripsEveryOptionalField() throws {
         let full = VP8PayloadDescriptor(
             isNonReference: true, isStartOfPartition: true, partitionIndex: 3, pictureID: 0x1234, tl0PictureIndex: 9,

@@ -20,9 +20,12 @@ final class LocalChannel {
     var packetsIn: UInt64 = 0
     /// The viewer count changed since sessions were last told.
     var statusChanged = false
+    /// What the broadcaster may send.
+    var uplink: UplinkPolicy
 
-    init(id: ChannelID, feedCapacity: Int) {
+    init(id: ChannelID, feedCapacity: Int, uplink: UplinkPolicy) {
         self.id = id
         feed = ChannelFeed(capacity: feedCapacity)
+        self.uplink = uplink
     }
 }

@@ -34,15 +34,6 @@ extension Unit {
                 channel.parentLink = link
                 link.start()
             }
-        case .closeRelayLink(let group):
-            guard let index = slotIndex(group) else { return unknown(group) }
-            groups[index].parent = nil
-            if let channel = groups[index].channel { closeParentLinkIfUnused(channel) }
-        case .requestKeyframe(let channel):
-            guard channels[channel] != nil else {
-                return ControlError(.unknownChannel, "unit \(configuration.unit) does not serve channel \(channel)")
-            }
-            requestKeyframe(for: channel, reason: "the cluster manager asked", force: true)
         case .drain(let on):
             draining = on
             record(.drainChanged, "unit \(configuration.unit) \(on ? "drains: no new work" : "takes new work again")")

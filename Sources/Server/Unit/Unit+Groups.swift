@@ -6,7 +6,9 @@ extension Unit {
     @discardableResult
     func assign(_ index: Int, to channelID: ChannelID, root: Bool?, parent: GroupLocation? = nil) -> LocalChannel {
         let channel = channels[channelID] ?? {
-            let channel = LocalChannel(id: channelID, feedCapacity: configuration.feedCapacity)
+            let channel = LocalChannel(
+                id: channelID, feedCapacity: configuration.feedCapacity,
+                uplink: UplinkPolicy(maxPacketBytes: configuration.maxPacketBytes, maxBitsPerSecond: configuration.maxChannelBitrate, now: .now()))
             channels[channelID] = channel
             return channel
         }()

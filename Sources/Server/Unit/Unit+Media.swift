@@ -17,7 +17,7 @@ extension Unit {
                 counters.droppedUnboundMedia += 1
                 return
             }
-            ingest(datagram, into: channel)
+            if admitFromBroadcaster(datagram, in: channel) { ingest(datagram, into: channel) }
         } else {
             counters.droppedMalformed += 1
         }
@@ -102,7 +102,18 @@ extension Unit {
             counters.droppedUnboundMedia += 1
             return
         }
-        ingest(packet, into: channel)
+        if admitFromBroadcaster(packet, in: channel) { ingest(packet, into: channel) }
+    }
+
+    /// Checks a broadcaster's packet against the channel's uplink policy; counts what it drops.
+    private func admitFromBroadcaster(_ packet: ByteBuffer, in channel: LocalChannel) -> Bool {
+        switch channel.uplink.check(packet, now: .now()) {
+        case .accept: return true
+        case .wrongPayloadType: counters.droppedPayloadType += 1
+        case .tooLarge: counters.droppedOversize += 1
+        case .overBitrate: counters.droppedOverBitrate += 1
+        }
+        return false
     }
 
     /// Appends a packet to the channel's feed and sends it on: to every UDP receiver now, to every

@@ -38,6 +38,10 @@ struct UnitCommand: AsyncParsableCommand {
     var secretFile: String?
     @Option(help: "Sessions one address may hold. Default 256.")
     var sessionsPerAddress: Int?
+    @Option(help: "Largest RTP packet taken from a broadcaster, in bytes. Default 1500.")
+    var maxPacketBytes: Int?
+    @Option(help: "Most a channel's broadcaster may send, in kbit/s; the excess is dropped. Default 8000.")
+    var maxChannelKbps: Int?
     @Option(help: "Heartbeat interval in milliseconds. Default 500.")
     var heartbeatMilliseconds: Int?
 
@@ -59,6 +63,8 @@ struct UnitCommand: AsyncParsableCommand {
             file: secretFile ?? file.secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
         configuration.sessionsPerAddress = sessionsPerAddress ?? file.sessionsPerAddress ?? configuration.sessionsPerAddress
         configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds ?? file.heartbeatMilliseconds ?? 500)
+        configuration.maxPacketBytes = maxPacketBytes ?? file.maxPacketBytes ?? configuration.maxPacketBytes
+        configuration.maxChannelBitrate = (maxChannelKbps ?? file.maxChannelKbps).map { $0 * 1000 } ?? configuration.maxChannelBitrate
         try Self.check(configuration)
         return (configuration, adminPort ?? file.adminPort ?? 7102)
     }
@@ -71,6 +77,8 @@ struct UnitCommand: AsyncParsableCommand {
         guard (1...4096).contains(configuration.groupsPerUnit) else { throw ValidationError("groups must be between 1 and 4096") }
         guard (1...10_000).contains(configuration.groupCapacity) else { throw ValidationError("capacity must be between 1 and 10000") }
         guard configuration.feedCapacity >= 16 else { throw ValidationError("feed packets must be at least 16") }
+        guard (64...65535).contains(configuration.maxPacketBytes) else { throw ValidationError("the packet cap must be between 64 and 65535 bytes") }
+        guard configuration.maxChannelBitrate >= 64_000 else { throw ValidationError("the channel bitrate cap must be at least 64 kbit/s") }
         guard configuration.lagThreshold >= 2 else { throw ValidationError("the lag threshold must be at least 2") }
         for csm in configuration.csmAddresses where HostPort.parse(csm) == nil {
             throw ValidationError("CSM address \(csm) is not host:port, e.g. 127.0.0.1:7000")

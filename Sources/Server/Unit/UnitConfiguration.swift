@@ -31,6 +31,10 @@ struct UnitConfiguration: Sendable {
     /// Kernel send buffer of each session socket: small enough that a slow TCP viewer's lag shows
     /// in its cursor (and triggers audio only) instead of hiding in the kernel.
     var sessionSendBuffer = 256 << 10
+    /// Largest RTP packet taken from a broadcaster.
+    var maxPacketBytes = 1500
+    /// Most a channel's broadcaster may send, in bits per second.
+    var maxChannelBitrate = 8_000_000
     /// How long a new TCP connection may take to open its session.
     var openTimeout: Duration = .seconds(5)
 }

@@ -10,6 +10,12 @@ struct UnitCounters: Sendable {
     var droppedMalformed: UInt64 = 0
     /// Bind requests with an unknown session or a wrong token.
     var droppedBadBinds: UInt64 = 0
+    /// Broadcaster RTP of a payload type the channel does not use.
+    var droppedPayloadType: UInt64 = 0
+    /// Broadcaster RTP larger than the packet cap.
+    var droppedOversize: UInt64 = 0
+    /// Broadcaster RTP past the channel's bitrate cap.
+    var droppedOverBitrate: UInt64 = 0
     /// Sessions closed for oversized frames or protocol errors.
     var sessionsRefused: UInt64 = 0
     var chatLinesRelayed: UInt64 = 0

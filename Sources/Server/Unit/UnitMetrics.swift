@@ -25,6 +25,7 @@ struct UnitMetrics {
         let reasons: [(String, KeyPath<UnitCounters, UInt64>)] = [
             ("unbound_media", \.droppedUnboundMedia), ("malformed", \.droppedMalformed), ("bad_bind", \.droppedBadBinds),
             ("session_refused", \.sessionsRefused), ("chat_rate_limited", \.chatLinesRateLimited), ("cursor_overrun", \.cursorOverruns),
+            ("payload_type", \.droppedPayloadType), ("oversize", \.droppedOversize), ("over_bitrate", \.droppedOverBitrate),
         ]
         dropped = reasons.map { reason, path in
             (Counter(label: "avcluster_unit_dropped_total", dimensions: dimensions + [("reason", reason)]), path)

@@ -17,6 +17,8 @@ struct UnitSettingsFile: Codable, Equatable, Sendable {
     /// A file holding the cluster key (never the key itself: settings files get copied around).
     var secretFile: String?
     var sessionsPerAddress: Int?
+    var maxPacketBytes: Int?
+    var maxChannelKbps: Int?
     var heartbeatMilliseconds: Int?
 
     static func load(_ path: String) throws -> UnitSettingsFile {

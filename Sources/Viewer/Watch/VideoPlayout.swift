@@ -4,13 +4,19 @@ import Wire
 /// VP8 packets to pictures: frames are assembled from their packets, and after a loss nothing is
 /// decoded until the next keyframe (a picture built on a missing one would be garbage).
 struct VideoPlayout {
-    private var assembler = VP8FrameAssembler()
+    private let maxFrameBytes: Int
+    private var assembler: VP8FrameAssembler
     private let decoder: VP8Decoder
     private var awaitingKeyframe = true
     private(set) var framesDecoded = 0
     private(set) var framesSkipped = 0
 
-    init() throws { decoder = try VP8Decoder() }
+    /// Frames over `maxFrameBytes` are dropped before the decoder sees them.
+    init(maxFrameBytes: Int = VP8FrameAssembler.defaultMaxFrameBytes) throws {
+        self.maxFrameBytes = maxFrameBytes
+        assembler = VP8FrameAssembler(maxFrameBytes: maxFrameBytes)
+        decoder = try VP8Decoder()
+    }
 
     /// The newest picture this packet completes, if any.
     mutating func receive(_ packet: RTPPacket) -> I420Frame? {
@@ -41,7 +47,7 @@ struct VideoPlayout {
 
     /// After a switch or re-join the stream restarts at a keyframe.
     mutating func restart() {
-        assembler = VP8FrameAssembler()
+        assembler = VP8FrameAssembler(maxFrameBytes: maxFrameBytes)
         awaitingKeyframe = true
     }
 }

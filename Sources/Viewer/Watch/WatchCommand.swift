@@ -47,6 +47,8 @@ struct WatchCommand: AsyncParsableCommand {
     var noVideo = false
     @Option(name: .customLong("max-fps"), help: "Draw at most this many pictures a second.")
     var maxFPS = 15
+    @Option(name: .customLong("max-frame-kb"), help: "Drop VP8 frames larger than this many KiB instead of decoding them.")
+    var maxFrameKB = VP8FrameAssembler.defaultMaxFrameBytes >> 10
     @Option(name: .customLong("rtp-out"), help: "Also forward the stream as plain RTP to HOST:PORT (audio; video to PORT+2).")
     var rtpOut: String?
     @Option(help: "Write the SDP file of the --rtp-out stream here (for ffplay or VLC).")
@@ -76,6 +78,7 @@ struct WatchCommand: AsyncParsableCommand {
         guard ClusterAPIClient(urls: servers) != nil else { throw ValidationError("--server must look like http://HOST:PORT") }
         guard lossThreshold > 0, lossThreshold < 100 else { throw ValidationError("--loss-threshold is a percentage between 0 and 100") }
         guard (1...60).contains(lossWindow) else { throw ValidationError("--loss-window must be 1 to 60 seconds") }
+        guard (16...65536).contains(maxFrameKB) else { throw ValidationError("--max-frame-kb must be 16 to 65536") }
         guard (1...60).contains(maxFPS) else { throw ValidationError("--max-fps must be 1 to 60") }
         if rtpOut != nil && rtpDestination == nil { throw ValidationError("--rtp-out must look like HOST:PORT, PORT at most 65533 (video goes to PORT+2)") }
         if sdp != nil && rtpOut == nil { throw ValidationError("--sdp describes the --rtp-out stream; give --rtp-out too") }
@@ -105,7 +108,7 @@ struct WatchCommand: AsyncParsableCommand {
         let settings = WatchSettings(
             channel: target.channel, name: name, bindTimeout: .milliseconds(Int(bindTimeout * 1000)), forceTCP: tcp,
             policy: .init(lossThreshold: lossThreshold / 100, windowSeconds: lossWindow, probeUDP: probeUDP, probeAfterSeconds: probeAfter),
-            decodeVideo: !noVideo)
+            decodeVideo: !noVideo, maxFrameBytes: maxFrameKB << 10)
         let session = try WatchSession(settings: settings, api: api, view: view, audio: audio, forwarder: forwarder) { text in
             logFile?.write(Data("\(Date()) \(text)\n".utf8))
         }

@@ -44,7 +44,7 @@ final class WatchSession {
         self.log = log
         policy = ModePolicy(settings: settings.policy)
         audioPlayout = try AudioPlayout(channels: audio.channels)
-        videoPlayout = try VideoPlayout()
+        videoPlayout = try VideoPlayout(maxFrameBytes: settings.maxFrameBytes)
         (inputs, feed) = AsyncStream.makeStream(of: WatchInput.self, bufferingPolicy: .bufferingNewest(4096))
     }
 

@@ -8,4 +8,6 @@ struct WatchSettings {
     var forceTCP: Bool
     var policy: ModePolicy.Settings
     var decodeVideo: Bool
+    /// VP8 frames larger than this are dropped before the decoder.
+    var maxFrameBytes = VP8FrameAssembler.defaultMaxFrameBytes
 }

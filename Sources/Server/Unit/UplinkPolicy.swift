@@ -1,0 +1,37 @@
+import NIOCore
+import Wire
+
+/// What a unit takes from a channel's broadcaster (DESIGN.md, trust): RTP of the channel's two
+/// payload types only (Opus 111, VP8 96), packets no larger than `maxPacketBytes`, and no more
+/// than `maxBitsPerSecond` for the channel (a token bucket holding one second's worth). Everything
+/// else is dropped and counted; nothing a broadcaster sends can make the unit fan out more.
+struct UplinkPolicy {
+    enum Verdict: Equatable { case accept, wrongPayloadType, tooLarge, overBitrate }
+
+    static let payloadTypes: Set<UInt8> = [RTPPayloadFormat.opus.payloadType, RTPPayloadFormat.vp8.payloadType]
+
+    let maxPacketBytes: Int
+    let bytesPerNanosecond: Double
+    private let bucketBytes: Double
+    private var tokens: Double
+    private var last: NIODeadline
+
+    init(maxPacketBytes: Int, maxBitsPerSecond: Int, now: NIODeadline) {
+        self.maxPacketBytes = maxPacketBytes
+        bucketBytes = Double(max(maxBitsPerSecond, 8)) / 8
+        bytesPerNanosecond = bucketBytes / 1e9
+        tokens = bucketBytes
+        last = now
+    }
+
+    mutating func check(_ packet: ByteBuffer, now: NIODeadline) -> Verdict {
+        guard packet.readableBytes <= maxPacketBytes else { return .tooLarge }
+        guard let header = RTPHeaderView(packet), Self.payloadTypes.contains(header.payloadType) else { return .wrongPayloadType }
+        tokens = min(bucketBytes, tokens + Double(max(0, (now - last).nanoseconds)) * bytesPerNanosecond)
+        last = now
+        let size = Double(packet.readableBytes)
+        guard tokens >= size else { return .overBitrate }
+        tokens -= size
+        return .accept
+    }
+}

@@ -24,6 +24,12 @@ final class ClientSessionHandler: ChannelInboundHandler {
         do {
             switch phase {
             case .awaitingHello:
+                // A unit that cannot take the session says why before its hello.
+                if case .message(.error(let error))? = try? SessionFrame(frame: frame) {
+                    opened.fail(ClientError.refused(error.description))
+                    context.close(promise: nil)
+                    return
+                }
                 _ = try ControlCoder.decodeHello(from: frame)
                 phase = .awaitingOpen
             case .awaitingOpen:

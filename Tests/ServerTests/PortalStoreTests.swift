@@ -45,6 +45,19 @@ import Wire
         #expect(newest.contains { $0.timeMilliseconds == time + 1 && $0.details == "ünïcode ✓" && $0.unit == nil })
         #expect(newest.contains { $0.timeMilliseconds == time && $0.channel == number && $0.group == 2 && $0.unit == 1 })
         #expect((try await store.lastLogTime() ?? 0) >= time + 1)
+
+        // Retention: by size (the newest kept), then by age.
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        try await store.appendLog((0..<150).map {
+            ClusterLogEntry(unit: 1, timeMilliseconds: now - 150 + UInt64($0), kind: "k", channel: number, group: nil, details: "recent \($0)")
+        })
+        try await store.pruneLog(LogRetention(maxEntries: 100), nowMilliseconds: now)
+        let kept = try await store.log(limit: 500)
+        #expect(kept.count <= 100 && kept.contains { $0.details == "recent 149" } && !kept.contains { $0.details == "recent 0" })
+        #expect(!kept.contains { $0.timeMilliseconds == time + 1 })
+        try await store.appendLog([ClusterLogEntry(unit: 1, timeMilliseconds: now - 40 * 24 * 3600 * 1000, kind: "k", channel: nil, group: nil, details: "old")])
+        try await store.pruneLog(LogRetention(), nowMilliseconds: now)
+        #expect(!(try await store.log(limit: 500)).contains { $0.details == "old" })
     }
 
     @Test func sqlite() async throws {

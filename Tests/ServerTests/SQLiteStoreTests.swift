@@ -34,4 +34,17 @@ import Wire
         #expect(try await reopened.entries(matching: LogFilter(channel: 1)).count == 6)
         try await reopened.close()
     }
+
+    @Test func theLogKeepsABoundedHistoryBySizeAndAge() async throws {
+        let store = try await SQLiteStore.open(path: nil, logger: Logger(label: "test"))
+        let now: UInt64 = 1_800_000_000_000
+        try await store.append((0..<500).map {
+            ClusterLogEntry(unit: 1, timeMilliseconds: now - 500 + UInt64($0), kind: "k", channel: nil, group: nil, details: "\($0)")
+        })
+        try await store.append([ClusterLogEntry(unit: 1, timeMilliseconds: now - 31 * 24 * 3600 * 1000, kind: "k", channel: nil, group: nil, details: "old")])
+        try await store.prune(LogRetention(maxEntries: 200), nowMilliseconds: now)
+        let kept = try await store.entries(matching: LogFilter(limit: 1000))
+        #expect(kept.count == 199 && kept.first?.details == "499" && !kept.contains { $0.details == "old" })
+        try await store.close()
+    }
 }

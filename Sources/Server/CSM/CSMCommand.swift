@@ -41,6 +41,7 @@ struct CSMCommand: AsyncParsableCommand {
     var name = "csm"
 
     @OptionGroup var rateLimits: RateLimitOptions
+    @OptionGroup var logRetention: LogRetentionOptions
 
     func validate() throws {
         guard heartbeatMilliseconds >= 10 else { throw ValidationError("--heartbeat-milliseconds must be at least 10") }
@@ -79,6 +80,7 @@ struct CSMCommand: AsyncParsableCommand {
         configuration.hook = hook
         configuration.name = name
         configuration.rateLimits = rateLimits.limits
+        configuration.logRetention = logRetention.retention
         return configuration
     }
 

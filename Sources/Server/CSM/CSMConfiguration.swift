@@ -11,6 +11,10 @@ struct CSMConfiguration: Sendable {
     var adminToken = Secret.builtInAdminToken
     /// Opens and joins one client address may make (a front end with the admin token: any).
     var rateLimits = RateLimits()
+    /// How much of the event log the database keeps.
+    var logRetention = LogRetention()
+    /// Events one unit may send a second (after a burst of ten times as many); the rest are dropped.
+    var unitEventsPerSecond = 100.0
     /// Connections one address may hold on the unit port.
     var connectionsPerAddress = 64
     /// A control link must finish its handshake this soon after it connects.

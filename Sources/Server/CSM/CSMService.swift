@@ -22,7 +22,8 @@ struct CSMService: Service {
         }
         let manager = ClusterManager(
             settings: configuration.settings, secret: configuration.secret, role: configuration.startAsBackup ? .backup : .primary,
-            name: configuration.name, peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store, logger: logger)
+            name: configuration.name, peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store,
+            retention: configuration.logRetention, unitEventsPerSecond: configuration.unitEventsPerSecond, logger: logger)
         await manager.started()
         let unitServer = try await Self.listen(configuration, key: key, logger: logger)
         let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, http: 0))

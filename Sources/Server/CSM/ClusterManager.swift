@@ -18,11 +18,18 @@ actor ClusterManager: ClusterAPI {
     private var unitLinks: [UnitID: (link: UInt64, channel: any Channel)] = [:]
     private var nextCommandID: UInt64 = 1
     private var pendingLog: [ClusterLogEntry] = []
+    private let retention: LogRetention
+    private var lastPrune = ContinuousClock.now
+    /// Events each unit may send: a flood from one is dropped, not stored.
+    private var eventBudget: RequestRateLimiter
+    private var eventsDropped: [UnitID: Int] = [:]
 
     init(
         settings: ClusterSettings, secret: String, role: FailoverStateMachine.Role, name: String, peer: PeerLink?, hook: FailoverHook?,
-        store: (any EventLogStore)?, logger: Logger
+        store: (any EventLogStore)?, retention: LogRetention = LogRetention(), unitEventsPerSecond: Double = 100, logger: Logger
     ) {
+        self.retention = retention
+        eventBudget = RequestRateLimiter(burst: Int(unitEventsPerSecond * 10), perSecond: unitEventsPerSecond)
         state = ClusterState(settings: settings, signer: TicketSigner(secret: secret), wallClock: Unit.systemMilliseconds)
         failover = FailoverStateMachine(role: role, epoch: role == .primary ? 1 : 0, failureTimeout: settings.failureTimeout, now: .now)
         self.name = name
@@ -128,6 +135,10 @@ actor ClusterManager: ClusterAPI {
     }
 
     func unitEvent(_ event: UnitEvent) {
+        guard eventBudget.admit("\(event.unit)", now: .now) == nil else {
+            eventsDropped[event.unit, default: 0] += 1
+            return
+        }
         pendingLog.append(ClusterLogEntry(
             unit: event.unit, timeMilliseconds: event.timeMilliseconds, kind: event.kind.rawValue, channel: event.channel,
             group: event.group, details: event.details))
@@ -153,6 +164,18 @@ actor ClusterManager: ClusterAPI {
         for (_, link) in unitLinks.values { write(.heartbeat(epoch: epoch, primary: isPrimary), to: link) }
         let heartbeat = Heartbeat(csm: name, role: isPrimary ? .primary : .backup, epoch: epoch, sentAtMilliseconds: Unit.systemMilliseconds())
         if let peer { Task { await peer.send(heartbeat) } }
+        for (unit, count) in eventsDropped {
+            state.log("eventsDropped", unit: unit, "unit \(unit) sent events faster than its budget; \(count) dropped")
+        }
+        eventsDropped.removeAll()
+        if now - lastPrune > LogRetention.interval, let store {
+            lastPrune = now
+            do {
+                try await store.prune(retention, nowMilliseconds: Unit.systemMilliseconds())
+            } catch {
+                logger.error("cannot prune the event log: \(error)")
+            }
+        }
     }
 
     /// Sends the state's commands and stores its log lines.

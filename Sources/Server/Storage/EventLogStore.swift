@@ -5,4 +5,6 @@ protocol EventLogStore: Sendable {
     func append(_ entries: [ClusterLogEntry]) async throws
     /// Newest first.
     func entries(matching filter: LogFilter) async throws -> [ClusterLogEntry]
+    /// Deletes what `retention` does not keep.
+    func prune(_ retention: LogRetention, nowMilliseconds: UInt64) async throws
 }

@@ -70,6 +70,13 @@ final class SQLiteStore: EventLogStore {
         }
     }
 
+    /// Deletes lines past their age and the oldest beyond the size cap (ids only grow).
+    func prune(_ retention: LogRetention, nowMilliseconds: UInt64) async throws {
+        _ = try await connection.query(
+            "DELETE FROM event_log WHERE time_ms < ? OR id <= (SELECT MAX(id) FROM event_log) - ?",
+            [.integer(Int(retention.oldestKept(nowMilliseconds: nowMilliseconds))), .integer(retention.maxEntries)])
+    }
+
     func close() async throws {
         try await connection.close()
     }

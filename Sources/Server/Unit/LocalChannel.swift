@@ -22,10 +22,13 @@ final class LocalChannel {
     var statusChanged = false
     /// What the broadcaster may send.
     var uplink: UplinkPolicy
+    /// Chat lines the channel's sessions here may send together.
+    var chatBudget: ChatRateLimiter
 
-    init(id: ChannelID, feedCapacity: Int, uplink: UplinkPolicy) {
+    init(id: ChannelID, feedCapacity: Int, uplink: UplinkPolicy, chatBudget: ChatRateLimiter) {
         self.id = id
         feed = ChannelFeed(capacity: feedCapacity)
         self.uplink = uplink
+        self.chatBudget = chatBudget
     }
 }

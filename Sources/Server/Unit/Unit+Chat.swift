@@ -16,6 +16,11 @@ extension Unit {
             send(.error(ControlError(.rateLimited, "too many chat lines; at most \(configuration.chatBurst) per 10 seconds")), to: session)
             return
         }
+        guard channel.chatBudget.allow(at: .now()) else {
+            counters.chatLinesRateLimited += 1
+            send(.error(ControlError(.rateLimited, "the channel's chat is busy; at most \(configuration.channelChatBurst) lines per 10 seconds from everyone here")), to: session)
+            return
+        }
         guard let text = ChatText.clean(line.text) else { return }
         relay(ChatLine(from: session.peerName, text: text, sentAtMilliseconds: wallClock()), in: channel, from: session.id, fromParent: false)
     }

@@ -8,7 +8,8 @@ extension Unit {
         let channel = channels[channelID] ?? {
             let channel = LocalChannel(
                 id: channelID, feedCapacity: configuration.feedCapacity,
-                uplink: UplinkPolicy(maxPacketBytes: configuration.maxPacketBytes, maxBitsPerSecond: configuration.maxChannelBitrate, now: .now()))
+                uplink: UplinkPolicy(maxPacketBytes: configuration.maxPacketBytes, maxBitsPerSecond: configuration.maxChannelBitrate, now: .now()),
+                chatBudget: ChatRateLimiter(burst: configuration.channelChatBurst, now: .now()))
             channels[channelID] = channel
             return channel
         }()

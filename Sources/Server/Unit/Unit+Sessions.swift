@@ -8,6 +8,14 @@ extension Unit {
             id: newSessionID(), connection: connection,
             chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
         sessions[session.id] = session
+        if sessions.count > configuration.sessionLimit {
+            // Once the handler holds the session: a close now would end it before anyone knew it.
+            eventLoop.assumeIsolated().execute { [weak self] in
+                guard let self else { return }
+                self.refuse(session, ControlError(.noRoom, "unit \(self.configuration.unit) is at its limit of \(self.configuration.sessionLimit) sessions; ask the web server again"))
+            }
+            return session
+        }
         eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.openTimeout)) { [weak self, weak session] in
             guard let self, let session, session.phase != .open, session.phase != .closed else { return }
             self.refuse(session, ControlError(.malformed, "no session opened within \(self.configuration.openTimeout); send hello and open at once"))
@@ -28,6 +36,10 @@ extension Unit {
         case (.awaitingOpen, .open(let ticket, let name)):
             open(session, ticket: ticket, name: name)
         case (.open, .setMode(let mode, let reason)):
+            guard session.modeLimiter.allow(at: .now()) else {
+                send(.error(ControlError(.rateLimited, "too many mode switches; at most 5 per 10 seconds")), to: session)
+                return
+            }
             switchMode(of: session, to: mode, reason: reason)
         case (.open, .chat(let line)):
             chat(line, from: session)

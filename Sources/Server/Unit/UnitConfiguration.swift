@@ -28,6 +28,14 @@ struct UnitConfiguration: Sendable {
     var udpTimeout: Duration = .seconds(10)
     /// Chat lines a session may send per 10 seconds.
     var chatBurst = 5
+    /// Chat lines a channel's sessions on this unit may send together per 10 seconds.
+    var channelChatBurst = 30
+    /// Sessions the unit holds at most; 0: its viewer places, plus a broadcaster and a relay link
+    /// a group, plus room for sessions still opening.
+    var maxSessions = 0
+
+    /// The session limit in force.
+    var sessionLimit: Int { maxSessions > 0 ? maxSessions : groupsPerUnit * (groupCapacity + 2) + 64 }
     /// Kernel send buffer of each session socket: small enough that a slow TCP viewer's lag shows
     /// in its cursor (and triggers audio only) instead of hiding in the kernel.
     var sessionSendBuffer = 256 << 10

@@ -20,6 +20,8 @@ final class UnitSession {
     /// TCP-mode viewers read the feed through their own cursor.
     var cursor: FeedCursor?
     var chatLimiter: ChatRateLimiter
+    /// Mode switches the client may ask for: each is an event for the CSMs' log.
+    var modeLimiter: ChatRateLimiter
     var bytesSent: UInt64 = 0
     /// Written to since the unit's last flush.
     var awaitingFlush = false
@@ -28,6 +30,7 @@ final class UnitSession {
         self.id = id
         self.connection = connection
         self.chatLimiter = chatLimiter
+        modeLimiter = ChatRateLimiter(burst: 5, now: .now())
     }
 
     var role: TicketRole? { ticket?.role }

@@ -27,9 +27,13 @@ actor ClusterMirror {
     private var subscribers: [UUID: AsyncStream<Snapshot>.Continuation] = [:]
     private var wake: AsyncStream<Void>.Continuation?
 
-    init(endpoints: ClusterEndpoints, store: PortalStore, logger: Logger) {
+    private let retention: LogRetention
+    private var lastPrune = ContinuousClock.now
+
+    init(endpoints: ClusterEndpoints, store: PortalStore, retention: LogRetention = LogRetention(), logger: Logger) {
         self.endpoints = endpoints
         self.store = store
+        self.retention = retention
         self.logger = logger
     }
 
@@ -105,6 +109,10 @@ actor ClusterMirror {
             let since = (try await store.lastLogTime()).map { $0 + 1 } ?? 0
             let entries = try await primary.json(.GET, "/admin/log?since=\(since)&limit=500", as: [ClusterLogEntry].self)
             try await store.appendLog(entries.reversed())
+            if ContinuousClock.now - lastPrune > LogRetention.interval {
+                lastPrune = .now
+                try await store.pruneLog(retention, nowMilliseconds: PortalAPI.nowMilliseconds)
+            }
             lastError = nil
         } catch {
             lastError = "cannot refresh from the cluster manager: \(error)"

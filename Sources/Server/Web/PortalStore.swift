@@ -20,5 +20,7 @@ protocol PortalStore: Sendable {
     func log(limit: Int) async throws -> [ClusterLogEntry]
     /// The time of the newest entry kept, to ask the CSM only for what is new.
     func lastLogTime() async throws -> UInt64?
+    /// Deletes the log lines `retention` does not keep.
+    func pruneLog(_ retention: LogRetention, nowMilliseconds: UInt64) async throws
     func close() async
 }

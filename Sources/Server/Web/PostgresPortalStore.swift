@@ -132,6 +132,14 @@ final class PostgresPortalStore: PortalStore {
         }
     }
 
+    /// Deletes lines past their age and the oldest beyond the size cap (ids only grow).
+    func pruneLog(_ retention: LogRetention, nowMilliseconds: UInt64) async throws {
+        let oldest = Int64(retention.oldestKept(nowMilliseconds: nowMilliseconds))
+        let keep = Int64(retention.maxEntries)
+        try await client.query(
+            "DELETE FROM event_log WHERE time_ms < \(oldest) OR id <= (SELECT MAX(id) FROM event_log) - \(keep)", logger: logger)
+    }
+
     func log(limit: Int) async throws -> [ClusterLogEntry] {
         var entries: [ClusterLogEntry] = []
         let rows = try await client.query(

@@ -97,6 +97,13 @@ final class SQLitePortalStore: PortalStore {
         try await connection.query("SELECT MAX(time_ms) AS newest FROM event_log", []).first?.column("newest")?.integer.map { UInt64($0) }
     }
 
+    /// Deletes lines past their age and the oldest beyond the size cap (ids only grow).
+    func pruneLog(_ retention: LogRetention, nowMilliseconds: UInt64) async throws {
+        _ = try await connection.query(
+            "DELETE FROM event_log WHERE time_ms < ? OR id <= (SELECT MAX(id) FROM event_log) - ?",
+            [.integer(Int(retention.oldestKept(nowMilliseconds: nowMilliseconds))), .integer(retention.maxEntries)])
+    }
+
     func close() async { try? await connection.close() }
 
     private static func record(_ row: SQLiteRow) -> ChannelHistory {

@@ -30,6 +30,7 @@ struct WebCommand: AsyncParsableCommand {
     var postgres: String?
 
     @OptionGroup var rateLimits: RateLimitOptions
+    @OptionGroup var logRetention: LogRetentionOptions
 
     func validate() throws {
         guard !csm.isEmpty, csm.allSatisfy({ $0.hasPrefix("http://") }) else { throw ValidationError("--csm must look like http://HOST:PORT") }
@@ -56,6 +57,7 @@ struct WebCommand: AsyncParsableCommand {
         configuration.databasePath = database
         configuration.postgresURL = postgres
         configuration.rateLimits = rateLimits.limits
+        configuration.logRetention = logRetention.retention
         return configuration
     }
 

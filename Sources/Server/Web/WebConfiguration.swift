@@ -14,6 +14,8 @@ struct WebConfiguration: Sendable {
     var postgresURL: String?
     /// Opens and joins one client address may make.
     var rateLimits = RateLimits()
+    /// How much of the event log the database keeps.
+    var logRetention = LogRetention()
     /// Largest request body accepted.
     var maxBodyBytes = 16 << 10
 }

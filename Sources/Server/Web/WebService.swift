@@ -23,7 +23,7 @@ struct WebService: Service {
             await store.close()
             throw PortalError.badDatabaseURL(configuration.csmURLs.joined(separator: ","))
         }
-        let mirror = ClusterMirror(endpoints: endpoints, store: store, logger: logger)
+        let mirror = ClusterMirror(endpoints: endpoints, store: store, retention: configuration.logRetention, logger: logger)
         let router = Router(context: ClusterRequestContext.self)
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
         router.add(middleware: RateLimitMiddleware<ClusterRequestContext>(configuration.rateLimits, trustedToken: nil))

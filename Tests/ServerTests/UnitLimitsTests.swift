@@ -1,0 +1,56 @@
+import Client
+import Testing
+import Wire
+
+@testable import Server
+
+@Suite(.serialized) struct UnitLimitsTests {
+    @Test func aChannelsChatHasABudgetBesidesEachSessions() async throws {
+        let harness = try await UnitHarness { $0.chatBurst = 5; $0.channelChatBurst = 8 }
+        let broadcaster = try await harness.connect(.broadcaster)
+        var talkers: [(SessionClient, EventRecorder)] = []
+        for index in 0..<3 {
+            let client = try await harness.connect(.viewer, name: "talker\(index)")
+            talkers.append((client, EventRecorder(client)))
+        }
+        // Three sessions, each within its own five lines, together past the channel's eight.
+        for (index, talker) in talkers.enumerated() {
+            for line in 0..<4 { talker.0.send(.chat(ChatLine(from: "x", text: "line \(index).\(line)", sentAtMilliseconds: 0))) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let last = talkers[2].1
+        #expect(await last.wait { $0.messages.contains { if case .error(let error) = $0 { error.message.contains("channel's chat is busy") } else { false } } })
+        let listener = EventRecorder(broadcaster)
+        _ = listener
+        #expect(try await harness.unit.inspect { $0.counters.chatLinesRateLimited } == 4)
+        try await harness.shutdown()
+    }
+
+    @Test func aUnitAtItsSessionLimitSaysSo() async throws {
+        let harness = try await UnitHarness { $0.maxSessions = 3 }
+        var held: [SessionClient] = []
+        for index in 0..<3 { held.append(try await harness.connect(.viewer, udp: false, name: "v\(index)")) }
+        do {
+            _ = try await harness.connect(.viewer, udp: false, name: "one too many")
+            Issue.record("the fourth session was let in")
+        } catch {
+            #expect("\(error)".contains("at its limit of 3 sessions"))
+        }
+        await held[0].close()
+        #expect(try await eventually { try await harness.unit.inspect { $0.sessions.count } == 2 })
+        held.append(try await harness.connect(.viewer, udp: false, name: "after"))
+        try await harness.shutdown()
+    }
+
+    @Test func modeSwitchesAreRateLimitedPerSession() async throws {
+        let harness = try await UnitHarness()
+        let broadcaster = try await harness.connect(.broadcaster)
+        let client = try await harness.connect(.viewer)
+        let recorder = EventRecorder(client)
+        for index in 0..<8 { client.send(.setMode(index % 2 == 0 ? .tcp : .udp, reason: "flapping")) }
+        #expect(await recorder.wait { $0.messages.contains { if case .error(let error) = $0 { error.code == .rateLimited } else { false } } })
+        #expect(recorder.recorded.messages.count { if case .modeChanged = $0 { true } else { false } } == 5)
+        _ = broadcaster
+        try await harness.shutdown()
+    }
+}

@@ -9,10 +9,12 @@ public struct GroupReport: Codable, Equatable, Sendable {
     public var udpViewers: Int
     public var tcpViewers: Int
     public var bytesSent: UInt64
+    /// The nonce of the channel's close-and-resume secret, where the unit holds the channel's root.
+    public var secretNonce: UInt64?
 
     public init(
         group: GroupID, channel: ChannelID, parent: GroupLocation?, broadcasterHere: Bool, udpViewers: Int,
-        tcpViewers: Int, bytesSent: UInt64
+        tcpViewers: Int, bytesSent: UInt64, secretNonce: UInt64? = nil
     ) {
         self.group = group
         self.channel = channel
@@ -21,6 +23,7 @@ public struct GroupReport: Codable, Equatable, Sendable {
         self.udpViewers = udpViewers
         self.tcpViewers = tcpViewers
         self.bytesSent = bytesSent
+        self.secretNonce = secretNonce
     }
 
     public var viewers: Int { udpViewers + tcpViewers }

@@ -143,7 +143,7 @@ extension UnitMessage: RangeChecked {
 extension UnitAction: RangeChecked {
     public func checkRanges() throws {
         switch self {
-        case .assignGroup(let group, let channel, let parent):
+        case .assignGroup(let group, let channel, let parent, _):
             try WireLimits.checkGroup("group", group)
             try WireLimits.checkPositive("channel", channel)
             try parent?.checkRanges()

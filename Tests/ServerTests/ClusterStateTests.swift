@@ -25,7 +25,10 @@ import Wire
             UnitReport(
                 unit: unit.id, epoch: 1, sentAtMilliseconds: 1,
                 groups: unit.groups.sorted { $0.key < $1.key }.map { id, record in
-                    GroupReport(group: id, channel: record.channel, parent: record.parent, broadcasterHere: record.parent == nil, udpViewers: record.occupancy(at: now), tcpViewers: 0, bytesSent: 0)
+                    GroupReport(
+                        group: id, channel: record.channel, parent: record.parent, broadcasterHere: record.parent == nil,
+                        udpViewers: record.occupancy(at: now), tcpViewers: 0, bytesSent: 0,
+                        secretNonce: record.parent == nil ? state.channels[record.channel]?.secretNonce : nil)
                 },
                 load: unit.load, draining: unit.draining)
         }
@@ -175,9 +178,30 @@ import Wire
         let new = rebuilt.view(epoch: 1, at: t)
         #expect(new.structure == old.structure)
         #expect(new.channels.map(\.viewers) == old.channels.map(\.viewers))
+        // The secrets handed out at open still work, from the reports alone.
+        #expect(rebuilt.checkSecret(state.secret(of: first), of: first))
+        #expect(!rebuilt.checkSecret(state.secret(of: first), of: second))
         // A channel opened after the rebuild gets a new number.
         let (third, _) = try rebuilt.open(now: t).get()
         #expect(third != first && third != second)
+    }
+
+    @Test func aChannelNumberUsedAgainHasANewSecret() throws {
+        var state = Self.state(units: [1])
+        let t = Self.start
+        let (channel, _) = try state.open(now: t).get()
+        let oldSecret = state.secret(of: channel)
+        #expect(state.checkSecret(oldSecret, of: channel))
+        #expect(state.close(channel, now: t) == nil)
+        // However the number comes round again (a wrap, a CSM that lost its memory) ...
+        state.nextChannel = channel.rawValue
+        state.closedChannels.removeAll()
+        let (again, _) = try state.open(now: t + .seconds(60)).get()
+        #expect(again == channel)
+        // ... the earlier owner's secret does not close or resume the new channel.
+        #expect(!state.checkSecret(oldSecret, of: again))
+        #expect(state.checkSecret(state.secret(of: again), of: again))
+        #expect(state.drainActions().contains { if case .command(_, .assignGroup(_, again, nil, let nonce?)) = $0 { nonce == state.channels[again]?.secretNonce } else { false } })
     }
 
     @Test func aReportSentBeforeAChannelClosedDoesNotOpenItAgain() throws {

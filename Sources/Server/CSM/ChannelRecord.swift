@@ -9,6 +9,10 @@ struct ChannelRecord: Equatable, Sendable {
     var maxViewers = 0
     var title = ""
     var broadcasterName = ""
+    /// Made at open: the channel's secret is derived from its number and this, so a secret of an
+    /// earlier channel with the same number never matches. Known to every CSM through the root
+    /// unit's reports.
+    var secretNonce: UInt64 = 0
     /// Since when no unit reports the channel's broadcaster; nil while one does.
     var broadcasterAbsentSince: ContinuousClock.Instant?
 }

@@ -13,10 +13,10 @@ extension ClusterState {
         nextChannel &+= 1
         closedChannels[channel] = nil
         let root = GroupLocation(unit: unit.id, group: group)
-        place(channel, at: root, parent: nil, now: now)
         channels[channel] = ChannelRecord(
             id: channel, root: root, startedAtMilliseconds: wallClock(), title: title, broadcasterName: broadcasterName,
-            broadcasterAbsentSince: now)
+            secretNonce: .random(in: 1 ... .max), broadcasterAbsentSince: now)
+        place(channel, at: root, parent: nil, now: now)
         log("channelOpened", unit: unit.id, channel: channel, group: group, "channel \(channel) opened with root group \(root)")
         return .success((channel, root))
     }
@@ -28,7 +28,8 @@ extension ClusterState {
             let ticket = ticket(.relay, channel: channel, at: parent, lifetime: settings.relayTicketLifetime)
             actions.append(.command(location.unit, .openRelayLink(group: location.group, channel: channel, parent: parentAddress, parentGroup: parent.group, ticket: ticket)))
         } else {
-            actions.append(.command(location.unit, .assignGroup(location.group, channel: channel, parent: parent)))
+            let nonce = parent == nil ? channels[channel]?.secretNonce : nil
+            actions.append(.command(location.unit, .assignGroup(location.group, channel: channel, parent: parent, secretNonce: nonce)))
         }
     }
 

@@ -63,6 +63,9 @@ extension ClusterState {
                     startedAtMilliseconds: report.sentAtMilliseconds)
                 nextChannel = max(nextChannel, reported.channel.rawValue &+ 1)
             }
+            if let nonce = reported.secretNonce, channels[reported.channel]?.secretNonce == 0 {
+                channels[reported.channel]?.secretNonce = nonce
+            }
         }
         units[report.unit] = unit
         for channel in Set(report.groups.map(\.channel)) { noteViewers(of: channel, at: now) }

@@ -79,13 +79,15 @@ struct ClusterState: Sendable {
         return signer.sign(Ticket(channel: channel, group: location.group, role: role, unit: location.unit, expiresAtMilliseconds: wallClock() + milliseconds))
     }
 
-    /// The secret that lets a channel's broadcaster close or resume it: derived from the channel
-    /// number with the cluster key, so any CSM (a backup, a restarted one) can check it.
+    /// The secret that lets a channel's broadcaster close or resume it: derived with the cluster
+    /// key from the channel's number and the nonce made at its open, so any CSM that has the
+    /// root unit's reports (a backup, a restarted one) can check it, and no earlier channel's does.
     func secret(of channel: ChannelID) -> String {
-        signer.derivedSecret("channel \(channel)")
+        signer.derivedSecret("channel \(channel) \(channels[channel]?.secretNonce ?? 0)")
     }
 
     func checkSecret(_ secret: String, of channel: ChannelID) -> Bool {
-        signer.checkDerivedSecret(secret, "channel \(channel)")
+        guard let nonce = channels[channel]?.secretNonce, nonce != 0 else { return false }
+        return signer.checkDerivedSecret(secret, "channel \(channel) \(nonce)")
     }
 }

@@ -22,6 +22,8 @@ final class LocalChannel {
     var statusChanged = false
     /// What the broadcaster may send.
     var uplink: UplinkPolicy
+    /// The nonce of the channel's secret, when this unit holds its root (reported to every CSM).
+    var secretNonce: UInt64?
     /// Chat lines the channel's sessions here may send together.
     var chatBudget: ChatRateLimiter
 

@@ -4,12 +4,13 @@ extension Unit {
     /// Carries out a CSM command; nil when done, or the error to send back.
     func execute(_ action: UnitAction) -> ControlError? {
         switch action {
-        case .assignGroup(let group, let channel, let parent):
+        case .assignGroup(let group, let channel, let parent, let secretNonce):
             guard let index = slotIndex(group) else { return unknown(group) }
             if let owner = groups[index].channel, owner != channel {
                 return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
             }
-            assign(index, to: channel, root: parent == nil, parent: parent)
+            let local = assign(index, to: channel, root: parent == nil, parent: parent)
+            if let secretNonce { local.secretNonce = secretNonce }
             groups[index].parent = parent
             closeParentLinkIfUnused(channel)
         case .freeGroup(let group):

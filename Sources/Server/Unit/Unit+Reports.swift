@@ -21,7 +21,7 @@ extension Unit {
             }
             return GroupReport(
                 group: slot.id, channel: channelID, parent: slot.parent, broadcasterHere: broadcasterHere,
-                udpViewers: udp, tcpViewers: tcp, bytesSent: bytes)
+                udpViewers: udp, tcpViewers: tcp, bytesSent: bytes, secretNonce: slot.isRoot ? channels[channelID]?.secretNonce : nil)
         }
         return UnitReport(
             unit: configuration.unit, epoch: epoch, sentAtMilliseconds: wallClock(), groups: assigned,

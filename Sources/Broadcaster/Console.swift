@@ -5,7 +5,8 @@ import Client
 import NIOConcurrencyHelpers
 
 /// The terminal of a CLI: messages on their own lines, and one status line kept at the bottom
-/// (redrawn in place on a terminal, printed every few seconds into a log otherwise).
+/// (redrawn in place on a terminal, printed every few seconds into a log otherwise). Everything
+/// is cleaned of control characters first: it may hold what a server sent.
 final class Console: Sendable {
     static let shared = Console()
 
@@ -21,7 +22,7 @@ final class Console: Sendable {
     func say(_ text: String) {
         status.withLockedValue { state in
             if isTerminal && !state.line.isEmpty { write(STDERR_FILENO, "\r\u{1B}[2K") }
-            write(STDOUT_FILENO, text + "\n")
+            write(STDOUT_FILENO, TerminalText.clean(text) + "\n")
             if isTerminal && !state.line.isEmpty { write(STDERR_FILENO, state.line) }
         }
     }
@@ -29,13 +30,14 @@ final class Console: Sendable {
     func error(_ text: String) {
         status.withLockedValue { state in
             if isTerminal && !state.line.isEmpty { write(STDERR_FILENO, "\r\u{1B}[2K") }
-            write(STDERR_FILENO, "broadcaster: error: \(text)\n")
+            write(STDERR_FILENO, "broadcaster: error: \(TerminalText.clean(text))\n")
             state.line = ""
         }
     }
 
     /// Replaces the status line.
     func status(_ line: String) {
+        let line = TerminalText.clean(line)
         status.withLockedValue { state in
             state.line = line
             if isTerminal {

@@ -19,7 +19,7 @@ public enum ChatText {
     }
 
     /// C0, DEL, C1 and the bidirectional overrides that can disguise text.
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: true
         default: false

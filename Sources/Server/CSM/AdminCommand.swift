@@ -31,11 +31,11 @@ struct AdminCommand: AsyncParsableCommand {
             do {
                 return try await client().json(method, path, as: type)
             } catch let failure as HTTPClient.Failure {
-                throw ValidationError("the CSM answered \(failure)")
+                throw ValidationError(TerminalText.clean("the CSM answered \(failure)"))
             } catch let error as ValidationError {
                 throw error
             } catch {
-                throw ValidationError("cannot reach the CSM at \(csm) (\(error)); is it running?")
+                throw ValidationError(TerminalText.clean("cannot reach the CSM at \(csm) (\(error)); is it running?"))
             }
         }
     }
@@ -70,7 +70,7 @@ struct AdminCommand: AsyncParsableCommand {
             if let kind { query += "&kind=\(kind)" }
             for entry in try await connection.call(.GET, "/admin/log?\(query)", as: [ClusterLogEntry].self) {
                 let time = Date(timeIntervalSince1970: Double(entry.timeMilliseconds) / 1000).formatted(.iso8601)
-                print("\(time)  \(entry.unit.map { "unit \($0)" } ?? "csm")  \(entry.kind)  \(entry.details)")
+                print(TerminalText.clean("\(time)  \(entry.unit.map { "unit \($0)" } ?? "csm")  \(entry.kind)  \(entry.details)"))
             }
         }
     }

@@ -1,4 +1,7 @@
-/// The admin's terminal tables (paper fig. 3 in text).
+import Client
+
+/// The admin's terminal tables (paper fig. 3 in text). Every cell is cleaned (titles and hosts
+/// come from the network) and columns are measured in terminal cells.
 enum StatusTable {
     static func units(_ view: ClusterView) -> String {
         table(
@@ -16,7 +19,7 @@ enum StatusTable {
             ["CHANNEL", "TITLE", "VIEWERS", "MAX", "GROUPS", "ROOT", "TREE"],
             view.channels.map { channel in
                 [
-                    "\(channel.channel)", String(channel.title.prefix(30)), "\(channel.viewers)", "\(channel.maxViewers)",
+                    "\(channel.channel)", TerminalText.fit(TerminalText.clean(channel.title), columns: 30), "\(channel.viewers)", "\(channel.maxViewers)",
                     "\(channel.groupCount)", "\(channel.root)",
                     channel.tree.sorted { $0.key < $1.key }.map { "\($0.key)<-\($0.value)" }.joined(separator: " "),
                 ]
@@ -24,10 +27,10 @@ enum StatusTable {
     }
 
     static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        let all = ([header] + rows).map { $0.map { TerminalText.clean($0) } }
+        let widths = header.indices.map { column in all.map { TerminalText.cells($0[column]) }.max() ?? 0 }
         return all.map { row in
-            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            row.enumerated().map { TerminalText.pad($0.element, to: widths[$0.offset]) }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
 }

@@ -64,7 +64,7 @@ struct LoadCommand: AsyncParsableCommand {
         }
         let report = await run.run()
         if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-        print(report.table)
+        print(TerminalText.clean(report.table, keepingLines: true))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601

@@ -1,3 +1,4 @@
+import Client
 import Foundation
 import Media
 
@@ -22,6 +23,7 @@ final class LineView: WatchView {
     func resized() {}
     func close() {}
 
-    /// Written at once, also into a pipe or a file (print would hold it in a buffer).
-    private func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    /// Cleaned (it may hold what a server sent) and written at once, also into a pipe or a file
+    /// (print would hold it in a buffer).
+    private func emit(_ line: String) { FileHandle.standardOutput.write(Data((TerminalText.clean(line) + "\n").utf8)) }
 }

@@ -1,3 +1,4 @@
+import Client
 import Media
 
 /// The full-screen view: the picture fitted above, then the status line, the last chat lines and
@@ -55,7 +56,7 @@ final class TerminalView: WatchView {
 
     func close() {}
 
-    private var cursorToInput: String { "\u{1B}[\(size.rows);\(min(size.columns, input.count + 3))H" }
+    private var cursorToInput: String { "\u{1B}[\(size.rows);\(min(size.columns, TerminalText.cells(input) + 3))H" }
 
     private func redrawText() {
         status(statusLine)
@@ -72,6 +73,6 @@ final class TerminalView: WatchView {
         screen.write(output + cursorToInput)
     }
 
-    /// Cuts text to the width of the terminal.
-    private func fit(_ text: String) -> String { String(text.prefix(size.columns)) }
+    /// Cleans text (it may hold what a server sent) and cuts it to the terminal's width in cells.
+    private func fit(_ text: String) -> String { TerminalText.fit(TerminalText.clean(text), columns: size.columns) }
 }

@@ -130,7 +130,7 @@ struct WatchCommand: AsyncParsableCommand {
             signals.cancel()
             audio.close()
             TerminalScreen.restoreNow()
-            FileHandle.standardError.write(Data("viewer: error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("viewer: error: \(TerminalText.clean("\(error)"))\n".utf8))
             throw ExitCode(error is ClusterAPIClient.Failure || error is ClientError ? 69 : 70)
         }
         timer.cancel()
@@ -139,6 +139,6 @@ struct WatchCommand: AsyncParsableCommand {
         await forwarder?.close()
         view.close()
         TerminalScreen.restoreNow()
-        print(summary)
+        print(TerminalText.clean(summary, keepingLines: true))
     }
 }

@@ -1,9 +1,12 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Wire
 
 /// A client's session with a unit over real sockets: the TCP session (hello, open with a ticket,
-/// messages, media in TCP mode) and a UDP socket proven with the bind exchange.
+/// messages, media in TCP mode) and a UDP socket proven with the bind exchange, both driven by
+/// the `SessionClientStateMachine` that the units' relay links use too. The owner decides what a
+/// failed bind means (`bindUDP` throws; `viewer` and `broadcaster` then ask for TCP).
 public final class SessionClient: Sendable {
     public let opened: SessionOpened
     /// Everything the unit sends, in order of arrival.
@@ -12,19 +15,19 @@ public final class SessionClient: Sendable {
     /// nil when the session was opened without one (its owner reads UDP itself).
     private let mediaSocket: Channel?
     private let unitMedia: SocketAddress
-    private let binding: SharedBindClient
+    private let machine: NIOLockedValueBox<SessionClientStateMachine>
     private let bindReplies: AsyncStream<Void>
 
     private init(
         opened: SessionOpened, events: AsyncStream<SessionEvent>, connection: Channel, mediaSocket: Channel?,
-        unitMedia: SocketAddress, binding: SharedBindClient, bindReplies: AsyncStream<Void>
+        unitMedia: SocketAddress, machine: NIOLockedValueBox<SessionClientStateMachine>, bindReplies: AsyncStream<Void>
     ) {
         self.opened = opened
         self.events = events
         self.connection = connection
         self.mediaSocket = mediaSocket
         self.unitMedia = unitMedia
-        self.binding = binding
+        self.machine = machine
         self.bindReplies = bindReplies
     }
 
@@ -40,7 +43,8 @@ public final class SessionClient: Sendable {
         let unitMedia = try unit.mediaAddress()
         let loop = group.next()
         let opened = loop.makePromise(of: SessionOpened.self)
-        let binding = SharedBindClient()
+        let machine = NIOLockedValueBox(SessionClientStateMachine(
+            hello: Hello(peer: peer, name: name), ticket: ticket, name: name, settings: .init(fallBackToTCP: false)))
 
         let mediaSocket: Channel? =
             udpSocket
@@ -53,7 +57,7 @@ public final class SessionClient: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
                             ClientMediaHandler(
-                                unit: unitMedia, binding: binding, bindReplies: bindContinuation, events: continuation, sink: mediaSink))
+                                unit: unitMedia, machine: machine, bindReplies: bindContinuation, events: continuation, sink: mediaSink))
                     }
                 }
                 .bind(host: localHost, port: 0).get() : nil
@@ -70,7 +74,7 @@ public final class SessionClient: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers([
                             ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)),
-                            ClientSessionHandler(opened: opened, events: continuation, sink: mediaSink),
+                            ClientSessionHandler(machine: machine, opened: opened, events: continuation, sink: mediaSink),
                         ])
                     }
                 }
@@ -81,15 +85,13 @@ public final class SessionClient: Sendable {
             throw ClientError.connectFailed(host: unit.host, port: unit.sessionPort, reason: "\(error)")
         }
         var hello = ByteBuffer()
-        try SessionFrame.message(.hello(Hello(peer: peer, name: name))).write(to: &hello)
-        try SessionFrame.message(.open(ticket: ticket, name: name)).write(to: &hello)
+        for case .send(let message) in machine.withLockedValue({ $0.connected() }) { try SessionFrame.message(message).write(to: &hello) }
         connection.writeAndFlush(hello, promise: nil)
         do {
             let answer = try await opened.futureResult.get()
-            binding.start(answer)
             return SessionClient(
                 opened: answer, events: events, connection: connection, mediaSocket: mediaSocket, unitMedia: unitMedia,
-                binding: binding, bindReplies: bindReplies)
+                machine: machine, bindReplies: bindReplies)
         } catch {
             connection.close(promise: nil)
             mediaSocket?.close(promise: nil)
@@ -97,15 +99,26 @@ public final class SessionClient: Sendable {
         }
     }
 
-    /// Proves the UDP socket to the unit: sends the bind request until the unit says it is bound.
+    /// Proves the UDP socket to the unit: the bind request until the unit says it is bound, or
+    /// `noBindReply` after `timeout`.
     public func bindUDP(timeout: Duration = .seconds(2)) async throws {
-        try await BindExchange.run(timeout: timeout, replies: bindReplies) { self.sendBind() }
+        carryOut(machine.withLockedValue { $0.startBind(now: .now, timeout: timeout) })
+        try await BindExchange.run(timeout: timeout, replies: bindReplies) { self.carryOut(self.machine.withLockedValue { $0.tick(now: .now) }) }
     }
 
-    /// One bind request with the newest cookie (also the UDP keepalive).
+    /// One bind request with the newest cookie (the UDP keepalive).
     public func sendBind() {
-        guard let request = binding.request else { return }
-        mediaSocket?.writeAndFlush(AddressedEnvelope(remoteAddress: unitMedia, data: request), promise: nil)
+        carryOut(machine.withLockedValue { $0.keepalive(now: .now) })
+    }
+
+    private func carryOut(_ actions: [SessionClientStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .sendBind(let request): mediaSocket?.writeAndFlush(AddressedEnvelope(remoteAddress: unitMedia, data: request), promise: nil)
+            case .send(let message): send(message)
+            default: break
+            }
+        }
     }
 
     public func send(_ message: SessionMessage) {

@@ -3,9 +3,10 @@ import NIOPosix
 import Wire
 
 /// The child end of a relay link (paper fig. 4-5): this unit connects to the parent group's unit
-/// like a viewer, with the same ticket and bind proof, and feeds what arrives into its own feed.
-/// A link that breaks is re-established every second until it is closed; each break and
-/// recovery is an event.
+/// like a viewer, with the same ticket and bind proof (`SessionClientStateMachine`, the clients'
+/// own), and feeds what arrives into its own feed. UDP that gets no bind answer falls back to TCP.
+/// A link that breaks is re-established every second until it is closed; each break and recovery
+/// is an event.
 final class RelayLink: FrameLink {
     private unowned let unit: Unit
     let channel: ChannelID
@@ -15,13 +16,12 @@ final class RelayLink: FrameLink {
     private var connection: Channel?
     private var mediaSocket: Channel?
     private var parentMediaAddress: SocketAddress?
-    private var opened: SessionOpened?
-    private var binding: BindClient?
-    private(set) var mode = MediaMode.udp
+    private var session: SessionClientStateMachine?
     private var closed = false
-    private var awaitingHello = true
-    private var keepalive: Scheduled<Void>?
+    private var ticker: Scheduled<Void>?
     private(set) var isUp = false
+
+    var mode: MediaMode { session?.mode ?? .udp }
 
     init(unit: Unit, channel: ChannelID, parent: UnitAddress, parentGroup: GroupID, ticket: String) {
         self.unit = unit
@@ -62,9 +62,10 @@ final class RelayLink: FrameLink {
 
     private func connect() {
         guard !closed else { return }
-        awaitingHello = true
-        binding = nil
-        mode = .udp
+        let name = "unit \(unit.configuration.unit)"
+        session = SessionClientStateMachine(
+            hello: Hello(peer: .relay, name: name), ticket: ticket, name: name,
+            settings: .init(bindTimeout: .seconds(1), fallBackToTCP: true))
         connect(on: unit.eventLoop, host: parent.host, port: parent.sessionPort, framer: .rfc4571, timeout: .seconds(2), logger: unit.logger)
             .assumeIsolated().whenComplete { result in
                 // On the unit's loop: the link is used directly, no Sendable box needed.
@@ -73,12 +74,57 @@ final class RelayLink: FrameLink {
                 case .success(let connection):
                     if link.closed { connection.close(promise: nil); return }
                     link.connection = connection
-                    link.send(.hello(Hello(peer: .relay, name: "unit \(link.unit.configuration.unit)")))
-                    link.send(.open(ticket: link.ticket, name: "unit \(link.unit.configuration.unit)"))
+                    link.carryOut(link.session?.connected() ?? [])
                 case .failure(let error):
                     link.linkBroke("cannot connect: \(error)")
                 }
             }
+    }
+
+    /// A frame from the parent unit: media straight into the feed, the rest through the session.
+    func received(_ frame: ByteBuffer) {
+        if session?.phase == .open, SessionFrame.isMedia(frame) {
+            if let local = unit.channels[channel] { unit.ingest(frame, into: local) }
+            return
+        }
+        carryOut(session?.received(frame, now: .now) ?? [])
+    }
+
+    private func carryOut(_ actions: [SessionClientStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                send(message)
+            case .sendBind(let request):
+                if let mediaSocket, let parentMediaAddress {
+                    mediaSocket.writeAndFlush(AddressedEnvelope(remoteAddress: parentMediaAddress, data: request), promise: nil)
+                }
+            case .opened:
+                carryOut(session?.startBind(now: .now) ?? [])
+                startTicking()
+            case .bound:
+                up()
+            case .bindTimedOut:
+                unit.record(.modeSwitched, channel: channel, "relay link to \(parent): no bind reply, switching to TCP")
+            case .deliver(.chat(let line)):
+                if let local = unit.channels[channel] { unit.relay(line, in: local, from: nil, fromParent: true) }
+            case .deliver(.modeChanged(.tcp, _)):
+                up()
+            case .deliver(.error(let error)):
+                unit.record(.relayDown, channel: channel, "relay link to \(parent) reports: \(error)")
+            case .deliver:
+                break
+            case .close(let error):
+                unit.record(.relayDown, channel: channel, "relay link to \(parent) refused: \(error)")
+                connection?.close(promise: nil)
+            }
+        }
+    }
+
+    private func up() {
+        guard !isUp else { return }
+        isUp = true
+        unit.record(.relayUp, channel: channel, "relay link from \(parent.unit)-\(parentGroup) is up (\(mode))")
     }
 
     private func send(_ message: SessionMessage) {
@@ -88,63 +134,18 @@ final class RelayLink: FrameLink {
         connection.writeAndFlush(buffer, promise: nil)
     }
 
-    /// A frame from the parent unit.
-    func received(_ frame: ByteBuffer) {
-        if awaitingHello {
-            awaitingHello = false
-            if (try? ControlCoder.decodeHello(from: frame)) == nil { connection?.close(promise: nil) }
-            return
-        }
-        switch try? SessionFrame(frame: frame) {
-        case .media(let packet):
-            if let local = unit.channels[channel] { unit.ingest(packet, into: local) }
-        case .message(.opened(let opened)):
-            self.opened = opened
-            binding = BindClient(opened)
-            sendBind()
-            scheduleTick()
-        case .message(.chat(let line)):
-            if let local = unit.channels[channel] { unit.relay(line, in: local, from: nil, fromParent: true) }
-        case .message(.error(let error)):
-            unit.record(.relayDown, channel: channel, "relay link to \(parent) refused: \(error)")
-        case .message(.modeChanged(let mode, _)):
-            self.mode = mode
-            if mode == .tcp && !isUp {
-                isUp = true
-                unit.record(.relayUp, channel: channel, "relay link from \(parent.unit)-\(parentGroup) is up (tcp)")
-            }
-        default:
-            break
-        }
-    }
-
     func readComplete() {
         unit.flushMedia()
     }
 
-    /// Keepalive: the bind again every second; no answer after the first tries means UDP does not
-    /// get through, so the link asks for TCP.
-    private func tick() {
-        guard opened != nil else { return }
-        if mode == .udp && binding?.isBound != true {
-            unit.record(.modeSwitched, channel: channel, "relay link to \(parent): no bind reply, switching to TCP")
-            mode = .tcp
-            send(.setMode(.tcp, reason: "no bind reply from the parent unit"))
+    /// The session's clock: bind retries, keepalives and the fall-back to TCP.
+    private func startTicking() {
+        ticker?.cancel()
+        ticker = unit.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [weak self] in
+            guard let self, self.session?.phase == .open else { return }
+            self.carryOut(self.session?.tick(now: .now) ?? [])
+            self.startTicking()
         }
-        sendBind()
-    }
-
-    private func scheduleTick() {
-        keepalive?.cancel()
-        keepalive = unit.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] in
-            self?.tick()
-            self?.scheduleTick()
-        }
-    }
-
-    private func sendBind() {
-        guard let binding, let mediaSocket, let parentMediaAddress else { return }
-        mediaSocket.writeAndFlush(AddressedEnvelope(remoteAddress: parentMediaAddress, data: binding.request), promise: nil)
     }
 
     /// A datagram on the link's own UDP socket: only the parent unit's media port is heard.
@@ -156,15 +157,7 @@ final class RelayLink: FrameLink {
         let data = envelope.data
         guard let first = data.getInteger(at: data.readerIndex, as: UInt8.self) else { return }
         if BindDatagram.isBindDatagram(firstByte: first) {
-            switch binding?.received(data) {
-            case .sendAgain?:
-                sendBind()
-            case .bound? where !isUp:
-                isUp = true
-                unit.record(.relayUp, channel: channel, "relay link from \(parent.unit)-\(parentGroup) is up (\(mode))")
-            default:
-                break
-            }
+            carryOut(session?.bindDatagram(data, now: .now) ?? [])
         } else if let local = unit.channels[channel] {
             unit.ingest(data, into: local)
         }
@@ -185,10 +178,9 @@ final class RelayLink: FrameLink {
     /// The session ended; try again in a second unless the link was closed.
     func linkBroke(_ why: String) {
         connection = nil
-        opened = nil
-        binding = nil
-        keepalive?.cancel()
-        keepalive = nil
+        session?.disconnected()
+        ticker?.cancel()
+        ticker = nil
         guard !closed else { return }
         isUp = false
         unit.record(.relayDown, channel: channel, "relay link to \(parent) broke (\(why)); retrying")
@@ -197,7 +189,7 @@ final class RelayLink: FrameLink {
 
     func close() {
         closed = true
-        keepalive?.cancel()
+        ticker?.cancel()
         connection?.close(promise: nil)
         mediaSocket?.close(promise: nil)
     }

@@ -8,7 +8,7 @@ let package = Package(
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Client", targets: ["Client"]),
-        .executable(name: "avserver", targets: ["Server"]),
+        .executable(name: "avserver", targets: ["avserver"]),
         .executable(name: "broadcaster", targets: ["Broadcaster"]),
         .executable(name: "viewer", targets: ["Viewer"]),
         .executable(name: "avbench", targets: ["Bench"]),
@@ -57,7 +57,8 @@ let package = Package(
         // Codecs and capture devices, used by the clients only (the server never links a codec).
         .target(name: "Media", dependencies: ["Wire", "COpus", "CVPX", "CV4L2", "CALSA"]),
 
-        .executableTarget(
+        // The server roles as a library, so tests and the fuzz target link them; `avserver` is its main.
+        .target(
             name: "Server",
             dependencies: [
                 "Wire", "Client",
@@ -75,6 +76,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        .executableTarget(name: "avserver", dependencies: ["Server"]),
         .executableTarget(
             name: "Broadcaster",
             dependencies: [

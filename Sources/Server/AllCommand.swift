@@ -38,6 +38,8 @@ struct AllCommand: AsyncParsableCommand {
         // One machine: every unit, viewer and load test comes from 127.0.0.1.
         csm.connectionsPerAddress = 1000
         csm.rateLimits = .unlimited
+        // Its logs are in memory: keep them small.
+        csm.logRetention.maxEntries = LogRetention.inMemory
         csm.name = "csm-a"
         csm.unitPort = basePort
         csm.httpPort = basePort + 80
@@ -67,6 +69,7 @@ struct AllCommand: AsyncParsableCommand {
         web.csmURLs = ["http://127.0.0.1:\(csm.httpPort)", "http://127.0.0.1:\(backup.httpPort)"]
         web.databasePath = webDatabase
         web.rateLimits = .unlimited
+        if webDatabase == nil { web.logRetention.maxEntries = LogRetention.inMemory }
         web.adminToken = csm.adminToken
         web.csmToken = csm.adminToken
         services.append(WebService(configuration: web, logger: Logger(label: "avserver.web")))

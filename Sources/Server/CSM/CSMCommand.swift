@@ -80,7 +80,7 @@ struct CSMCommand: AsyncParsableCommand {
         configuration.hook = hook
         configuration.name = name
         configuration.rateLimits = rateLimits.limits
-        configuration.logRetention = logRetention.retention
+        configuration.logRetention = logRetention.retention(inMemory: database == nil)
         return configuration
     }
 

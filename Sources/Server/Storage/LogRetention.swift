@@ -3,7 +3,10 @@ import ArgumentParser
 /// How much of the event log a store keeps (DESIGN.md, trust: memory and disk stay flat): lines
 /// older than `maxAge`, and the oldest beyond `maxEntries`, are deleted as the log grows.
 struct LogRetention: Sendable {
-    var maxEntries = 100_000
+    var maxEntries = LogRetention.onDisk
+    /// The default cap of a log in a database file, and of one held in memory.
+    static let onDisk = 100_000
+    static let inMemory = 10_000
     var maxAge: Duration = .seconds(30 * 24 * 3600)
     /// How often a store is pruned.
     static let interval: Duration = .seconds(10)
@@ -16,13 +19,15 @@ struct LogRetention: Sendable {
 
 /// The retention flags of `avserver csm` and `avserver web`.
 struct LogRetentionOptions: ParsableArguments {
-    @Option(help: "Event log lines kept; older ones are deleted.")
-    var logMaxEntries = LogRetention().maxEntries
+    @Option(help: "Event log lines kept; older ones are deleted. Default 100000 in a database file, 10000 in memory.")
+    var logMaxEntries: Int?
     @Option(help: "Days of event log kept.")
     var logMaxDays = 30
 
-    var retention: LogRetention {
-        LogRetention(maxEntries: max(logMaxEntries, 100), maxAge: .seconds(max(logMaxDays, 1) * 24 * 3600))
+    /// The retention for a log in a file (`inMemory` false) or in memory.
+    func retention(inMemory: Bool) -> LogRetention {
+        let entries = logMaxEntries ?? (inMemory ? LogRetention.inMemory : LogRetention.onDisk)
+        return LogRetention(maxEntries: max(entries, 100), maxAge: .seconds(max(logMaxDays, 1) * 24 * 3600))
     }
 }
 

@@ -39,7 +39,7 @@ final class SQLiteStore: EventLogStore {
             let rows = Array(repeating: "(?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
             let binds: [SQLiteData] = chunk.flatMap { entry -> [SQLiteData] in
                 [
-                    .integer(Int(entry.timeMilliseconds)), entry.unit.map { .integer(Int($0.rawValue)) } ?? .null, .text(entry.kind),
+                    .integer(Int(clamping: entry.timeMilliseconds)), entry.unit.map { .integer(Int($0.rawValue)) } ?? .null, .text(entry.kind),
                     entry.channel.map { .integer(Int($0.rawValue)) } ?? .null, entry.group.map { .integer(Int($0.rawValue)) } ?? .null,
                     .text(entry.details),
                 ]
@@ -54,18 +54,18 @@ final class SQLiteStore: EventLogStore {
         if let unit = filter.unit { conditions.append("unit = ?"); binds.append(.integer(Int(unit.rawValue))) }
         if let channel = filter.channel { conditions.append("channel = ?"); binds.append(.integer(Int(channel.rawValue))) }
         if let kind = filter.kind { conditions.append("kind = ?"); binds.append(.text(kind)) }
-        if let since = filter.sinceMilliseconds { conditions.append("time_ms >= ?"); binds.append(.integer(Int(since))) }
+        if let since = filter.sinceMilliseconds { conditions.append("time_ms >= ?"); binds.append(.integer(Int(clamping: since))) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         binds += [.integer(max(1, min(filter.limit, 1000))), .integer(max(0, filter.offset))]
         let rows = try await connection.query(
             "SELECT time_ms, unit, kind, channel, group_id, details FROM event_log \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?", binds)
         return rows.map { row in
             ClusterLogEntry(
-                unit: row.column("unit")?.integer.map { UnitID(UInt16($0)) },
-                timeMilliseconds: UInt64(row.column("time_ms")?.integer ?? 0),
+                unit: row.column("unit")?.integer.map { UnitID(UInt16(clamping: $0)) },
+                timeMilliseconds: UInt64(clamping: row.column("time_ms")?.integer ?? 0),
                 kind: row.column("kind")?.string ?? "",
-                channel: row.column("channel")?.integer.map { ChannelID(UInt32($0)) },
-                group: row.column("group_id")?.integer.map { GroupID(UInt16($0)) },
+                channel: row.column("channel")?.integer.map { ChannelID(UInt32(clamping: $0)) },
+                group: row.column("group_id")?.integer.map { GroupID(UInt16(clamping: $0)) },
                 details: row.column("details")?.string ?? "")
         }
     }
@@ -74,7 +74,7 @@ final class SQLiteStore: EventLogStore {
     func prune(_ retention: LogRetention, nowMilliseconds: UInt64) async throws {
         _ = try await connection.query(
             "DELETE FROM event_log WHERE time_ms < ? OR id <= (SELECT MAX(id) FROM event_log) - ?",
-            [.integer(Int(retention.oldestKept(nowMilliseconds: nowMilliseconds))), .integer(retention.maxEntries)])
+            [.integer(Int(clamping: retention.oldestKept(nowMilliseconds: nowMilliseconds))), .integer(retention.maxEntries)])
     }
 
     func close() async throws {

@@ -87,16 +87,16 @@ final class PostgresPortalStore: PortalStore {
         try await client.query(
             """
             INSERT INTO channels (channel, title, broadcaster_name, started_ms, peak_viewers, total_viewers)
-            SELECT \(number), \(record.title), \(record.broadcasterName), \(Int64(record.startedAtMilliseconds)),
-                   \(Int64(record.peakViewers)), \(Int64(record.totalViewers))
+            SELECT \(number), \(record.title), \(record.broadcasterName), \(Int64(clamping: record.startedAtMilliseconds)),
+                   \(Int64(clamping: record.peakViewers)), \(Int64(clamping: record.totalViewers))
             WHERE NOT EXISTS (
-                SELECT 1 FROM channels WHERE channel = \(number) AND (ended_ms IS NULL OR ended_ms >= \(Int64(record.startedAtMilliseconds))))
+                SELECT 1 FROM channels WHERE channel = \(number) AND (ended_ms IS NULL OR ended_ms >= \(Int64(clamping: record.startedAtMilliseconds))))
             """, logger: logger)
     }
 
     func channelEnded(_ channel: ChannelID, atMilliseconds time: UInt64) async throws {
         try await client.query(
-            "UPDATE channels SET ended_ms = \(Int64(time)) WHERE channel = \(Int64(channel.rawValue)) AND ended_ms IS NULL", logger: logger)
+            "UPDATE channels SET ended_ms = \(Int64(clamping: time)) WHERE channel = \(Int64(channel.rawValue)) AND ended_ms IS NULL", logger: logger)
     }
 
     func viewerJoined(_ channel: ChannelID) async throws {
@@ -106,7 +106,7 @@ final class PostgresPortalStore: PortalStore {
 
     func viewersNow(_ channel: ChannelID, _ viewers: Int) async throws {
         try await client.query(
-            "UPDATE channels SET peak_viewers = GREATEST(peak_viewers, \(Int64(viewers))) WHERE channel = \(Int64(channel.rawValue)) AND ended_ms IS NULL",
+            "UPDATE channels SET peak_viewers = GREATEST(peak_viewers, \(Int64(clamping: viewers))) WHERE channel = \(Int64(channel.rawValue)) AND ended_ms IS NULL",
             logger: logger)
     }
 
@@ -126,7 +126,7 @@ final class PostgresPortalStore: PortalStore {
             try await client.query(
                 """
                 INSERT INTO event_log (time_ms, unit, kind, channel, group_id, details)
-                VALUES (\(Int64(entry.timeMilliseconds)), \(entry.unit.map { Int64($0.rawValue) }), \(entry.kind),
+                VALUES (\(Int64(clamping: entry.timeMilliseconds)), \(entry.unit.map { Int64($0.rawValue) }), \(entry.kind),
                         \(entry.channel.map { Int64($0.rawValue) }), \(entry.group.map { Int64($0.rawValue) }), \(entry.details))
                 """, logger: logger)
         }
@@ -146,15 +146,15 @@ final class PostgresPortalStore: PortalStore {
             "SELECT time_ms, unit, kind, channel, group_id, details FROM event_log ORDER BY time_ms DESC, id DESC LIMIT \(Int64(limit))", logger: logger)
         for try await (time, unit, kind, channel, group, details) in rows.decode((Int64, Int64?, String, Int64?, Int64?, String).self) {
             entries.append(ClusterLogEntry(
-                unit: unit.map { UnitID(UInt16($0)) }, timeMilliseconds: UInt64(time), kind: kind, channel: channel.map { ChannelID(UInt32($0)) },
-                group: group.map { GroupID(UInt16($0)) }, details: details))
+                unit: unit.map { UnitID(UInt16(clamping: $0)) }, timeMilliseconds: UInt64(clamping: time), kind: kind, channel: channel.map { ChannelID(UInt32(clamping: $0)) },
+                group: group.map { GroupID(UInt16(clamping: $0)) }, details: details))
         }
         return entries
     }
 
     func lastLogTime() async throws -> UInt64? {
         for try await (newest) in try await client.query("SELECT MAX(time_ms) FROM event_log", logger: logger).decode(Int64?.self) {
-            return newest.map { UInt64($0) }
+            return newest.map { UInt64(clamping: $0) }
         }
         return nil
     }
@@ -170,8 +170,8 @@ final class PostgresPortalStore: PortalStore {
             .decode((Int64, String, String, Int64, Int64?, Int64, Int64).self)
         {
             records.append(ChannelHistory(
-                channel: ChannelID(UInt32(channel)), title: title, broadcasterName: name, startedAtMilliseconds: UInt64(started),
-                endedAtMilliseconds: ended.map { UInt64($0) }, peakViewers: Int(peak), totalViewers: Int(total)))
+                channel: ChannelID(UInt32(clamping: channel)), title: title, broadcasterName: name, startedAtMilliseconds: UInt64(clamping: started),
+                endedAtMilliseconds: ended.map { UInt64(clamping: $0) }, peakViewers: Int(peak), totalViewers: Int(total)))
         }
         return records
     }

@@ -44,13 +44,13 @@ final class SQLitePortalStore: PortalStore {
             INSERT INTO channels (channel, title, broadcaster_name, started_ms, peak_viewers, total_viewers)
             SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM channels WHERE channel = ? AND (ended_ms IS NULL OR ended_ms >= ?))
             """,
-            [number, .text(record.title), .text(record.broadcasterName), .integer(Int(record.startedAtMilliseconds)),
-             .integer(record.peakViewers), .integer(record.totalViewers), number, .integer(Int(record.startedAtMilliseconds))])
+            [number, .text(record.title), .text(record.broadcasterName), .integer(Int(clamping: record.startedAtMilliseconds)),
+             .integer(record.peakViewers), .integer(record.totalViewers), number, .integer(Int(clamping: record.startedAtMilliseconds))])
     }
 
     func channelEnded(_ channel: ChannelID, atMilliseconds time: UInt64) async throws {
         _ = try await connection.query(
-            "UPDATE channels SET ended_ms = ? WHERE channel = ? AND ended_ms IS NULL", [.integer(Int(time)), .integer(Int(channel.rawValue))])
+            "UPDATE channels SET ended_ms = ? WHERE channel = ? AND ended_ms IS NULL", [.integer(Int(clamping: time)), .integer(Int(channel.rawValue))])
     }
 
     func viewerJoined(_ channel: ChannelID) async throws {
@@ -78,7 +78,7 @@ final class SQLitePortalStore: PortalStore {
         for entry in entries {
             _ = try await connection.query(
                 "INSERT INTO event_log (time_ms, unit, kind, channel, group_id, details) VALUES (?, ?, ?, ?, ?, ?)",
-                [.integer(Int(entry.timeMilliseconds)), entry.unit.map { .integer(Int($0.rawValue)) } ?? .null, .text(entry.kind),
+                [.integer(Int(clamping: entry.timeMilliseconds)), entry.unit.map { .integer(Int($0.rawValue)) } ?? .null, .text(entry.kind),
                  entry.channel.map { .integer(Int($0.rawValue)) } ?? .null, entry.group.map { .integer(Int($0.rawValue)) } ?? .null,
                  .text(entry.details)])
         }
@@ -87,30 +87,30 @@ final class SQLitePortalStore: PortalStore {
     func log(limit: Int) async throws -> [ClusterLogEntry] {
         try await connection.query("SELECT * FROM event_log ORDER BY time_ms DESC, id DESC LIMIT ?", [.integer(limit)]).map { row in
             ClusterLogEntry(
-                unit: row.column("unit")?.integer.map { UnitID(UInt16($0)) }, timeMilliseconds: UInt64(row.column("time_ms")?.integer ?? 0),
-                kind: row.column("kind")?.string ?? "", channel: row.column("channel")?.integer.map { ChannelID(UInt32($0)) },
-                group: row.column("group_id")?.integer.map { GroupID(UInt16($0)) }, details: row.column("details")?.string ?? "")
+                unit: row.column("unit")?.integer.map { UnitID(UInt16(clamping: $0)) }, timeMilliseconds: UInt64(clamping: row.column("time_ms")?.integer ?? 0),
+                kind: row.column("kind")?.string ?? "", channel: row.column("channel")?.integer.map { ChannelID(UInt32(clamping: $0)) },
+                group: row.column("group_id")?.integer.map { GroupID(UInt16(clamping: $0)) }, details: row.column("details")?.string ?? "")
         }
     }
 
     func lastLogTime() async throws -> UInt64? {
-        try await connection.query("SELECT MAX(time_ms) AS newest FROM event_log", []).first?.column("newest")?.integer.map { UInt64($0) }
+        try await connection.query("SELECT MAX(time_ms) AS newest FROM event_log", []).first?.column("newest")?.integer.map { UInt64(clamping: $0) }
     }
 
     /// Deletes lines past their age and the oldest beyond the size cap (ids only grow).
     func pruneLog(_ retention: LogRetention, nowMilliseconds: UInt64) async throws {
         _ = try await connection.query(
             "DELETE FROM event_log WHERE time_ms < ? OR id <= (SELECT MAX(id) FROM event_log) - ?",
-            [.integer(Int(retention.oldestKept(nowMilliseconds: nowMilliseconds))), .integer(retention.maxEntries)])
+            [.integer(Int(clamping: retention.oldestKept(nowMilliseconds: nowMilliseconds))), .integer(retention.maxEntries)])
     }
 
     func close() async { try? await connection.close() }
 
     private static func record(_ row: SQLiteRow) -> ChannelHistory {
         ChannelHistory(
-            channel: ChannelID(UInt32(row.column("channel")?.integer ?? 0)), title: row.column("title")?.string ?? "",
-            broadcasterName: row.column("broadcaster_name")?.string ?? "", startedAtMilliseconds: UInt64(row.column("started_ms")?.integer ?? 0),
-            endedAtMilliseconds: row.column("ended_ms")?.integer.map { UInt64($0) }, peakViewers: row.column("peak_viewers")?.integer ?? 0,
+            channel: ChannelID(UInt32(clamping: row.column("channel")?.integer ?? 0)), title: row.column("title")?.string ?? "",
+            broadcasterName: row.column("broadcaster_name")?.string ?? "", startedAtMilliseconds: UInt64(clamping: row.column("started_ms")?.integer ?? 0),
+            endedAtMilliseconds: row.column("ended_ms")?.integer.map { UInt64(clamping: $0) }, peakViewers: row.column("peak_viewers")?.integer ?? 0,
             totalViewers: row.column("total_viewers")?.integer ?? 0)
     }
 }

@@ -57,7 +57,7 @@ struct WebCommand: AsyncParsableCommand {
         configuration.databasePath = database
         configuration.postgresURL = postgres
         configuration.rateLimits = rateLimits.limits
-        configuration.logRetention = logRetention.retention
+        configuration.logRetention = logRetention.retention(inMemory: database == nil && postgres == nil)
         return configuration
     }
 

@@ -134,14 +134,26 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// The libFuzzer target over the Wire decoders, built only by scripts/fuzz.sh (it needs
-// -sanitize=fuzzer, which supplies the entry point).
+// The libFuzzer targets, built only by scripts/fuzz.sh (they need -sanitize=fuzzer, which
+// supplies the entry point): every Wire decoder, and the real state machines fed decoded messages.
 if Context.environment["AVCLUSTER_FUZZ"] != nil {
-    package.targets.append(
+    package.targets += [
         .executableTarget(
             name: "WireFuzz",
             dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")],
             path: "Fuzz/WireFuzz",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
-        ))
+        ),
+        .executableTarget(
+            name: "StateFuzz",
+            dependencies: [
+                "Server", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/StateFuzz",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+    ]
 }

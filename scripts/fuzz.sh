@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target over the Wire decoders and runs it.
-#   scripts/fuzz.sh [RUNS] [extra libFuzzer flags...]   (default: one million runs)
+# Builds the libFuzzer targets and runs each: every Wire decoder (WireFuzz), then the real state
+# machines fed decoded messages (StateFuzz: the CSM's cluster state, failover, a unit's sessions,
+# the portal's store).
+#   scripts/fuzz.sh [RUNS [TARGETS]]   (default: one million runs each; TARGETS: "wire cluster failover unit portal")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1000000}
-shift || true
+targets=${2:-wire cluster failover unit portal}
 export AVCLUSTER_FUZZ=1
-swift build --scratch-path .build-fuzz -c release --product WireFuzz \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-mkdir -p Fuzz/corpus
-.build-fuzz/release/WireFuzz Fuzz/corpus -runs="$runs" -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1 "$@"
+flags=(-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
+swift build --scratch-path .build-fuzz -c release --product WireFuzz "${flags[@]}"
+# The state machines are internal to the Server library: build it for testing to reach them.
+swift build --scratch-path .build-fuzz -c release --product StateFuzz "${flags[@]}" -Xswiftc -enable-testing
+for target in $targets; do
+  mkdir -p "Fuzz/corpus/$target"
+  echo "== $target"
+  if [ "$target" = wire ]; then
+    .build-fuzz/release/WireFuzz "Fuzz/corpus/$target" -runs="$runs" -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1
+  else
+    AVCLUSTER_FUZZ_TARGET=$target .build-fuzz/release/StateFuzz "Fuzz/corpus/$target" -runs="$runs" -max_len=2048 \
+      -rss_limit_mb=2048 -print_final_stats=1
+  fi
+done

@@ -176,7 +176,10 @@ struct RawLink {
     }
 
     @Test func slowLinksAreClosedAfterTheirTimeoutsWhileOthersAreServed() async throws {
-        let csm = try await RunningCSM.start { $0.helloTimeout = .milliseconds(500) }
+        let csm = try await RunningCSM.start {
+            $0.helloTimeout = .milliseconds(500)
+            $0.httpIdleTimeout = .seconds(1)
+        }
         let harness = try await UnitHarness { $0.openTimeout = .milliseconds(500) }
         // Connect and say nothing, on the CSM's unit port and on a unit's session port.
         let silentCSM = try await RawLink.connect(port: csm.ports.unit)
@@ -184,6 +187,10 @@ struct RawLink {
         let (frames, closed) = try await silentCSM.exchange([], timeout: .seconds(5))
         #expect(closed && frames.contains { $0.contains("no handshake within") })
         #expect(try await eventually(timeout: .seconds(5)) { !silentUnit.isActive })
+        // HTTP: half a request head, then nothing.
+        let slowHTTP = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: csm.ports.http).get()
+        try await slowHTTP.writeAndFlush(ByteBuffer(string: "GET /role HTTP/1.1\r\nHost: x\r\n"))
+        #expect(try await eventually(timeout: .seconds(5)) { !slowHTTP.isActive })
         // Meanwhile new clients are served.
         _ = try await harness.connect(.viewer)
         #expect(try await Self.role(csm).status == 200)

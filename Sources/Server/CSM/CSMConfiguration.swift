@@ -17,6 +17,8 @@ struct CSMConfiguration: Sendable {
     var unitEventsPerSecond = 100.0
     /// Connections one address may hold on the unit port.
     var connectionsPerAddress = 64
+    /// An HTTP connection idle this long, or this long sending one request's head, is closed.
+    var httpIdleTimeout = AdminApplication.idleTimeout
     /// A control link must finish its handshake this soon after it connects.
     var helloTimeout: Duration = .seconds(5)
     /// A control link silent this long is closed (units report and CSMs beat several times a second).

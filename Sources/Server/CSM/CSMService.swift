@@ -28,7 +28,7 @@ struct CSMService: Service {
         let unitServer = try await Self.listen(configuration, key: key, logger: logger)
         let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, http: 0))
         let app = AdminApplication.make(
-            host: configuration.bindHost, port: configuration.httpPort, logger: logger,
+            host: configuration.bindHost, port: configuration.httpPort, idleTimeout: configuration.httpIdleTimeout, logger: logger,
             routes: { router in
                 CSMAdminRoutes.add(to: router, manager: manager, token: configuration.adminToken)
                 router.add(middleware: RateLimitMiddleware<ClusterRequestContext>(configuration.rateLimits, trustedToken: configuration.adminToken))

@@ -1,5 +1,6 @@
 import Client
 import Hummingbird
+import NIOCore
 import Logging
 import ServiceLifecycle
 
@@ -29,7 +30,7 @@ struct WebService: Service {
         router.add(middleware: RateLimitMiddleware<ClusterRequestContext>(configuration.rateLimits, trustedToken: nil))
         WebRoutes.add(to: router, api: PortalAPI(cluster: cluster, store: store, mirror: mirror), store: store, mirror: mirror, configuration: configuration)
         let app = Application(
-            router: router, server: .http1(configuration: .init(idleTimeout: AdminApplication.idleTimeout)),
+            router: router, server: .http1(configuration: .init(idleTimeout: TimeAmount(AdminApplication.idleTimeout))),
             configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "avserver-web"),
             onServerRunning: { [onStarted, configuration] channel in await onStarted(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -27,11 +27,16 @@ struct RawLink {
     /// `closed` says whether the other side closed the connection.
     func exchange(_ messages: [any Encodable], timeout: Duration = .seconds(4)) async throws -> (frames: [String], closed: Bool) {
         try await channel.executeThenClose { inbound, outbound in
-            for message in messages { try await outbound.write(message: message) }
+            // Writes after the other side closed may fail (a reset): that is a close too.
+            for message in messages { try? await outbound.write(message: message) }
             return try await withThrowingTaskGroup(of: ([String], Bool)?.self) { group in
                 group.addTask {
                     var frames: [String] = []
-                    for try await frame in inbound { frames.append(String(decoding: frame.readableBytesView, as: UTF8.self)) }
+                    do {
+                        for try await frame in inbound { frames.append(String(decoding: frame.readableBytesView, as: UTF8.self)) }
+                    } catch {
+                        return (frames, true)
+                    }
                     return (frames, true)
                 }
                 group.addTask {
@@ -68,9 +73,10 @@ struct RawLink {
         var messages: [any Encodable] = [PeerMessage.hello(Hello(peer: .csm, name: "aaa-stranger", nonce: "AAAA"))]
         messages += (0..<8).map { _ in Self.heartbeat(epoch: 1000) }
         for port in ports {
-            let (frames, closed) = try await RawLink.connect(port: port).exchange(messages)
+            let (frames, closed) = try await RawLink.connect(port: port).exchange(Array(messages.prefix(1)))
             #expect(closed, "the CSM closes a link that does not prove the key")
             #expect(frames.contains { $0.contains("notAuthenticated") && $0.contains("nonce") })
+            #expect(try await RawLink.connect(port: port).exchange(messages).closed)
         }
         // A stranger that plays the handshake with a guessed key: refused at the proof.
         let guessed = try await RawLink.connect(port: ports[0]).exchange(
@@ -196,6 +202,25 @@ struct RawLink {
         #expect(try await Self.role(csm).status == 200)
         try await harness.shutdown()
         await csm.stop()
+    }
+
+    @Test func aSessionThatGoesQuietIsClosedButATCPReceiverIsNot() async throws {
+        let harness = try await UnitHarness { $0.sessionIdleTimeout = .seconds(1) }
+        let broadcaster = try await harness.connect(.broadcaster)
+        let quiet = EventRecorder(try await harness.connect(.viewer, udp: false, name: "quiet"))
+        let tcpClient = try await harness.connect(.viewer, udp: false, name: "tcp")
+        tcpClient.send(.setMode(.tcp, reason: "test"))
+        let tcp = EventRecorder(tcpClient)
+        // The broadcaster keeps its binding alive, as every client does.
+        for _ in 0..<25 {
+            broadcaster.sendBind()
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(await quiet.wait { $0.closed })
+        #expect(quiet.recorded.messages.contains { if case .error(let error) = $0 { error.message.contains("nothing heard") } else { false } })
+        #expect(!tcp.recorded.closed)
+        #expect(try await harness.unit.inspect { $0.sessions[broadcaster.opened.session] != nil })
+        try await harness.shutdown()
     }
 
     @Test func aViewerThatNeverReadsIsCutOffAndTheOthersKeepEveryPacket() async throws {

@@ -41,6 +41,7 @@ extension Unit {
             return
         }
         session.lastBind = .now()
+        session.lastHeard = session.lastBind!
         if session.udpAddress != address {
             if let other = udpBindings[address], other != id { counters.droppedBadBinds += 1; return }
             if let old = session.udpAddress, udpBindings[old] == id { udpBindings[old] = nil }

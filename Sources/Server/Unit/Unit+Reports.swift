@@ -41,6 +41,7 @@ extension Unit {
 
         for channel in channels.values where channel.statusChanged { sendStatus(of: channel) }
         expireSilentUDP(now: now)
+        closeIdleSessions(now: now)
         let wall = wallClock()
         usedNonces = usedNonces.filter { $0.value >= wall }
 
@@ -49,6 +50,16 @@ extension Unit {
         let events = pendingEvents
         pendingEvents.removeAll()
         for link in csmLinks { link.send(report: report, events: events) }
+    }
+
+    /// Open sessions whose client has gone quiet, except TCP-mode receivers, whose reading the
+    /// outbound cap watches.
+    private func closeIdleSessions(now: NIODeadline) {
+        let timeout = TimeAmount(configuration.sessionIdleTimeout)
+        for session in sessions.values where session.phase == .open && now - session.lastHeard > timeout {
+            if session.receivesMedia && session.mode == .tcp { continue }
+            refuse(session, ControlError(.notAllowed, "nothing heard from this session for \(configuration.sessionIdleTimeout) (no frame, no UDP keepalive); connect again"))
+        }
     }
 
     /// A UDP receiver that stopped sending keepalives gets no more media.

@@ -43,6 +43,9 @@ struct UnitConfiguration: Sendable {
     var maxPacketBytes = 1500
     /// Most a channel's broadcaster may send, in bits per second.
     var maxChannelBitrate = 8_000_000
+    /// An open session whose client has sent nothing, neither on TCP nor a UDP keepalive, for this
+    /// long is closed (a TCP-mode receiver proves itself by reading instead: `stallTimeout`).
+    var sessionIdleTimeout: Duration = .seconds(60)
     /// How long a new TCP connection may take to open its session.
     var openTimeout: Duration = .seconds(5)
 }

@@ -17,6 +17,8 @@ final class UnitSession {
     /// The UDP address proven by a bind; media goes nowhere else.
     var udpAddress: SocketAddress?
     var lastBind: NIODeadline?
+    /// The last frame on the TCP session or bind on UDP: what says the client is still there.
+    var lastHeard = NIODeadline.now()
     /// TCP-mode viewers read the feed through their own cursor.
     var cursor: FeedCursor?
     var chatLimiter: ChatRateLimiter

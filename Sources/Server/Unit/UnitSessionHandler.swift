@@ -20,6 +20,7 @@ final class UnitSessionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session, session.phase != .closed else { return }
+        session.lastHeard = .now()
         let frame = Self.unwrapInboundIn(data)
         do {
             if session.phase == .awaitingHello {

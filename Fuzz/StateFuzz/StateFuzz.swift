@@ -255,7 +255,8 @@ extension FixedWidthInteger {
 // MARK: The portal's store
 
 let portal: SQLitePortalStore = blocking { try! await SQLitePortalStore.open(path: nil, logger: quietLogger) }
-var portalRuns = 0
+/// libFuzzer calls the entry from one thread only.
+nonisolated(unsafe) var portalRuns = 0
 
 func blocking<Value: Sendable>(_ body: @escaping @Sendable () async -> Value) -> Value {
     let done = DispatchSemaphore(value: 0)

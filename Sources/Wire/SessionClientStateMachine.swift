@@ -59,6 +59,7 @@ public struct SessionClientStateMachine: Sendable {
     /// How long the current bind attempt may take.
     private var bindTimeout: Duration
     private var lastBindSent: ContinuousClock.Instant?
+    private var unitHelloSeen = false
 
     public init(hello: Hello, ticket: String, name: String, settings: Settings) {
         self.hello = hello
@@ -73,17 +74,17 @@ public struct SessionClientStateMachine: Sendable {
     /// The TCP connection is up: hello and open go out together.
     public mutating func connected() -> [Action] {
         guard phase == .connecting else { return [] }
-        phase = .awaitingHello
+        phase = unitHelloSeen ? .awaitingOpened : .awaitingHello
         return [.send(.hello(hello)), .send(.open(ticket: ticket, name: name))]
     }
 
     /// A frame from the unit (other than media of the open session).
     public mutating func received(_ frame: ByteBuffer, now: ContinuousClock.Instant) -> [Action] {
         switch phase {
-        case .connecting, .closed:
+        case .closed:
             return []
-        case .awaitingHello:
-            // A unit that cannot take the session says why before its hello.
+        case .connecting, .awaitingHello:
+            // A unit that cannot take the session says why before its hello, even before ours.
             if case .message(.error(let error))? = try? SessionFrame(frame: frame) { return close(error) }
             do {
                 _ = try ControlCoder.decodeHello(from: frame)
@@ -92,7 +93,7 @@ public struct SessionClientStateMachine: Sendable {
             } catch {
                 return close(ControlError(.expectedHello, "\(error)"))
             }
-            phase = .awaitingOpened
+            if phase == .awaitingHello { phase = .awaitingOpened } else { unitHelloSeen = true }
             return []
         case .awaitingOpened, .open:
             let parsed: SessionFrame

@@ -82,12 +82,23 @@ extension HTTPClient {
     }
 }
 
-/// Waits until `condition` holds (polling), or the timeout passes.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+/// Waits until `condition` holds (polling), or the timeout passes. A condition that throws counts
+/// as not yet (a request that met a server busy elsewhere); the last error is thrown at the end.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if try await condition() { return true }
+        if (try? await condition()) == true { return true }
         try? await Task.sleep(for: .milliseconds(25))
     }
     return try await condition()
+}
+
+/// Waits until `condition` holds (polling), or the timeout passes.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(25))
+    }
+    return await condition()
 }

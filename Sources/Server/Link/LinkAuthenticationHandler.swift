@@ -17,6 +17,7 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
     let authenticated: EventLoopPromise<Hello>
     private var deadline: Scheduled<Void>?
     private var started = false
+    private var refused = false
 
     init(handshake: LinkHandshake, timeout: TimeAmount = .seconds(5), logger: Logger, on eventLoop: EventLoop) {
         self.handshake = handshake
@@ -46,6 +47,7 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
         let frame = Self.unwrapInboundIn(data)
         if handshake.isAuthenticated {
             context.fireChannelRead(data)
@@ -90,12 +92,19 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     private func refuse(_ error: WireError, context: ChannelHandlerContext, tellPeer: Bool = true) {
+        guard !refused else { return }
+        refused = true
         deadline?.cancel()
         let peer = context.channel.remoteAddress.map { "\($0)" } ?? "?"
         logger.warning("control link with \(peer) closed: \(error)")
         if tellPeer { write(CSMMessage.error(ControlError(error)), context: context) }
         authenticated.fail(error)
-        context.close(promise: nil)
+        context.channel.closeAfterRefusal()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Oversized frames before the handshake: refused like any other stranger.
+        if !handshake.isAuthenticated, let error = error as? WireError { refuse(error, context: context) } else { context.fireErrorCaught(error) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -60,7 +60,9 @@ extension Unit {
         counters.sessionsRefused += 1
         record(.sessionRefused, channel: session.channel, group: session.group, session: session.id, error.message)
         send(.error(error), to: session)
-        session.connection.close(promise: nil)
+        // Out of every group and fan-out now; the connection lingers only for the error to be read.
+        sessionClosed(session)
+        session.connection.closeAfterRefusal()
     }
 
     private func open(_ session: UnitSession, ticket text: String, name: String) {

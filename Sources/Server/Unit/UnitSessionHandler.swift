@@ -19,6 +19,7 @@ final class UnitSessionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // A closed session may still be lingering for its refusal to be read: ignore the rest.
         guard let session, session.phase != .closed else { return }
         session.lastHeard = .now()
         let frame = Self.unwrapInboundIn(data)
@@ -59,6 +60,7 @@ final class UnitSessionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Oversized or malformed framing: this session ends, nobody else notices.
+        if let session, session.phase == .closed { return }
         if let session, let wireError = error as? WireError {
             unit.counters.droppedMalformed += 1
             unit.refuse(session, ControlError(wireError))

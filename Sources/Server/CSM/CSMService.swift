@@ -115,24 +115,26 @@ struct CSMService: Service {
     }
 }
 
-/// The connections a CSM accepted, so shutdown can close them all, including any accepted while
-/// it was closing.
+/// The connections a CSM holds open, so shutdown can close them all, including any accepted while
+/// it was closing. Each leaves the list when it closes: strangers come and go all day.
 final class AcceptedConnections: Sendable {
-    private let state = NIOLockedValueBox<(channels: [any Channel], closing: Bool)>(([], false))
+    private let state = NIOLockedValueBox<(channels: [ObjectIdentifier: any Channel], closing: Bool)>(([:], false))
 
     func add(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
         let closing = state.withLockedValue { state in
-            if !state.closing { state.channels.append(channel) }
+            if !state.closing { state.channels[key] = channel }
             return state.closing
         }
         if closing { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { [state] _ in state.withLockedValue { _ = $0.channels.removeValue(forKey: key) } }
     }
 
     func closeAll() {
         let channels = state.withLockedValue { state in
             state.closing = true
             defer { state.channels.removeAll() }
-            return state.channels
+            return Array(state.channels.values)
         }
         for channel in channels { channel.close(promise: nil) }
     }

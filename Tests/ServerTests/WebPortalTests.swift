@@ -58,6 +58,9 @@ import Wire
         let anonymous = HTTPClient(host: "127.0.0.1", port: web.port)
         #expect(try await anonymous.send(.GET, "/admin").status == 401)
         #expect(try await anonymous.send(.GET, "/admin?token=avcluster-admin").status == 200)
+        // A link can look, never act: a state-changing call needs the header.
+        #expect(try await anonymous.send(.POST, "/admin/channels/\(opened.channel)/close?token=avcluster-admin").status == 401)
+        #expect(try await api.send(.GET, "/api/channels").body.count > 2, "the channel is still live")
         let openAPI = try JSONSerialization.jsonObject(with: Data(try await anonymous.send(.GET, "/openapi.json").body)) as? [String: Any]
         #expect((openAPI?["paths"] as? [String: Any])?.keys.contains("/api/channels/{channel}/join") == true)
 

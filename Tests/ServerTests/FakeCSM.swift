@@ -63,6 +63,13 @@ final class FakeCSM: Sendable {
         try await writer.withLockedValue { $0 }?.write(buffer)
     }
 
+    /// Sends a frame of any text (messages no real CSM would make).
+    func sendRaw(_ text: String) async throws {
+        var buffer = ByteBuffer()
+        try LengthPrefixedFramer.control.write(bytes: Array(text.utf8), to: &buffer)
+        try await writer.withLockedValue { $0 }?.write(buffer)
+    }
+
     func wait(timeout: Duration = .seconds(10), until condition: ([UnitMessage]) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {

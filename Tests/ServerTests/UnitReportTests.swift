@@ -42,6 +42,29 @@ import Wire
         try await harness.shutdown()
     }
 
+    @Test func absurdNumbersFromACSMChangeNothingAtTheUnit() async throws {
+        let csm = try await FakeCSM()
+        let harness = try await UnitHarness { $0.csmAddresses = ["127.0.0.1:\(csm.port)"] }
+        #expect(await csm.wait { $0.contains { if case .announce = $0 { true } else { false } } })
+        for text in [
+            #"{"command":{"id":1,"epoch":18446744073709551615,"action":{"drain":{"_0":true}}}}"#,
+            #"{"command":{"id":2,"epoch":3,"action":{"assignGroup":{"_0":65535,"channel":9}}}}"#,
+            #"{"command":{"id":3,"epoch":3,"action":{"assignGroup":{"_0":1,"channel":0}}}}"#,
+            #"{"command":{"id":4,"epoch":3,"action":{"openRelayLink":{"group":1,"channel":9,"parent":{"unit":2,"host":"h","sessionPort":70000,"mediaPort":-1},"parentGroup":1,"ticket":"t"}}}}"#,
+            #"{"heartbeat":{"epoch":18446744073709551615,"primary":true}}"#,
+            #"{"command":{"id":-1,"epoch":3,"action":{"freeGroup":{"_0":1}}}}"#,
+        ] {
+            try await csm.sendRaw(text)
+        }
+        // Nothing above took effect (no epoch near 2^64, no draining, no group); a sane command still works.
+        try await csm.send(.command(id: 7, epoch: 3, action: .assignGroup(2, channel: 9, parent: nil)))
+        #expect(await csm.wait { $0.contains(.commandResult(id: 7, error: nil)) })
+        #expect(await csm.wait { Self.latestReport($0).map { $0.epoch == 3 && !$0.draining && $0.groups.map(\.group) == [2] } == true })
+        #expect(try await harness.unit.inspect { $0.counters.droppedMalformed } >= 6)
+        csm.close()
+        try await harness.shutdown()
+    }
+
     @Test func aUnitTellsACSMWithoutTheKeyNothing() async throws {
         let impostor = try await FakeCSM(secret: "not the cluster key")
         let harness = try await UnitHarness { $0.csmAddresses = ["127.0.0.1:\(impostor.port)"] }

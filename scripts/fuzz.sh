@@ -21,7 +21,7 @@ for target in $targets; do
     # The portal's store runs on SQLiteNIO's thread pool, whose queue grows once and stays: not a leak.
     leaks=1
     [ "$target" = portal ] && leaks=0
-    AVCLUSTER_FUZZ_TARGET=$target .build-fuzz/release/StateFuzz "Fuzz/corpus/$target" -runs="$runs" -max_len=2048 \
+    AVCLUSTER_FUZZ_TARGET=$target .build-fuzz/release/StateFuzz "Fuzz/corpus/$target" -runs="$runs" -max_len=512 \
       -rss_limit_mb=2048 -detect_leaks=$leaks -print_final_stats=1
   fi
 done

@@ -44,7 +44,9 @@ func fuzzCluster(_ input: inout FuzzInput) {
     var state = ClusterState(settings: ClusterSettings(), signer: TicketSigner(secret: "fuzz"), wallClock: { 1_800_000_000_000 })
     var now = ContinuousClock.Instant.now
     var secrets: [ChannelID: String] = [:]
+    var steps = 0
     while !input.isEmpty {
+        steps += 1
         switch input.small(13) {
         case 0:
             let announcement = UnitAnnouncement(
@@ -99,10 +101,15 @@ func fuzzCluster(_ input: inout FuzzInput) {
             _ = state.drainActions()
         }
         _ = state.drainActions()
-        let view = state.view(epoch: 1, at: now)
-        for channel in view.channels { check(channel.viewers >= 0, "negative viewers in channel \(channel.channel)") }
-        for channel in state.channels.keys { check(state.freePlaces(of: channel, now: now) >= 0, "negative free places") }
+        if steps % 8 == 0 { checkInvariants(of: state, at: now) }
     }
+    checkInvariants(of: state, at: now)
+}
+
+func checkInvariants(of state: ClusterState, at now: ContinuousClock.Instant) {
+    let view = state.view(epoch: 1, at: now)
+    for channel in view.channels { check(channel.viewers >= 0, "negative viewers in channel \(channel.channel)") }
+    for channel in state.channels.keys { check(state.freePlaces(of: channel, now: now) >= 0, "negative free places") }
 }
 
 // MARK: Failover

@@ -279,6 +279,8 @@ func blocking<Value: Sendable>(_ body: @escaping @Sendable () async -> Value) ->
 func fuzzPortal(_ input: inout FuzzInput) {
     portalRuns += 1
     let store = portal
+    // The whole input's calls in one task: one hop to the store's thread pool per run, not per call.
+    var calls: [@Sendable () async -> Void] = []
     while !input.isEmpty {
         let channel = ChannelID(UInt32(truncatingIfNeeded: input.small(4) == 0 ? input.integer(UInt32.self) : UInt32(input.small(5))))
         switch input.small(7) {
@@ -288,31 +290,33 @@ func fuzzPortal(_ input: inout FuzzInput) {
                     unit: input.bool() ? nil : UnitID(input.integer(UInt16.self)), timeMilliseconds: input.integer(UInt64.self), kind: input.string(),
                     channel: input.bool() ? nil : channel, group: input.bool() ? nil : GroupID(input.integer(UInt16.self)), details: input.string(maxBytes: 60))
             }
-            _ = blocking { try? await store.appendLog(entries) }
+            calls.append { try? await store.appendLog(entries) }
         case 1:
             let record = ChannelHistory(
                 channel: channel, title: input.string(), broadcasterName: input.string(), startedAtMilliseconds: input.integer(UInt64.self),
                 endedAtMilliseconds: input.bool() ? nil : input.integer(UInt64.self), peakViewers: input.integer(Int.self), totalViewers: input.integer(Int.self))
-            _ = blocking { try? await store.channelOpened(record) }
+            calls.append { try? await store.channelOpened(record) }
         case 2:
             let time = input.integer(UInt64.self)
-            _ = blocking { try? await store.channelEnded(channel, atMilliseconds: time) }
+            calls.append { try? await store.channelEnded(channel, atMilliseconds: time) }
         case 3:
-            _ = blocking { try? await store.viewerJoined(channel) }
+            calls.append { try? await store.viewerJoined(channel) }
         case 4:
             let viewers = input.integer(Int.self)
-            _ = blocking { try? await store.viewersNow(channel, viewers) }
+            calls.append { try? await store.viewersNow(channel, viewers) }
         case 5:
             let limit = input.small(50)
-            _ = blocking { _ = try? await store.log(limit: limit); _ = try? await store.channels(limit: limit); _ = try? await store.channel(channel) }
+            calls.append { _ = try? await store.log(limit: limit); _ = try? await store.channels(limit: limit); _ = try? await store.channel(channel) }
         default:
             let retention = LogRetention(maxEntries: input.small(200) + 100)
             let now = input.integer(UInt64.self)
-            _ = blocking { try? await store.pruneLog(retention, nowMilliseconds: now) }
+            calls.append { try? await store.pruneLog(retention, nowMilliseconds: now) }
         }
     }
     // Memory stays bounded however long the fuzzer runs.
-    if portalRuns % 256 == 0 { _ = blocking { try? await store.pruneLog(LogRetention(maxEntries: 1000), nowMilliseconds: .max) } }
+    if portalRuns % 256 == 0 { calls.append { try? await store.pruneLog(LogRetention(maxEntries: 1000), nowMilliseconds: .max) } }
+    let all = calls
+    blocking { for call in all { await call() } }
 }
 
 @_silgen_name("LLVMFuzzerRunDriver")

@@ -69,8 +69,6 @@ public struct SessionClientStateMachine: Sendable {
         bindTimeout = settings.bindTimeout
     }
 
-    public var isBound: Bool { binding?.isBound ?? false }
-
     /// The TCP connection is up: hello and open go out together.
     public mutating func connected() -> [Action] {
         guard phase == .connecting else { return [] }
@@ -180,11 +178,6 @@ public struct SessionClientStateMachine: Sendable {
         guard phase == .open, let binding else { return [] }
         lastBindSent = now
         return [.sendBind(binding.request)]
-    }
-
-    /// The owner asks for a mode.
-    public func request(_ mode: MediaMode, reason: String) -> [Action] {
-        phase == .open ? [.send(.setMode(mode, reason: reason))] : []
     }
 
     /// The connection closed.

@@ -72,37 +72,58 @@ public struct HTTPClient: Sendable {
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
-            var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-            head.headers.add(name: "Host", value: "\(host):\(port)")
-            head.headers.add(name: "Connection", value: "close")
-            if let body {
-                head.headers.add(name: "Content-Type", value: "application/json")
-                head.headers.add(name: "Content-Length", value: "\(body.count)")
-            }
-            for (name, value) in headers { head.headers.add(name: name, value: value) }
-            try await outbound.write(.head(head))
-            if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-            try await outbound.write(.end(nil))
-            var answer = Response(status: 0, body: [])
-            for try await part in inbound {
-                switch part {
-                case .head(let response):
-                    answer.status = Int(response.status.code)
-                    answer.retryAfterSeconds = response.headers.first(name: "Retry-After").flatMap { Int($0) }
-                case .body(let chunk):
-                    guard answer.body.count + chunk.readableBytes <= Self.maxBodySize else {
-                        throw Failure(status: answer.status, message: "response larger than \(Self.maxBodySize) bytes")
-                    }
-                    answer.body += chunk.readableBytesView
-                case .end: return answer
+        let timeout = Duration.nanoseconds(answerTimeout.nanoseconds).secondsText
+        let noAnswer = Failure(status: 0, message: "\(host):\(port) closed the connection or sent no answer within \(timeout) s; is the server overloaded or stuck?")
+        do {
+            return try await channel.executeThenClose { inbound, outbound in
+                guard let answer = try await self.exchange(head(method, path, body: body), body: body, inbound: inbound, outbound: outbound) else {
+                    throw noAnswer
                 }
+                return answer
             }
-            let timeout = Duration.nanoseconds(answerTimeout.nanoseconds).secondsText
-            throw Failure(status: 0, message: "\(host):\(port) closed the connection or sent no answer within \(timeout) s; is the server overloaded or stuck?")
+        } catch is ChannelError {
+            // The server (or the idle timeout) closed the connection while the request was written.
+            throw noAnswer
         }
     }
 
+    private func head(_ method: HTTPMethod, _ path: String, body: [UInt8]?) -> HTTPRequestHead {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+        head.headers.add(name: "Host", value: "\(host):\(port)")
+        head.headers.add(name: "Connection", value: "close")
+        if let body {
+            head.headers.add(name: "Content-Type", value: "application/json")
+            head.headers.add(name: "Content-Length", value: "\(body.count)")
+        }
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        return head
+    }
+
+    /// Writes the request and reads the answer; nil when the connection ends before a whole one.
+    private func exchange(
+        _ head: HTTPRequestHead, body: [UInt8]?,
+        inbound: NIOAsyncChannelInboundStream<HTTPClientResponsePart>,
+        outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
+    ) async throws -> Response? {
+        try await outbound.write(.head(head))
+        if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+        try await outbound.write(.end(nil))
+        var answer = Response(status: 0, body: [])
+        for try await part in inbound {
+            switch part {
+            case .head(let response):
+                answer.status = Int(response.status.code)
+                answer.retryAfterSeconds = response.headers.first(name: "Retry-After").flatMap { Int($0) }
+            case .body(let chunk):
+                guard answer.body.count + chunk.readableBytes <= Self.maxBodySize else {
+                    throw Failure(status: answer.status, message: "response larger than \(Self.maxBodySize) bytes")
+                }
+                answer.body += chunk.readableBytesView
+            case .end: return answer
+            }
+        }
+        return nil
+    }
     /// Sends JSON, expects 2xx, decodes the JSON answer.
     public func json<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Answer.Type) async throws -> Answer {
         let encoded = try body.map { Array(try JSONEncoder().encode($0)) }

@@ -18,4 +18,18 @@ import Testing
         }
         #expect(ContinuousClock.now - started < .seconds(5))
     }
+
+    @Test func aTimeoutThatFiresBeforeTheRequestIsWrittenSaysTheSame() async throws {
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.autoRead, value: false)
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        var client = HTTPClient(host: "127.0.0.1", port: silent.localAddress!.port!)
+        client.answerTimeout = .nanoseconds(1)
+        for _ in 0..<20 {
+            await #expect { _ = try await client.exchange(.POST, "/api/channels", body: Array(repeating: 65, count: 4096)) } throws: {
+                "\($0)".contains("sent no answer within")
+            }
+        }
+    }
 }

@@ -61,7 +61,7 @@ func fuzzCluster(_ input: inout FuzzInput) {
                     group: GroupID(UInt16(input.small(10))), channel: ChannelID(UInt32(input.small(5))),
                     parent: input.bool() ? nil : GroupLocation(unit: UnitID(UInt16(input.small(5))), group: GroupID(UInt16(input.small(10)))),
                     broadcasterHere: input.bool(), udpViewers: input.small(5) == 0 ? input.integer(Int.self) : input.small(12),
-                    tcpViewers: input.small(12), bytesSent: input.integer(UInt64.self), secretNonce: input.bool() ? input.integer(UInt64.self) : nil))
+                    tcpViewers: input.small(12), bytesSent: input.integer(UInt64.self), info: input.bool() ? ChannelInfo(title: input.string(), broadcasterName: input.string(), startedAtMilliseconds: input.integer(UInt64.self), secretNonce: input.integer(UInt64.self)) : nil))
             }
             let report = UnitReport(
                 unit: UnitID(UInt16(input.small(5))), epoch: UInt64(input.small(4)), sentAtMilliseconds: input.integer(UInt64.self), groups: groups,
@@ -115,34 +115,72 @@ func checkInvariants(of state: ClusterState, at now: ContinuousClock.Instant) {
 // MARK: Failover
 
 func fuzzFailover(_ input: inout FuzzInput) {
+    // Two CSMs and three units; the fuzzer chooses which messages arrive (late, twice or never),
+    // who crashes and restarts (with or without its epoch on disk) and how time passes.
+    let lease: Duration = .seconds(1)
     var now = ContinuousClock.Instant.now
-    var machine = FailoverStateMachine(role: input.bool() ? .primary : .backup, epoch: UInt64(input.small(3)), failureTimeout: .seconds(1), now: now)
-    var lastEpoch = machine.epoch
+    let names = ["csm-a", "csm-b"]
+    func start(_ name: String, epoch: UInt64) -> FailoverStateMachine {
+        FailoverStateMachine(name: name, highestEpoch: epoch, preferred: name == "csm-a", alone: false, leaseDuration: lease, heartbeatInterval: .milliseconds(250), now: now)
+    }
+    var csms = names.map { start($0, epoch: 0) }
+    var units = (0..<3).map { _ in UnitLease(longest: lease, startGuard: .zero, now: now) }
+    let members: Set<UnitID> = [1, 2, 3]
+    /// Lease requests in flight: (csm, its run, id, epoch, duration). A restarted CSM is a new run
+    /// on new connections: answers to its earlier run's requests never reach it.
+    var requests: [(Int, Int, UInt64, UInt64, Duration)] = []
+    /// Answers in flight: (csm, run, unit, id, unit epoch, granted).
+    var answers: [(Int, Int, Int, UInt64, UInt64, Duration?)] = []
+    var runs = [0, 0]
+    var unitEpochs = [UInt64](repeating: 0, count: 3)
     while !input.isEmpty {
-        switch input.small(4) {
+        switch input.small(7) {
         case 0:
-            let heartbeat = Heartbeat(
-                csm: input.bool() ? "csm-a" : input.string(), role: input.bool() ? .primary : .backup,
-                epoch: input.small(4) == 0 ? input.integer(UInt64.self) : UInt64(input.small(6)), sentAtMilliseconds: input.integer(UInt64.self))
-            if case .heartbeat(let decoded)? = overTheWire(PeerMessage.heartbeat(heartbeat)) {
-                _ = machine.peerHeartbeat(decoded, ownName: "csm-b", now: now)
+            let c = input.small(2)
+            for action in csms[c].tick(now: now, members: members) {
+                if case .requestLeases(let id, let epoch, let duration) = action { requests.append((c, runs[c], id, epoch, duration)) }
             }
-        case 1:
-            if case .primaryStatus(let epoch, _)? = overTheWire(UnitMessage.primaryStatus(epoch: input.integer(UInt64.self), lostPrimary: true)) {
-                _ = machine.unitSaw(epoch: epoch)
+        case 1 where !requests.isEmpty:
+            let (c, run, id, epoch, duration) = requests[input.small(requests.count)]
+            let u = input.small(3)
+            if case .leaseRequest(_, let decoded, let milliseconds)? = overTheWire(CSMMessage.leaseRequest(id: id, epoch: epoch, milliseconds: duration.wholeMilliseconds)) {
+                let granted = try? units[u].request(from: names[c], epoch: decoded, for: .milliseconds(milliseconds), now: now).get()
+                answers.append((c, run, u, id, units[u].epoch, granted))
             }
-        case 2:
-            machine.unitAnswered(UnitID(UInt16(input.small(6))), lostPrimary: input.bool())
+        case 2 where !answers.isEmpty:
+            let (c, run, u, id, epoch, granted) = answers.remove(at: input.small(answers.count))
+            guard run == runs[c] else { break }
+            _ = csms[c].leaseAnswered(by: UnitID(UInt16(u + 1)), id: id, unitEpoch: epoch, granted: granted, members: members, now: now)
+        case 3:
+            let c = input.small(2)
+            let heartbeat = Heartbeat(csm: names[c], role: csms[c].role == .primary ? .primary : .backup, epoch: csms[c].epoch, sentAtMilliseconds: 0)
+            if case .heartbeat(let decoded)? = overTheWire(PeerMessage.heartbeat(heartbeat)) { _ = csms[1 - c].peerHeartbeat(decoded, now: now) }
+        case 4:
+            let c = input.small(2)
+            csms[c] = start(names[c], epoch: input.bool() ? csms[c].highestEpoch : 0)
+            runs[c] += 1
+        case 5:
+            if input.small(8) == 0 {
+                let u = input.small(3)
+                units[u] = UnitLease(longest: lease, now: now)  // restarted: grants nothing for a lease time
+                unitEpochs[u] = 0
+            } else {
+                requests.removeAll { _ in input.bool() }
+            }
         default:
-            now += .milliseconds(Int(input.byte()) * 50)
-            let mask = input.byte()
-            let live = Set((0..<8).filter { mask & (1 << $0) != 0 }.map { UnitID(UInt16($0 + 1)) })
-            for action in machine.tick(now: now, liveUnits: live) {
-                if case .promoted(let epoch) = action { check(epoch > lastEpoch, "a takeover that did not raise the epoch") }
-            }
+            now += .milliseconds(Int(input.byte()) * 10)
         }
-        check(machine.epoch >= lastEpoch, "the epoch went down from \(lastEpoch) to \(machine.epoch)")
-        lastEpoch = machine.epoch
+        let serving = csms.filter { $0.mayServe(members: members, now: now) }
+        check(serving.count <= 1, "two CSMs serve at once: \(serving.map(\.name))")
+        for u in 0..<3 {
+            check(units[u].epoch >= unitEpochs[u], "unit \(u + 1) went from epoch \(unitEpochs[u]) to \(units[u].epoch)")
+            unitEpochs[u] = units[u].epoch
+        }
+        for csm in serving {
+            // A restarted unit obeys nobody until it grants again; every other unit obeys the one serving.
+            let obeying = units.count { $0.owner == nil || $0.obeys(csm.name, epoch: csm.epoch) }
+            check(obeying * 2 > units.count, "\(csm.name) serves at epoch \(csm.epoch) while a majority obeys another")
+        }
     }
 }
 
@@ -225,10 +263,10 @@ func fuzzUnit(_ input: inout FuzzInput) {
         case 7:
             let actions: [UnitAction] = [
                 .assignGroup(GroupID(UInt16(input.small(6))), channel: ChannelID(UInt32(input.small(3) + 1)),
-                             parent: input.bool() ? nil : GroupLocation(unit: 1, group: GroupID(UInt16(input.small(6)))), secretNonce: input.integer(UInt64.self)),
-                .freeGroup(GroupID(UInt16(input.small(6)))), .drain(input.bool()), .confirmPrimaryLost,
+                             parent: input.bool() ? nil : GroupLocation(unit: 1, group: GroupID(UInt16(input.small(6)))), info: ChannelInfo(title: input.string(), broadcasterName: "b", startedAtMilliseconds: 1, secretNonce: input.integer(UInt64.self))),
+                .freeGroup(GroupID(UInt16(input.small(6)))), .drain(input.bool()),
             ]
-            if case .command(_, _, let action)? = overTheWire(CSMMessage.command(id: 1, epoch: 1, action: actions[input.small(actions.count)])) {
+            if case .command(_, _, let action)? = overTheWire(CSMMessage.command(id: 1, epoch: unit.epoch, action: actions[input.small(actions.count)])) {
                 _ = unit.execute(action)
             }
         case 8:

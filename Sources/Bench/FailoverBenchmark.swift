@@ -24,7 +24,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
             times.append(time)
         }
         let sorted = times.sorted()
-        print("failover over \(runs) runs (default timeouts: CSM heartbeat 250 ms, failure timeout 1.25 s): min \(FanOutBenchmark.format(Self.milliseconds(sorted.first!), 0)) ms, median \(FanOutBenchmark.format(Self.milliseconds(sorted[sorted.count / 2]), 0)) ms, max \(FanOutBenchmark.format(Self.milliseconds(sorted.last!), 0)) ms")
+        print("failover over \(runs) runs (defaults: CSM heartbeat 250 ms, lease 1 s): min \(FanOutBenchmark.format(Self.milliseconds(sorted.first!), 0)) ms, median \(FanOutBenchmark.format(Self.milliseconds(sorted[sorted.count / 2]), 0)) ms, max \(FanOutBenchmark.format(Self.milliseconds(sorted.last!), 0)) ms")
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
@@ -32,10 +32,13 @@ struct FailoverBenchmark: AsyncParsableCommand {
     }
 
     func once(binary: String) async throws -> Duration {
+        // Each run a new cluster: its own epochs and registered units.
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("avbench-failover-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
         let csm = { (name: String, offset: Int, peer: Int, backup: Bool) in
             try ChildProcess(binary, [
-                "csm", "--name", name, "--unit-port", "\(port + offset)", "--client-port", "\(port + offset + 1)",
-                "--http-port", "\(port + offset + 2)", "--peer", "127.0.0.1:\(port + peer)",
+                "csm", "--name", name, "--unit-port", "\(port + offset)", "--http-port", "\(port + offset + 2)",
+                "--peer", "127.0.0.1:\(port + peer)", "--state-file", state.appendingPathComponent("\(name).json").path,
             ] + (backup ? ["--backup"] : []))
         }
         let primary = try csm("csm-a", 0, 10, false)
@@ -51,18 +54,31 @@ struct FailoverBenchmark: AsyncParsableCommand {
             ])
         }
         defer { for unit in units { unit.stop() } }
-        let primaryAPI = HTTPClient(host: "127.0.0.1", port: port + 2)
-        let backupAPI = HTTPClient(host: "127.0.0.1", port: port + 12)
-        var opened: OpenChannelResponse?
-        for _ in 0..<100 where opened == nil {
-            opened = try? await primaryAPI.json(.POST, "/api/channels", body: OpenChannelRequest(title: "bench", broadcasterName: "bench"), as: OpenChannelResponse.self)
-            if opened == nil { try await Task.sleep(for: .milliseconds(100)) }
+        var primaryAPI = HTTPClient(host: "127.0.0.1", port: port + 2)
+        var backupAPI = HTTPClient(host: "127.0.0.1", port: port + 12)
+        var victim = primary
+        // The primary once the units granted it their leases (and opens are not spent on waiting):
+        // usually csm-a, but at a cold start either may win.
+        for _ in 0..<100 {
+            if (try? await primaryAPI.send(.GET, "/role"))?.status == 200 { break }
+            if (try? await backupAPI.send(.GET, "/role"))?.status == 200 {
+                swap(&primaryAPI, &backupAPI)
+                victim = backup
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
         }
-        guard let opened else { throw ValidationError("the primary CSM did not start on port \(port + 2)") }
+        let opened: OpenChannelResponse
+        do {
+            opened = try await primaryAPI.json(
+                .POST, "/api/channels", body: OpenChannelRequest(title: "bench", broadcasterName: "bench"), as: OpenChannelResponse.self)
+        } catch {
+            throw ValidationError("the primary CSM on port \(port + 2) opened no channel: \(error)")
+        }
         // Let the backup hear the primary and the units a few times.
         try await Task.sleep(for: .seconds(1))
         let killed = ContinuousClock.now
-        kill(primary.pid, SIGKILL)
+        kill(victim.pid, SIGKILL)
         while ContinuousClock.now - killed < .seconds(30) {
             if (try? await backupAPI.json(.POST, "/api/channels/\(opened.channel)/join", as: JoinChannelResponse.self)) != nil {
                 return ContinuousClock.now - killed

@@ -7,4 +7,7 @@ public enum CSMMessage: Codable, Equatable, Sendable {
     /// Every heartbeat interval: the CSM is alive, at this epoch, in this role. Units use it to
     /// tell whether they lost a CSM, and raise their epoch from a primary's.
     case heartbeat(epoch: UInt64, primary: Bool)
+    /// Every heartbeat interval from a primary, or a CSM that would become one: "obey me at
+    /// `epoch` for `milliseconds`" (answered by `UnitMessage.lease`; docs/HA.md).
+    case leaseRequest(id: UInt64, epoch: UInt64, milliseconds: UInt64)
 }

@@ -9,12 +9,12 @@ public struct GroupReport: Codable, Equatable, Sendable {
     public var udpViewers: Int
     public var tcpViewers: Int
     public var bytesSent: UInt64
-    /// The nonce of the channel's close-and-resume secret, where the unit holds the channel's root.
-    public var secretNonce: UInt64?
+    /// The channel as it was opened, where the unit holds the channel's root.
+    public var info: ChannelInfo?
 
     public init(
         group: GroupID, channel: ChannelID, parent: GroupLocation?, broadcasterHere: Bool, udpViewers: Int,
-        tcpViewers: Int, bytesSent: UInt64, secretNonce: UInt64? = nil
+        tcpViewers: Int, bytesSent: UInt64, info: ChannelInfo? = nil
     ) {
         self.group = group
         self.channel = channel
@@ -23,7 +23,7 @@ public struct GroupReport: Codable, Equatable, Sendable {
         self.udpViewers = udpViewers
         self.tcpViewers = tcpViewers
         self.bytesSent = bytesSent
-        self.secretNonce = secretNonce
+        self.info = info
     }
 
     public var viewers: Int { udpViewers + tcpViewers }

@@ -1,4 +1,6 @@
-/// A CSM's periodic "I am alive" to its peer.
+/// A CSM's periodic "I am alive" to its peer. A primary's also carries what the backup needs
+/// to take over exactly where it stands: the registered units a majority is counted over and the
+/// next channel number.
 public struct Heartbeat: Codable, Equatable, Sendable {
     /// A CSM's role at the time it sends.
     public enum Role: String, Codable, Sendable { case primary, backup }
@@ -7,11 +9,15 @@ public struct Heartbeat: Codable, Equatable, Sendable {
     public var role: Role
     public var epoch: UInt64
     public var sentAtMilliseconds: UInt64
+    public var units: [UnitID]?
+    public var nextChannel: UInt32?
 
-    public init(csm: String, role: Role, epoch: UInt64, sentAtMilliseconds: UInt64) {
+    public init(csm: String, role: Role, epoch: UInt64, sentAtMilliseconds: UInt64, units: [UnitID]? = nil, nextChannel: UInt32? = nil) {
         self.csm = csm
         self.role = role
         self.epoch = epoch
         self.sentAtMilliseconds = sentAtMilliseconds
+        self.units = units
+        self.nextChannel = nextChannel
     }
 }

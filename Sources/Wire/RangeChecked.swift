@@ -16,6 +16,10 @@ public enum WireLimits {
     /// Epochs, times and byte counts: below 2^53, so JSON readers in any language keep them exact.
     public static let counter: ClosedRange<UInt64> = 0...(1 << 53)
     public static let port: ClosedRange<Int> = 1...65535
+    /// Units of one cluster.
+    public static let units = 65535
+    /// A CSM lease: at most a minute.
+    public static let leaseMilliseconds: ClosedRange<UInt64> = 0...60_000
     /// Bytes of a host name or address (RFC 1035).
     public static let hostBytes = 253
     /// Bytes of a name said in a hello or a heartbeat.
@@ -88,6 +92,15 @@ extension GroupReport: RangeChecked {
         try WireLimits.check("udpViewers", udpViewers, in: 0...WireLimits.groupCapacity.upperBound)
         try WireLimits.check("tcpViewers", tcpViewers, in: 0...WireLimits.groupCapacity.upperBound)
         try WireLimits.check("bytesSent", bytesSent, in: WireLimits.counter)
+        try info?.checkRanges()
+    }
+}
+
+extension ChannelInfo: RangeChecked {
+    public func checkRanges() throws {
+        try WireLimits.check("title", bytes: title, max: OpenChannelRequest.maxTitleLength)
+        try WireLimits.check("broadcasterName", bytes: broadcasterName, max: OpenChannelRequest.maxNameLength)
+        try WireLimits.check("startedAtMilliseconds", startedAtMilliseconds, in: WireLimits.counter)
     }
 }
 
@@ -124,6 +137,8 @@ extension Heartbeat: RangeChecked {
         try WireLimits.check("heartbeat.csm", bytes: csm, max: WireLimits.nameBytes)
         try WireLimits.check("epoch", epoch, in: WireLimits.counter)
         try WireLimits.check("sentAtMilliseconds", sentAtMilliseconds, in: WireLimits.counter)
+        try WireLimits.check("heartbeat.units", units?.count ?? 0, in: 0...WireLimits.units)
+        for unit in units ?? [] { try WireLimits.checkPositive("heartbeat.units", unit) }
     }
 }
 
@@ -135,7 +150,10 @@ extension UnitMessage: RangeChecked {
         case .report(let report): try report.checkRanges()
         case .event(let event): try event.checkRanges()
         case .commandResult(_, let error): try error?.checkRanges()
-        case .primaryStatus(let epoch, _): try WireLimits.check("epoch", epoch, in: WireLimits.counter)
+        case .lease(_, let epoch, let granted, let holder):
+            try WireLimits.check("epoch", epoch, in: WireLimits.counter)
+            try WireLimits.check("grantedMilliseconds", granted ?? 0, in: WireLimits.leaseMilliseconds)
+            try WireLimits.check("holder", bytes: holder ?? "", max: WireLimits.nameBytes)
         }
     }
 }
@@ -143,10 +161,11 @@ extension UnitMessage: RangeChecked {
 extension UnitAction: RangeChecked {
     public func checkRanges() throws {
         switch self {
-        case .assignGroup(let group, let channel, let parent, _):
+        case .assignGroup(let group, let channel, let parent, let info):
             try WireLimits.checkGroup("group", group)
             try WireLimits.checkPositive("channel", channel)
             try parent?.checkRanges()
+            try info?.checkRanges()
         case .freeGroup(let group):
             try WireLimits.checkGroup("group", group)
         case .openRelayLink(let group, let channel, let parent, let parentGroup, let ticket):
@@ -155,7 +174,7 @@ extension UnitAction: RangeChecked {
             try parent.checkRanges()
             try WireLimits.checkGroup("parentGroup", parentGroup)
             try WireLimits.check("ticket", bytes: ticket, max: 256)
-        case .drain, .confirmPrimaryLost:
+        case .drain:
             break
         }
     }
@@ -170,6 +189,9 @@ extension CSMMessage: RangeChecked {
             try action.checkRanges()
         case .error(let error): try error.checkRanges()
         case .heartbeat(let epoch, _): try WireLimits.check("epoch", epoch, in: WireLimits.counter)
+        case .leaseRequest(_, let epoch, let milliseconds):
+            try WireLimits.check("epoch", epoch, in: WireLimits.counter)
+            try WireLimits.check("milliseconds", milliseconds, in: WireLimits.leaseMilliseconds)
         }
     }
 }

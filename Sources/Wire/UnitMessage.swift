@@ -10,6 +10,7 @@ public enum UnitMessage: Codable, Equatable, Sendable {
     case event(UnitEvent)
     /// The outcome of a CSM command.
     case commandResult(id: UInt64, error: ControlError?)
-    /// The answer to `UnitAction.confirmPrimaryLost`: whether this unit has lost the primary too.
-    case primaryStatus(epoch: UInt64, lostPrimary: Bool)
+    /// The answer to a CSM's lease request `id`: the unit's epoch after it, the lease granted in
+    /// milliseconds (nil when refused) and, when another CSM holds it, which.
+    case lease(id: UInt64, epoch: UInt64, grantedMilliseconds: UInt64?, holder: String?)
 }

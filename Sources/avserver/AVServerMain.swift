@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Server
 
 /// The executable: the roles live in the Server library, where tests, benchmarks and the fuzz
@@ -5,6 +8,19 @@ import Server
 @main
 enum AVServerMain {
     static func main() async {
+        exitFastOnCrash()
         await AVServer.main()
+    }
+
+    /// A crashed server must give its ports back at once, so its service manager can start it
+    /// again on them (docs/HA.md). Swift's backtracer keeps a crashed process, and its listening
+    /// sockets, alive for up to its 30 s timeout and longer; it reads its settings before `main`,
+    /// so the process starts itself again with it off, unless SWIFT_BACKTRACE says otherwise (a
+    /// core dump through the system's core handler keeps what a backtrace would have shown).
+    static func exitFastOnCrash() {
+        guard getenv("SWIFT_BACKTRACE") == nil else { return }
+        setenv("SWIFT_BACKTRACE", "enable=no", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // Only reached if the exec failed: run on as we are.
     }
 }

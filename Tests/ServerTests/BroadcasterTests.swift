@@ -131,9 +131,9 @@ import Wire
     @Test func whenTheUnitDiesBroadcasterAndViewerComeBackOnTheNewRootAndSayHowLongTheGapWas() async throws {
         let csm = try await RunningCSM.start()
         let first = try UnitProcess(id: 1, csm: csm.unitAddress, secret: UnitHarness.secret)
-        #expect(try await eventually { try await csm.view().units.count == 1 })
+        #expect(try await eventually { try await csm.activeUnits() == 1 })
         let second = try UnitProcess(id: 2, csm: csm.unitAddress, secret: UnitHarness.secret)
-        #expect(try await eventually { try await csm.view().units.count == 2 })
+        #expect(try await eventually { try await csm.activeUnits() == 2 })
         let broadcaster = try ClientProcess("broadcaster", [
             "--server", "http://127.0.0.1:\(csm.ports.http)", "--title", "moving", "--video", "test", "--size", "160x120",
             "--audio", "test", "--duration", "12",

@@ -46,6 +46,13 @@ final class RunningCSM: Sendable {
 
     func view() async throws -> ClusterView { try await http.json(.GET, "/admin/view", as: ClusterView.self) }
 
+    /// Units that take work from this CSM: linked, obeying it (a unit just started grants no
+    /// lease for a while), not draining.
+    func activeUnits() async throws -> Int { try await view().units.count { $0.state == "active" } }
+
+    /// Whether this CSM answers as the primary (with a CSM pair: once a majority granted it leases).
+    func isPrimary() async -> Bool { (try? await http.send(.GET, "/role"))?.status == 200 }
+
     func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await task.value

@@ -28,7 +28,7 @@ import Wire
                     GroupReport(
                         group: id, channel: record.channel, parent: record.parent, broadcasterHere: record.parent == nil,
                         udpViewers: record.occupancy(at: now), tcpViewers: 0, bytesSent: 0,
-                        secretNonce: record.parent == nil ? state.channels[record.channel]?.secretNonce : nil)
+                        info: record.parent == nil ? state.channels[record.channel]?.info : nil)
                 },
                 load: unit.load, draining: unit.draining)
         }
@@ -201,7 +201,7 @@ import Wire
         // ... the earlier owner's secret does not close or resume the new channel.
         #expect(!state.checkSecret(oldSecret, of: again))
         #expect(state.checkSecret(state.secret(of: again), of: again))
-        #expect(state.drainActions().contains { if case .command(_, .assignGroup(_, again, nil, let nonce?)) = $0 { nonce == state.channels[again]?.secretNonce } else { false } })
+        #expect(state.drainActions().contains { if case .command(_, .assignGroup(_, again, nil, let info?)) = $0 { info.secretNonce == state.channels[again]?.secretNonce } else { false } })
     }
 
     @Test func aReportSentBeforeAChannelClosedDoesNotOpenItAgain() throws {

@@ -17,7 +17,7 @@ import Wire
             $0.groupCapacity = capacity
             $0.csmAddresses = [address]
         }
-        #expect(try await eventually { try await csm.view().units.count == count })
+        #expect(try await eventually { try await csm.activeUnits() == count })
         return (csm, units)
     }
 

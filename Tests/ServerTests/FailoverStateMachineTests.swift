@@ -3,89 +3,203 @@ import Wire
 
 @testable import Server
 
+/// Two CSMs' failover machines and three units' leases on a simulated network: every beat each
+/// CSM ticks, its lease requests reach the units it can reach, the answers come straight back, and
+/// the CSMs hear each other's heartbeats where their link is up. No sockets, no sleeps.
+struct FailoverSimulation {
+    static let lease: Duration = .seconds(1)
+    static let beat: Duration = .milliseconds(250)
+    var now = ContinuousClock.now
+    var csms: [String: FailoverStateMachine] = [:]
+    var units: [UnitID: UnitLease] = [:]
+    /// Cut links: CSM to unit, and "a-b" between the CSMs.
+    var cut: Set<String> = []
+    var members: Set<UnitID> { Set(units.keys) }
+
+    init(units count: Int = 3) {
+        for id in 1...count { units[UnitID(UInt16(id))] = UnitLease(longest: Self.lease, startGuard: .zero, now: now) }
+    }
+
+    mutating func start(_ name: String, preferred: Bool, epoch: UInt64 = 0) {
+        csms[name] = FailoverStateMachine(
+            name: name, highestEpoch: epoch, members: epoch > 0 ? members : [], preferred: preferred, alone: false, leaseDuration: Self.lease, heartbeatInterval: Self.beat, now: now)
+    }
+
+    mutating func crash(_ name: String) -> UInt64 {
+        csms.removeValue(forKey: name)?.highestEpoch ?? 0
+    }
+
+    /// Runs for `duration`, one beat at a time.
+    mutating func run(for duration: Duration) {
+        let end = now + duration
+        while now < end {
+            now += Self.beat
+            for name in csms.keys.sorted() { beat(name) }
+        }
+    }
+
+    private mutating func beat(_ name: String) {
+        guard var machine = csms[name] else { return }
+        for action in machine.tick(now: now, members: members) {
+            guard case .requestLeases(let id, let epoch, let duration) = action else { continue }
+            for unit in units.keys.sorted() where !cut.contains("\(name)-\(unit)") {
+                let answer = units[unit]!.request(from: name, epoch: epoch, for: duration, now: now)
+                let granted = try? answer.get()
+                _ = machine.leaseAnswered(by: unit, id: id, unitEpoch: units[unit]!.epoch, granted: granted, members: members, now: now)
+            }
+        }
+        let heartbeat = Heartbeat(csm: name, role: machine.role == .primary ? .primary : .backup, epoch: machine.epoch, sentAtMilliseconds: 0)
+        csms[name] = machine
+        for other in csms.keys where other != name && !cut.contains("a-b") {
+            _ = csms[other]!.peerHeartbeat(heartbeat, now: now)
+        }
+    }
+
+    /// The CSMs that may serve now.
+    var serving: [String] { csms.keys.sorted().filter { csms[$0]!.mayServe(members: members, now: now) } }
+
+    /// Whom each unit obeys.
+    var owners: [String?] { units.keys.sorted().map { units[$0]!.owner } }
+}
+
 @Suite struct FailoverStateMachineTests {
-    let start = ContinuousClock.now
-    let units: Set<UnitID> = [1, 2, 3]
-
-    func backup() -> FailoverStateMachine {
-        FailoverStateMachine(role: .backup, epoch: 1, failureTimeout: .seconds(2), now: start)
+    @Test func thePreferredCSMBecomesPrimaryAndTheOtherStaysBackup() {
+        var net = FailoverSimulation()
+        net.start("csm-a", preferred: true)
+        net.start("csm-b", preferred: false)
+        net.run(for: .seconds(3))
+        #expect(net.serving == ["csm-a"])
+        #expect(net.owners == ["csm-a", "csm-a", "csm-a"])
+        #expect(net.csms["csm-a"]!.epoch == 1)
     }
 
-    @Test func takesOverWhenThePrimaryIsSilentAndAMajorityOfUnitsAgree() {
-        var machine = backup()
-        // Nothing during the start-up grace; then the primary is silent: a round. One unit of
-        // three is not a majority, two are.
-        #expect(machine.tick(now: start + .seconds(1), liveUnits: units).isEmpty)
-        #expect(machine.tick(now: start + .milliseconds(2100), liveUnits: units) == [.askUnits(epoch: 1)])
-        machine.unitAnswered(1, lostPrimary: true)
-        #expect(machine.tick(now: start + .milliseconds(2200), liveUnits: units).isEmpty)
-        machine.unitAnswered(2, lostPrimary: true)
-        #expect(machine.tick(now: start + .milliseconds(2300), liveUnits: units) == [.promoted(epoch: 2)])
-        #expect(machine.role == .primary && machine.epoch == 2)
+    @Test func aKilledPrimaryIsReplacedWithinALeaseAndABeatOrTwo() {
+        var net = FailoverSimulation()
+        net.start("csm-a", preferred: true)
+        net.start("csm-b", preferred: false)
+        net.run(for: .seconds(3))
+        _ = net.crash("csm-a")
+        var waited: Duration = .zero
+        while net.serving.isEmpty, waited < .seconds(5) {
+            net.run(for: FailoverSimulation.beat)
+            waited += FailoverSimulation.beat
+        }
+        #expect(net.serving == ["csm-b"])
+        #expect(waited <= FailoverSimulation.lease + FailoverSimulation.beat * 3)
+        #expect(net.csms["csm-b"]!.epoch == 2)
     }
 
-    @Test func aCutLinkBetweenTheCSMsAloneNeverMakesTwoPrimaries() {
-        var machine = backup()
-        var asked = 0
-        for step in 21...100 {
-            for action in machine.tick(now: start + .milliseconds(100 * step), liveUnits: units) {
-                if case .askUnits = action {
-                    asked += 1
-                    for unit in units { machine.unitAnswered(unit, lostPrimary: false) }  // they still hear it
-                }
+    @Test func aPrimaryRestartedAtOnceAsTheBackupLeavesExactlyOnePrimary() {
+        // The scenario of issue 14: a then b killed and restarted with their own flags.
+        for durable in [true, false] {
+            var net = FailoverSimulation()
+            net.start("csm-a", preferred: true)
+            net.start("csm-b", preferred: false)
+            net.run(for: .seconds(3))
+            let epochA = net.crash("csm-a")
+            net.run(for: .seconds(3))
+            net.start("csm-a", preferred: true, epoch: durable ? epochA : 0)
+            net.run(for: .seconds(3))
+            #expect(net.serving == ["csm-b"])
+            let epochB = net.crash("csm-b")
+            net.start("csm-b", preferred: false, epoch: durable ? epochB : 0)
+            net.run(for: .seconds(2))
+            let primary = net.serving
+            #expect(primary.count == 1, "durable: \(durable)")
+            for _ in 0..<20 {
+                net.run(for: FailoverSimulation.beat)
+                #expect(net.serving == primary, "durable: \(durable)")
             }
+            #expect(primary.allSatisfy { net.csms[$0]!.epoch > epochB })
         }
-        #expect(machine.role == .backup && machine.epoch == 1)
-        #expect(asked > 1)  // and it keeps asking
     }
 
-    @Test func aPrimaryCutOffFromTheUnitsIsReplacedEvenWhileTheBackupHearsIt() {
-        var machine = backup()
-        let heartbeat = Heartbeat(csm: "a", role: .primary, epoch: 1, sentAtMilliseconds: 0)
-        var actions: [FailoverStateMachine.Action] = []
-        for step in 1...40 {
-            let now = start + .milliseconds(100 * step)
-            _ = machine.peerHeartbeat(heartbeat, ownName: "b", now: now)  // the primary is alive
-            for action in machine.tick(now: now, liveUnits: units) {
-                actions.append(action)
-                if case .askUnits = action { for unit in units { machine.unitAnswered(unit, lostPrimary: true) } }
-            }
+    @Test func bothStartedAsBackupsTheLowerNameTakesOver() {
+        var net = FailoverSimulation()
+        net.start("csm-b", preferred: false)
+        net.start("csm-a", preferred: false)
+        net.run(for: .seconds(2))
+        #expect(net.serving == ["csm-a"])
+    }
+
+    @Test func onlyTheLinkBetweenTheCSMsCutChangesNothing() {
+        var net = FailoverSimulation()
+        net.start("csm-a", preferred: true)
+        net.start("csm-b", preferred: false)
+        net.run(for: .seconds(3))
+        net.cut = ["a-b"]
+        for _ in 0..<40 {
+            net.run(for: FailoverSimulation.beat)
+            #expect(net.serving == ["csm-a"])
         }
-        #expect(actions.contains(.promoted(epoch: 2)))
-        #expect(machine.role == .primary)
-        // While the primary is heard, the units are asked once per failure timeout, not every beat.
-        var quiet = backup()
-        var asks = 0
-        for step in 1...50 {
-            let now = start + .milliseconds(100 * step)
-            _ = quiet.peerHeartbeat(heartbeat, ownName: "b", now: now)
-            asks += quiet.tick(now: now, liveUnits: units).count
+        #expect(net.csms["csm-a"]!.epoch == 1)
+    }
+
+    @Test func aPrimaryCutOffFromTheUnitsStepsDownAndTheBackupTakesOver() {
+        var net = FailoverSimulation()
+        net.start("csm-a", preferred: true)
+        net.start("csm-b", preferred: false)
+        net.run(for: .seconds(3))
+        net.cut = ["csm-a-1", "csm-a-2", "csm-a-3"]
+        var steps = 0
+        while net.serving.contains("csm-a") {
+            net.run(for: FailoverSimulation.beat)
+            steps += 1
+            #expect(net.serving.count <= 1)
         }
-        #expect((2...4).contains(asks))
+        #expect(FailoverSimulation.beat * steps <= FailoverSimulation.lease + FailoverSimulation.beat)
+        for _ in 0..<40 {
+            net.run(for: FailoverSimulation.beat)
+            #expect(net.serving.count <= 1)
+        }
+        #expect(net.serving == ["csm-b"])
     }
 
-    @Test func withNoLiveUnitsOnlySilenceDecides() {
-        var machine = backup()
-        _ = machine.peerHeartbeat(Heartbeat(csm: "a", role: .primary, epoch: 1, sentAtMilliseconds: 0), ownName: "b", now: start + .seconds(1))
-        _ = machine.tick(now: start + .milliseconds(1100), liveUnits: [])
-        #expect(machine.tick(now: start + .milliseconds(1200), liveUnits: []).isEmpty)
-        #expect(machine.role == .backup)
+    @Test func aMinorityOfUnitsNeverMakesAPrimary() {
+        var net = FailoverSimulation()
+        net.start("csm-a", preferred: true)
+        net.start("csm-b", preferred: false)
+        net.run(for: .seconds(3))
+        // a reaches only unit 1, b only units 2 and 3: b, with the majority, must end up primary.
+        net.cut = ["csm-a-2", "csm-a-3", "csm-b-1", "a-b"]
+        for _ in 0..<40 {
+            net.run(for: FailoverSimulation.beat)
+            #expect(net.serving.count <= 1)
+        }
+        #expect(net.serving == ["csm-b"])
+        // Each alone with one unit of three: nobody.
+        net.cut = ["csm-a-2", "csm-a-3", "csm-b-1", "csm-b-2", "a-b"]
+        net.run(for: .seconds(3))
+        #expect(net.serving.isEmpty)
     }
 
-    @Test func aReturningOldPrimaryBecomesTheBackup() {
-        var old = FailoverStateMachine(role: .primary, epoch: 1, failureTimeout: .seconds(2), now: start)
-        let actions = old.peerHeartbeat(Heartbeat(csm: "b", role: .primary, epoch: 2, sentAtMilliseconds: 0), ownName: "a", now: start)
-        #expect(actions == [.demoted(epoch: 2, reason: "the peer b is primary at epoch 2")])
-        #expect(old.role == .backup && old.epoch == 2)
-        // A backup's heartbeat changes nothing; a unit that saw a higher epoch demotes a primary.
-        var primary = FailoverStateMachine(role: .primary, epoch: 3, failureTimeout: .seconds(2), now: start)
-        #expect(primary.peerHeartbeat(Heartbeat(csm: "b", role: .backup, epoch: 3, sentAtMilliseconds: 0), ownName: "a", now: start).isEmpty)
-        #expect(primary.unitSaw(epoch: 4).count == 1 && primary.role == .backup)
+    @Test func aLeaseIsCountedFromTheRequestSoThePrimaryGivesUpFirst() {
+        var machine = FailoverStateMachine(
+            name: "a", highestEpoch: 0, preferred: true, alone: false, leaseDuration: .seconds(1), heartbeatInterval: .milliseconds(250),
+            now: .now)
+        // The unit registered a lease time ago: the set of units is settled.
+        _ = machine.tick(now: .now, members: [1])
+        let start = ContinuousClock.now + .seconds(1)
+        let actions = machine.tick(now: start, members: [1])
+        guard case .requestLeases(let id, 1, _)? = actions.last else { Issue.record("no request: \(actions)"); return }
+        // The answer comes 400 ms later; the lease still ends 1 s after the request went out.
+        let answered = machine.leaseAnswered(by: 1, id: id, unitEpoch: 1, granted: .seconds(1), members: [1], now: start + .milliseconds(400))
+        #expect(answered == [.remember(epoch: 1), .promoted(epoch: 1)])
+        #expect(machine.mayServe(members: [1], now: start + .milliseconds(999)))
+        #expect(!machine.mayServe(members: [1], now: start + .seconds(1)))
+        #expect(machine.tick(now: start + .seconds(1), members: [1]).first == .demoted(epoch: 1, reason: "it holds the lease of fewer than a majority of the 1 units"))
     }
 
-    @Test func withNoLiveUnitsTheBackupTakesOverAlone() {
-        var machine = backup()
-        #expect(machine.tick(now: start + .seconds(3), liveUnits: []) == [.askUnits(epoch: 1)])
-        #expect(machine.tick(now: start + .milliseconds(3100), liveUnits: []) == [.promoted(epoch: 2)])
+    @Test func aUnitGrantsOneLeaseAtATimeAndEachEpochToOneCSM() {
+        let start = ContinuousClock.now
+        var lease = UnitLease(longest: .seconds(1), now: start)
+        #expect(lease.request(from: "a", epoch: 1, for: .seconds(1), now: start) == .failure(.starting))
+        let later = start + .seconds(1)
+        #expect(lease.request(from: "a", epoch: 1, for: .seconds(5), now: later) == .success(.seconds(1)))
+        #expect(lease.request(from: "b", epoch: 2, for: .seconds(1), now: later + .milliseconds(500)) == .failure(.heldBy("a", epoch: 1)))
+        #expect(lease.request(from: "b", epoch: 1, for: .seconds(1), now: later + .seconds(3)) == .failure(.heldBy("a", epoch: 1)))
+        #expect(lease.request(from: "b", epoch: 2, for: .seconds(1), now: later + .seconds(3)) == .success(.seconds(1)))
+        #expect(lease.request(from: "a", epoch: 1, for: .seconds(1), now: later + .seconds(5)) == .failure(.staleEpoch(2)))
+        #expect(lease.obeys("b", epoch: 2) && !lease.obeys("a", epoch: 1) && !lease.obeys("a", epoch: 2))
     }
 }

@@ -48,6 +48,7 @@ import Wire
             let seenByBackup = try await backup.view().units.count
             return seenByPrimary == 3 && seenByBackup == 3
         })
+        #expect(await eventually { await primary.isPrimary() })
 
         let opened = try await primary.http.openChannel()
         let broadcaster = try await SessionClient.connect(to: opened.unit, ticket: opened.ticket, peer: .broadcaster, name: "host")
@@ -78,6 +79,8 @@ import Wire
         let urls = ["http://127.0.0.1:\(primary.ports.http)", "http://127.0.0.1:\(backup.ports.http)"]
         let endpoints = try #require(ClusterEndpoints(urls: urls))
         #expect(await endpoints.primary()?.port == primary.ports.http)
+        let primaryChannels = try await primary.http.json(.GET, "/api/channels", as: [ChannelSummary].self)
+        #expect(try await eventually { try await backup.view().channels.first?.title == "test" })
         let killed = ContinuousClock.now
         await primary.stop()
         // A client that asks at once rides through the takeover: it asks again while the backup
@@ -89,6 +92,13 @@ import Wire
         print("joins work again \(ContinuousClock.now - killed) after the primary stopped")
         let view = try await backup.view()
         #expect(view.epoch == 2)
+        // The channel is what it was: the root unit's reports carried its title, broadcaster and start.
+        let opening = try #require(primaryChannels.first)
+        let after = try #require(try await backup.http.json(.GET, "/api/channels", as: [ChannelSummary].self).first)
+        #expect(after.title == "test" && after.broadcasterName == "host")
+        #expect(after.startedAtMilliseconds == opening.startedAtMilliseconds)
+        // A channel opened now gets a number the old primary never gave.
+        #expect(try await backup.http.openChannel().channel.rawValue > opened.channel.rawValue)
         #expect(await endpoints.primary()?.port == backup.ports.http)  // a client with both addresses follows
         let log = try await backup.http.json(.GET, "/admin/log?kind=csmPromoted", as: [ClusterLogEntry].self)
         #expect(log.count == 1)
@@ -120,7 +130,8 @@ import Wire
         let nowhere = try await Self.freePorts(1)[0]
         let (primary, backup, ports) = try await Self.pair(peerOfPrimary: nowhere)
         let units = try await UnitHarness(units: 3) { $0.csmAddresses = ["127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"] }
-        #expect(try await eventually { try await backup.view().units.count == 3 })
+        #expect(try await eventually { try await backup.activeUnits() == 3 })
+        #expect(await eventually { await primary.isPrimary() })
         let opened = try await primary.http.openChannel()
         try await Task.sleep(for: .seconds(3))  // three failure timeouts: the backup asked the units, and they said no
         #expect(await Self.canJoin(primary, opened.channel))

@@ -57,7 +57,32 @@ final class FakeCSM: Sendable {
 
     var messages: [UnitMessage] { received.withLockedValue { $0 } }
 
+    /// Sends a message; a command goes, as from a real CSM, under a lease of its epoch, asked
+    /// for first (again while the unit is starting and grants none).
     func send(_ message: CSMMessage) async throws {
+        if case .command(_, let epoch, _) = message { try await takeLease(epoch: epoch) }
+        try await write(message)
+    }
+
+    private let nextLease = NIOLockedValueBox<UInt64>(1_000_000)
+
+    func takeLease(epoch: UInt64) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let id = nextLease.withLockedValue { $0 += 1; return $0 }
+            try await write(.leaseRequest(id: id, epoch: epoch, milliseconds: 1000))
+            let answered = await wait(timeout: .seconds(2)) { messages in
+                messages.contains { if case .lease(id, _, _, _) = $0 { true } else { false } }
+            }
+            let answer = messages.last { if case .lease(id, _, _, _) = $0 { true } else { false } }
+            guard answered, case .lease(_, let unitEpoch, let granted, _)? = answer else { return }
+            // Granted, or refused for good (a stale epoch): the command shows what the unit does.
+            if granted != nil || unitEpoch > epoch { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    private func write(_ message: CSMMessage) async throws {
         var buffer = ByteBuffer()
         try LengthPrefixedFramer.control.write(bytes: ControlCoder.encode(message), to: &buffer)
         try await writer.withLockedValue { $0 }?.write(buffer)

@@ -30,7 +30,7 @@ import Wire
     @Test func killingAUnitUnderLoadReHomesItsViewersAndNobodyElseLosesAPacket() async throws {
         let csm = try await RunningCSM.start { $0.settings.expansionThreshold = 1 }
         let processes = try (1...3).map { try UnitProcess(id: $0, csm: csm.unitAddress, secret: UnitHarness.secret, arguments: ["--groups", "2", "--capacity", "3"]) }
-        #expect(try await eventually { try await csm.view().units.count == 3 })
+        #expect(try await eventually { try await csm.activeUnits() == 3 })
 
         let opened = try await csm.http.openChannel()
         let broadcaster = try await SessionClient.connect(to: opened.unit, ticket: opened.ticket, peer: .broadcaster, name: "host")

@@ -23,6 +23,8 @@ final class UnitHarness: Sendable {
             configuration.unit = UnitID(UInt16(index + 1))
             configuration.ticketSecret = Self.secret
             configuration.heartbeatInterval = .milliseconds(100)
+            // These units never ran before: no lease of an earlier run can still be running.
+            configuration.leaseStartGuard = .zero
             // Every test client comes from 127.0.0.1.
             configuration.sessionsPerAddress = 10_000
             configure(&configuration)

@@ -31,7 +31,8 @@ import Testing
         .event(UnitEvent(unit: 5, timeMilliseconds: 1, kind: .modeSwitched, channel: 7, group: 20, session: 4, details: "lagging")),
         .commandResult(id: 8, error: nil),
         .commandResult(id: 9, error: ControlError(.unknownGroup, "group 51 does not exist")),
-        .primaryStatus(epoch: 3, lostPrimary: true),
+        .lease(id: 4, epoch: 3, grantedMilliseconds: 1000, holder: nil),
+        .lease(id: 5, epoch: 3, grantedMilliseconds: nil, holder: "csm-a"),
     ]
 
     static let csmMessages: [CSMMessage] = [
@@ -41,7 +42,7 @@ import Testing
         .command(id: 2, epoch: 2, action: .freeGroup(2)),
         .command(id: 3, epoch: 2, action: .openRelayLink(group: 20, channel: 7, parent: address, parentGroup: 2, ticket: "t")),
         .command(id: 6, epoch: 2, action: .drain(true)),
-        .command(id: 7, epoch: 2, action: .confirmPrimaryLost),
+        .leaseRequest(id: 7, epoch: 2, milliseconds: 1000),
         .error(ControlError(.staleEpoch, "epoch 1 is below 2")),
         .heartbeat(epoch: 3, primary: true),
     ]

@@ -37,8 +37,12 @@ struct CSMCommand: AsyncParsableCommand {
     var backup = false
     @Option(help: "Command run on promotion and demotion as 'HOOK promote|demote EPOCH' (samples/vip-hook.sh).")
     var hook: String?
-    @Option(help: "This CSM's name in logs and heartbeats.")
+    @Option(help: "This CSM's name in logs and heartbeats; two CSMs of a pair need different names.")
     var name = "csm"
+    @Option(help: "File keeping the highest epoch and the registered units across restarts (default: $STATE_DIRECTORY/NAME.json, else ~/.local/state/avcluster/NAME.json).")
+    var stateFile: String?
+    @Option(help: "How long a unit's lease lets a CSM be primary, in milliseconds: a failed primary is replaced about this long after it stops.")
+    var leaseMilliseconds = 1000
 
     @OptionGroup var rateLimits: RateLimitOptions
     @OptionGroup var logRetention: LogRetentionOptions
@@ -47,6 +51,9 @@ struct CSMCommand: AsyncParsableCommand {
         guard heartbeatMilliseconds >= 10 else { throw ValidationError("--heartbeat-milliseconds must be at least 10") }
         guard failureTimeoutMilliseconds > heartbeatMilliseconds else {
             throw ValidationError("--failure-timeout-milliseconds must be longer than the heartbeat")
+        }
+        guard leaseMilliseconds > heartbeatMilliseconds * 2, leaseMilliseconds <= 60_000 else {
+            throw ValidationError("--lease-milliseconds must be more than two heartbeats and at most 60000")
         }
         guard connectionsPerAddress >= 1 else { throw ValidationError("--connections-per-address must be at least 1") }
         _ = try secrets()
@@ -79,6 +86,8 @@ struct CSMCommand: AsyncParsableCommand {
         configuration.startAsBackup = backup
         configuration.hook = hook
         configuration.name = name
+        configuration.stateFile = stateFile ?? CSMStateFile.defaultPath(name: name)
+        configuration.leaseDuration = .milliseconds(leaseMilliseconds)
         configuration.rateLimits = rateLimits.limits
         configuration.logRetention = logRetention.retention(inMemory: database == nil)
         return configuration

@@ -26,6 +26,10 @@ struct CSMConfiguration: Sendable {
     /// Bytes a control link may have waiting before the CSM stops queueing more.
     var linkOutboundCap = 1 << 20
     var heartbeatInterval: Duration = .milliseconds(250)
+    /// How long a unit's lease lets this CSM be primary without renewing it (docs/HA.md).
+    var leaseDuration: Duration = .seconds(1)
+    /// Where the highest epoch and the registered units are kept; nil keeps them in memory.
+    var stateFile: String?
     var settings = ClusterSettings()
     /// The event log's SQLite file; nil keeps it in memory.
     var databasePath: String? = nil

@@ -20,9 +20,15 @@ struct CSMService: Service {
         let peer = configuration.peer.flatMap(HostPort.parse).map {
             PeerLink(host: $0.host, port: $0.port, name: configuration.name, key: key, logger: logger)
         }
+        let stateFile = CSMStateFile(path: configuration.stateFile)
+        let saved = try stateFile.load()
+        let failover = FailoverStateMachine(
+            name: configuration.name, highestEpoch: saved.epoch, members: Set(saved.units), preferred: !configuration.startAsBackup,
+            alone: peer == nil,
+            leaseDuration: configuration.leaseDuration, heartbeatInterval: configuration.heartbeatInterval, now: .now)
         let manager = ClusterManager(
-            settings: configuration.settings, secret: configuration.secret, role: configuration.startAsBackup ? .backup : .primary,
-            name: configuration.name, peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store,
+            settings: configuration.settings, secret: configuration.secret, name: configuration.name, failover: failover,
+            stateFile: stateFile, members: Set(saved.units), peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store,
             retention: configuration.logRetention, unitEventsPerSecond: configuration.unitEventsPerSecond, logger: logger)
         await manager.started()
         let unitServer = try await Self.listen(configuration, key: key, logger: logger)

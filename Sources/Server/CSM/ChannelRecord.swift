@@ -10,9 +10,13 @@ struct ChannelRecord: Equatable, Sendable {
     var title = ""
     var broadcasterName = ""
     /// Made at open: the channel's secret is derived from its number and this, so a secret of an
-    /// earlier channel with the same number never matches. Known to every CSM through the root
-    /// unit's reports.
+    /// earlier channel with the same number never matches. Known to every CSM, with the title,
+    /// name and start, through the root unit's reports.
     var secretNonce: UInt64 = 0
+    /// What the root unit is told, and reports back to every CSM.
+    var info: ChannelInfo {
+        ChannelInfo(title: title, broadcasterName: broadcasterName, startedAtMilliseconds: startedAtMilliseconds, secretNonce: secretNonce)
+    }
     /// Since when no unit reports the channel's broadcaster; nil while one does.
     var broadcasterAbsentSince: ContinuousClock.Instant?
 }

@@ -24,14 +24,21 @@ actor ClusterManager: ClusterAPI {
     private var eventBudget: RequestRateLimiter
     private var eventsDropped: [UnitID: Int] = [:]
 
+    /// The registered units a majority is counted over (docs/HA.md), on disk with the epoch.
+    private var members: Set<UnitID>
+    private let stateFile: CSMStateFile
+
     init(
-        settings: ClusterSettings, secret: String, role: FailoverStateMachine.Role, name: String, peer: PeerLink?, hook: FailoverHook?,
-        store: (any EventLogStore)?, retention: LogRetention = LogRetention(), unitEventsPerSecond: Double = 100, logger: Logger
+        settings: ClusterSettings, secret: String, name: String, failover: FailoverStateMachine, stateFile: CSMStateFile,
+        members: Set<UnitID>, peer: PeerLink?, hook: FailoverHook?, store: (any EventLogStore)?, retention: LogRetention = LogRetention(),
+        unitEventsPerSecond: Double = 100, logger: Logger
     ) {
         self.retention = retention
         eventBudget = RequestRateLimiter(burst: Int(unitEventsPerSecond * 10), perSecond: unitEventsPerSecond)
         state = ClusterState(settings: settings, signer: TicketSigner(secret: secret), wallClock: Unit.systemMilliseconds)
-        failover = FailoverStateMachine(role: role, epoch: role == .primary ? 1 : 0, failureTimeout: settings.failureTimeout, now: .now)
+        self.failover = failover
+        self.stateFile = stateFile
+        self.members = members
         self.name = name
         self.peer = peer
         self.hook = hook
@@ -41,7 +48,8 @@ actor ClusterManager: ClusterAPI {
     }
 
     var epoch: UInt64 { failover.epoch }
-    var isPrimary: Bool { failover.role == .primary }
+    /// Primary with a majority's lease running: the only state in which it opens, joins and commands.
+    var isPrimary: Bool { failover.mayServe(members: members, now: .now) }
 
     // MARK: Failover
 
@@ -52,40 +60,47 @@ actor ClusterManager: ClusterAPI {
         var epoch: UInt64
     }
 
-    var role: RoleAnswer { RoleAnswer(name: name, role: failover.role, epoch: epoch) }
+    var role: RoleAnswer { RoleAnswer(name: name, role: isPrimary ? .primary : .backup, epoch: epoch) }
 
-    /// At start a primary claims the service address too, once a failure timeout has passed
-    /// without it learning of a higher epoch (a returning old primary must not take the address
-    /// from the CSM that replaced it).
-    func started() {
-        // A backup drops an address a crashed earlier run of this CSM may have left behind.
-        if !isPrimary { runHook("demote", epoch) }
-        let delay = state.settings.failureTimeout
-        Task {
-            try? await Task.sleep(for: delay)
-            self.claimAddressIfPrimary()
-        }
-    }
-
-    private func claimAddressIfPrimary() {
-        if isPrimary { runHook("promote", epoch) }
+    /// A backup drops an address a crashed earlier run of this CSM may have left behind; the
+    /// address is claimed on promotion.
+    func started() async {
+        runHook("demote", epoch)
+        await handle(failover.tick(now: .now, members: members))
     }
 
     func peerHeartbeat(_ heartbeat: Heartbeat) async {
-        await handle(failover.peerHeartbeat(heartbeat, ownName: name, now: .now))
+        if heartbeat.role == .primary, !isPrimary, heartbeat.epoch >= failover.highestEpoch {
+            if let units = heartbeat.units, Set(units) != members {
+                members = Set(units)
+                remember()
+            }
+            if let next = heartbeat.nextChannel { state.nextChannel = max(state.nextChannel, next) }
+        }
+        await handle(failover.peerHeartbeat(heartbeat, now: .now))
     }
 
-    func unitAnswered(_ unit: UnitID, lostPrimary: Bool) {
-        failover.unitAnswered(unit, lostPrimary: lostPrimary)
+    func leaseAnswered(by unit: UnitID, id: UInt64, epoch: UInt64, grantedMilliseconds: UInt64?, holder: String?) async {
+        let now = ContinuousClock.now
+        if failover.role == .primary {
+            state.setObeys(unit, grantedMilliseconds != nil, holder: holder)
+        }
+        await handle(failover.leaseAnswered(
+            by: unit, id: id, unitEpoch: epoch, granted: grantedMilliseconds.map { .milliseconds($0) }, members: members,
+            now: now))
     }
 
     private func handle(_ actions: [FailoverStateMachine.Action]) async {
         for action in actions {
             switch action {
-            case .askUnits(let epoch):
-                for unit in unitLinks.keys { send(.confirmPrimaryLost, to: unit, epoch: epoch) }
+            case .remember:
+                remember()
+            case .requestLeases(let id, let epoch, let duration):
+                for (_, link) in unitLinks.values {
+                    write(.leaseRequest(id: id, epoch: epoch, milliseconds: duration.wholeMilliseconds), to: link)
+                }
             case .promoted(let epoch):
-                state.log("csmPromoted", "\(name) is primary at epoch \(epoch): the primary was silent and a majority of units lost it too")
+                state.log("csmPromoted", "\(name) is primary at epoch \(epoch): a majority of the \(members.count) registered units granted it their lease")
                 runHook("promote", epoch)
             case .demoted(let epoch, let reason):
                 state.log("csmDemoted", "\(name) is backup: \(reason)")
@@ -93,6 +108,15 @@ actor ClusterManager: ClusterAPI {
             }
         }
         await carryOut()
+    }
+
+    /// Writes the epoch and the members to disk; a CSM that cannot says so loudly.
+    private func remember() {
+        do {
+            try stateFile.save(.init(epoch: failover.highestEpoch, units: members.sorted()))
+        } catch {
+            logger.error("\(error)")
+        }
     }
 
     private func runHook(_ event: String, _ epoch: UInt64) {
@@ -124,7 +148,13 @@ actor ClusterManager: ClusterAPI {
             await carryOut()
             return error
         }
-        unitLinks[announcement.address.unit] = (link, channel)
+        let unit = announcement.address.unit
+        unitLinks[unit] = (link, channel)
+        if members.insert(unit).inserted { remember() }
+        // Asked at once rather than at the next beat, so its first commands find it obeying.
+        if case .requestLeases(let id, let epoch, let duration)? = failover.askNow(now: .now) {
+            write(.leaseRequest(id: id, epoch: epoch, milliseconds: duration.wholeMilliseconds), to: channel)
+        }
         await carryOut()
         return nil
     }
@@ -160,9 +190,12 @@ actor ClusterManager: ClusterAPI {
         metrics.record(
             units: state.units.count, channels: state.channels.count,
             viewers: state.channels.keys.reduce(0) { $0 + state.viewers(of: $1, at: now) }, epoch: epoch, primary: isPrimary)
-        await handle(failover.tick(now: now, liveUnits: state.liveUnits(at: now)))
-        for (_, link) in unitLinks.values { write(.heartbeat(epoch: epoch, primary: isPrimary), to: link) }
-        let heartbeat = Heartbeat(csm: name, role: isPrimary ? .primary : .backup, epoch: epoch, sentAtMilliseconds: Unit.systemMilliseconds())
+        await handle(failover.tick(now: now, members: members))
+        let primary = isPrimary
+        for (_, link) in unitLinks.values { write(.heartbeat(epoch: epoch, primary: primary), to: link) }
+        let heartbeat = Heartbeat(
+            csm: name, role: primary ? .primary : .backup, epoch: epoch, sentAtMilliseconds: Unit.systemMilliseconds(),
+            units: primary ? members.sorted() : nil, nextChannel: primary ? state.nextChannel : nil)
         if let peer { Task { await peer.send(heartbeat) } }
         for (unit, count) in eventsDropped {
             state.log("eventsDropped", unit: unit, "unit \(unit) sent events faster than its budget; \(count) dropped")
@@ -203,7 +236,10 @@ actor ClusterManager: ClusterAPI {
     // MARK: Clients
 
     private var notPrimary: ControlError {
-        ControlError(.notPrimary, "this CSM (\(name)) is the backup at epoch \(epoch); ask the next CSM address")
+        if failover.role == .primary {
+            return ControlError(.notPrimary, "this CSM (\(name)) holds the lease of fewer than a majority of its \(members.count) units; try again in a moment")
+        }
+        return ControlError(.notPrimary, "this CSM (\(name)) is the backup at epoch \(epoch); ask the next CSM address")
     }
 
     func openChannel(_ request: OpenChannelRequest) async -> Result<OpenChannelResponse, ControlError> {
@@ -299,8 +335,12 @@ actor ClusterManager: ClusterAPI {
         return error
     }
 
+    /// Removes a unit for good: it no longer counts towards a majority. Allowed on a backup too,
+    /// since an operator's word that a unit is gone is what lets a cluster that lost too many
+    /// units get a primary again.
     func adminRemove(_ unit: UnitID) async -> ControlError? {
-        guard isPrimary else { return notPrimary }
+        if members.remove(unit) != nil { remember() }
+        guard isPrimary else { return state.units[unit] == nil ? nil : notPrimary }
         let error = state.remove(unit, now: .now)
         await carryOut()
         return error

@@ -28,8 +28,8 @@ extension ClusterState {
             let ticket = ticket(.relay, channel: channel, at: parent, lifetime: settings.relayTicketLifetime)
             actions.append(.command(location.unit, .openRelayLink(group: location.group, channel: channel, parent: parentAddress, parentGroup: parent.group, ticket: ticket)))
         } else {
-            let nonce = parent == nil ? channels[channel]?.secretNonce : nil
-            actions.append(.command(location.unit, .assignGroup(location.group, channel: channel, parent: parent, secretNonce: nonce)))
+            let info = parent == nil ? channels[channel]?.info : nil
+            actions.append(.command(location.unit, .assignGroup(location.group, channel: channel, parent: parent, info: info)))
         }
     }
 
@@ -59,7 +59,7 @@ extension ClusterState {
     /// The lowest open group of the channel on the least-loaded unit that has one.
     private func placeForViewer(in channel: ChannelID, now: ContinuousClock.Instant) -> GroupLocation? {
         var lowestOpen: [UnitID: GroupID] = [:]
-        for unit in units.values where !unit.draining && !unit.linkDown {
+        for unit in units.values where unit.takesWork {
             for (id, record) in unit.groups where record.channel == channel && record.occupancy(at: now) < unit.capacity {
                 if lowestOpen[unit.id].map({ id < $0 }) ?? true { lowestOpen[unit.id] = id }
             }
@@ -79,7 +79,7 @@ extension ClusterState {
         guard let record = channels[channel] else { return nil }
         let parent = filled ?? record.root
         let location: GroupLocation
-        if let unit = units[parent.unit], !unit.draining, !unit.linkDown, let group = unit.firstFreeGroup {
+        if let unit = units[parent.unit], unit.takesWork, let group = unit.firstFreeGroup {
             location = GroupLocation(unit: unit.id, group: group)
         } else if let unit = LeastLoadedUnitPolicy.choose(activeUnits.filter { $0.id != parent.unit && $0.freeGroupCount > 0 }, at: now),
             let group = unit.firstFreeGroup

@@ -63,8 +63,12 @@ extension ClusterState {
                     startedAtMilliseconds: report.sentAtMilliseconds)
                 nextChannel = max(nextChannel, reported.channel.rawValue &+ 1)
             }
-            if let nonce = reported.secretNonce, channels[reported.channel]?.secretNonce == 0 {
-                channels[reported.channel]?.secretNonce = nonce
+            // A channel learnt from reports (on a backup, or after a restart) takes the root's word for what it is.
+            if let info = reported.info, reported.parent == nil, channels[reported.channel]?.secretNonce == 0 {
+                channels[reported.channel]!.title = ChatText.clean(info.title, maxBytes: OpenChannelRequest.maxTitleLength) ?? ""
+                channels[reported.channel]!.broadcasterName = ChatText.clean(info.broadcasterName, maxBytes: OpenChannelRequest.maxNameLength) ?? ""
+                channels[reported.channel]!.startedAtMilliseconds = info.startedAtMilliseconds
+                channels[reported.channel]!.secretNonce = info.secretNonce
             }
         }
         units[report.unit] = unit
@@ -127,6 +131,14 @@ extension ClusterState {
     }
 
     /// The admin removes a unit: as if it failed, its groups move elsewhere.
+    /// Whether the unit granted this CSM its lease (it refuses commands otherwise).
+    mutating func setObeys(_ id: UnitID, _ obeys: Bool, holder: String? = nil) {
+        guard units[id] != nil, units[id]!.obeys != obeys else { return }
+        units[id]!.obeys = obeys
+        let refusal = "unit \(id) refused this CSM its lease\(holder.map { " (it obeys \($0))" } ?? ""): no new work there"
+        log(obeys ? "unitObeys" : "unitObeysAnother", unit: id, obeys ? "unit \(id) granted this CSM its lease" : refusal)
+    }
+
     mutating func remove(_ id: UnitID, now: ContinuousClock.Instant) -> ControlError? {
         guard units[id] != nil else { return ControlError(.notAllowed, "there is no unit \(id)") }
         for (group, _) in units[id]!.groups { actions.append(.command(id, .freeGroup(group))) }

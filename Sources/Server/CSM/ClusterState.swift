@@ -36,7 +36,7 @@ struct ClusterState: Sendable {
     }
 
     /// Units that take new work.
-    var activeUnits: some Sequence<UnitRecord> { units.values.lazy.filter { !$0.draining && !$0.linkDown } }
+    var activeUnits: some Sequence<UnitRecord> { units.values.lazy.filter(\.takesWork) }
 
     func group(at location: GroupLocation) -> GroupRecord? {
         units[location.unit]?.groups[location.group]
@@ -75,7 +75,7 @@ struct ClusterState: Sendable {
     }
 
     func ticket(_ role: TicketRole, channel: ChannelID, at location: GroupLocation, lifetime: Duration) -> String {
-        let milliseconds = UInt64(lifetime.components.seconds) * 1000 + UInt64(lifetime.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = lifetime.wholeMilliseconds
         return signer.sign(Ticket(channel: channel, group: location.group, role: role, unit: location.unit, expiresAtMilliseconds: wallClock() + milliseconds))
     }
 

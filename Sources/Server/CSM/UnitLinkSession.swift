@@ -54,8 +54,8 @@ struct UnitLinkSession {
                     await manager.unitReported(report)
                 case .event(let event) where event.unit == unit:
                     await manager.unitEvent(event)
-                case .primaryStatus(_, let lost):
-                    if let unit { await manager.unitAnswered(unit, lostPrimary: lost) }
+                case .lease(let id, let epoch, let granted, let holder):
+                    if let unit { await manager.leaseAnswered(by: unit, id: id, epoch: epoch, grantedMilliseconds: granted, holder: holder) }
                 case .commandResult(let id, let error?):
                     logger.warning("unit \(unit.map { "\($0)" } ?? "?") could not carry out command \(id): \(error)")
                 default:

@@ -9,9 +9,13 @@ struct UnitRecord: Sendable {
     var draining = false
     /// Its control link is down: no new work until it is back (or fails for good).
     var linkDown = false
+    /// It granted this CSM its lease: it carries out this CSM's commands.
+    var obeys = true
     var groups: [GroupID: GroupRecord] = [:]
 
     var id: UnitID { announcement.address.unit }
+    /// Whether new groups and viewers may go here.
+    var takesWork: Bool { !draining && !linkDown && obeys }
     var address: UnitAddress { announcement.address }
     var capacity: Int { announcement.groupCapacity }
 

@@ -1,94 +1,213 @@
 import Wire
 
-/// Who is the primary CSM (DESIGN.md, control plane: HA). Pure: every input says what time it
-/// is, every decision comes back as actions. The backup takes over only when a majority of live
-/// units confirm they lost the primary, so a cut link between the two CSMs alone never makes two
-/// primaries. It asks them when the primary has been silent for the failure timeout, and, while it
-/// still hears the primary, once every failure timeout anyway: a primary cut off from the units
-/// but not from its backup must be replaced too (it demotes on the backup's next heartbeat).
-/// With no live units, silence alone decides. Every takeover raises the epoch; a CSM that sees a
-/// higher epoch than its own becomes the backup.
+/// Who is the primary CSM (docs/HA.md; the Promela model in Tests/HA/failover.pml follows it).
+/// Pure: every input says what time it is, every decision comes back as actions.
+///
+/// A CSM is primary only while it holds a lease from a majority of the cluster's registered units
+/// (`UnitLease` is the units' side: one lease at a time, each epoch to one CSM). A primary asks
+/// every heartbeat; it counts a lease from the moment it sent the request, so its own view runs
+/// out before the unit's. Without a majority it stops serving and steps down. A backup that hears
+/// no primary campaigns: it asks at one above every epoch it has seen, and is primary once a
+/// majority granted it; epochs seen and held are kept on disk. Two CSMs that both find no primary
+/// resolve it by name: the higher one lets a lower peer it hears go first for a lease time, and
+/// after a split campaign each waits (the higher one a lease time longer) before it asks again.
 struct FailoverStateMachine: Sendable {
     enum Role: String, Sendable, Codable { case primary, backup }
 
     enum Action: Equatable, Sendable {
-        /// Ask every live unit whether it lost the primary too.
-        case askUnits(epoch: UInt64)
+        /// Keep this epoch on disk before anything else goes out: a restarted CSM never goes below it.
+        case remember(epoch: UInt64)
+        /// Ask every unit for a lease at `epoch`; the answers come back to `leaseAnswered` by `id`.
+        case requestLeases(id: UInt64, epoch: UInt64, duration: Duration)
         case promoted(epoch: UInt64)
         case demoted(epoch: UInt64, reason: String)
     }
 
-    let failureTimeout: Duration
-    private(set) var role: Role
-    private(set) var epoch: UInt64
-    private var lastPeerHeard: ContinuousClock.Instant
-    /// A confirmation round in progress: when it began and which units answered "lost".
-    private var round: (startedAt: ContinuousClock.Instant, lost: Set<UnitID>, answered: Set<UnitID>)?
-    private var lastRound: ContinuousClock.Instant?
-    /// No round before a failure timeout has passed since start: the peer and the units need
-    /// that long to be heard at all.
-    private let startedAt: ContinuousClock.Instant
+    let name: String
+    let leaseDuration: Duration
+    let heartbeatInterval: Duration
+    /// No peer is configured: nobody else can be primary, so no majority is needed.
+    let alone: Bool
+    private(set) var role: Role = .backup
+    /// The highest epoch this CSM has seen granted or held; on disk.
+    private(set) var highestEpoch: UInt64
+    /// The epoch it is primary at, or campaigns at.
+    private var ownEpoch: UInt64 = 0
+    /// Lease expiry per unit, by this CSM's own clock, for `ownEpoch`.
+    private var leases: [UnitID: ContinuousClock.Instant] = [:]
+    /// Requests not yet too old to matter: when each was sent and at which epoch.
+    private var requests: [UInt64: (sentAt: ContinuousClock.Instant, epoch: UInt64)] = [:]
+    private var nextRequest: UInt64 = 1
+    private var campaignStarted: ContinuousClock.Instant?
+    /// Since when this campaign has held some lease.
+    private var holdingSince: ContinuousClock.Instant?
+    private var pausedUntil: ContinuousClock.Instant
+    private var peer: (name: String, role: Heartbeat.Role, heardAt: ContinuousClock.Instant)?
+    private var noPrimarySince: ContinuousClock.Instant?
+    private var knownMembers: Set<UnitID> = []
+    private var membersChangedAt: ContinuousClock.Instant
 
-    init(role: Role, epoch: UInt64, failureTimeout: Duration, now: ContinuousClock.Instant) {
-        self.role = role
-        self.epoch = epoch
-        self.failureTimeout = failureTimeout
-        lastPeerHeard = now
-        startedAt = now
+    /// `preferred`: started without `--backup`, so it campaigns at once; a backup first waits a
+    /// lease time to hear a primary. `members`: the registered units kept on disk, settled already.
+    init(
+        name: String, highestEpoch: UInt64, members: Set<UnitID> = [], preferred: Bool, alone: Bool, leaseDuration: Duration,
+        heartbeatInterval: Duration, now: ContinuousClock.Instant
+    ) {
+        self.name = name
+        self.highestEpoch = highestEpoch
+        self.alone = alone
+        self.leaseDuration = leaseDuration
+        self.heartbeatInterval = heartbeatInterval
+        pausedUntil = preferred || alone ? now : now + leaseDuration
+        knownMembers = members
+        membersChangedAt = members.isEmpty ? now : now - leaseDuration
     }
 
-    /// The peer's heartbeat. A primary of a higher epoch wins; between two primaries of one epoch
-    /// (which epochs prevent, but a bad start could cause) the lower name stays.
-    mutating func peerHeartbeat(_ heartbeat: Heartbeat, ownName: String, now: ContinuousClock.Instant) -> [Action] {
-        lastPeerHeard = now
-        var actions: [Action] = []
-        if heartbeat.role == .primary {
-            let peerWins = heartbeat.epoch > epoch || (heartbeat.epoch == epoch && heartbeat.csm < ownName)
-            if role == .primary && peerWins {
-                role = .backup
-                actions.append(.demoted(epoch: heartbeat.epoch, reason: "the peer \(heartbeat.csm) is primary at epoch \(heartbeat.epoch)"))
-            }
+    /// The epoch to show and to command with.
+    var epoch: UInt64 { role == .primary ? ownEpoch : highestEpoch }
+
+    /// Whether this CSM may answer opens and joins now: primary, with a majority's lease running.
+    func mayServe(members: Set<UnitID>, now: ContinuousClock.Instant) -> Bool {
+        role == .primary && hasMajority(members: members, now: now)
+    }
+
+    /// A majority of the registered units granted a lease that still runs. Every registered unit
+    /// counts, reachable or not, new or old: two CSMs that count over different sets could both
+    /// find a majority.
+    private func hasMajority(members: Set<UnitID>, now: ContinuousClock.Instant) -> Bool {
+        if alone || members.isEmpty { return true }
+        let held = members.count { leases[$0].map { now < $0 } ?? false }
+        return held * 2 > members.count
+    }
+
+    /// Whether a campaign may end in promotion: there are units, and the set has not changed for
+    /// a lease time. Units announce to both CSMs at once, so by then both count over the same
+    /// set; a unit seen by one CSM alone must not let each find a majority of a different set.
+    private mutating func membersSettled(_ members: Set<UnitID>, now: ContinuousClock.Instant) -> Bool {
+        if members != knownMembers {
+            knownMembers = members
+            membersChangedAt = now
         }
-        epoch = max(epoch, heartbeat.epoch)
+        return !members.isEmpty && now - membersChangedAt >= leaseDuration
+    }
+
+    /// Every heartbeat interval. `members`: the registered units a majority is counted over.
+    mutating func tick(now: ContinuousClock.Instant, members: Set<UnitID>) -> [Action] {
+        _ = membersSettled(members, now: now)
+        requests = requests.filter { now - $0.value.sentAt < leaseDuration }
+        switch role {
+        case .primary:
+            guard hasMajority(members: members, now: now) else {
+                return stepDown(now: now, reason: "it holds the lease of fewer than a majority of the \(members.count) units")
+            }
+            return [ask(at: ownEpoch, now: now)]
+        case .backup:
+            return campaign(now: now, members: members)
+        }
+    }
+
+    private mutating func campaign(now: ContinuousClock.Instant, members: Set<UnitID>) -> [Action] {
+        let peerAlive = peer.map { now - $0.heardAt <= heartbeatInterval * 2 } ?? false
+        if peerAlive, peer?.role == .primary {
+            campaignStarted = nil
+            noPrimarySince = nil
+            return []
+        }
+        guard now >= pausedUntil else { return [] }
+        let since = noPrimarySince ?? now
+        noPrimarySince = since
+        // A lower-named peer that is alive and has no primary either gets a lease time to take over first.
+        guard !(peerAlive && peer!.name < name && now - since < leaseDuration) else { return [] }
+        if campaignStarted != nil, membersSettled(members, now: now), hasMajority(members: members, now: now) { return promote() }
+        if campaignStarted != nil {
+            // Holding some leases but no majority for a lease time: a split, which blocks the other
+            // CSM too. Let these leases run out, the higher name a lease time longer. A campaign
+            // that holds none blocks nobody and asks on (units may be starting), and one that
+            // holds a majority waits for the set of units to settle.
+            if !leases.values.contains(where: { now < $0 }) { holdingSince = nil }
+            if let since = holdingSince, now - since > leaseDuration + heartbeatInterval, !hasMajority(members: members, now: now) {
+                campaignStarted = nil
+                holdingSince = nil
+                leases.removeAll()
+                let higher = peer.map { $0.name < name } ?? false
+                pausedUntil = now + leaseDuration * (higher ? 2 : 1) + heartbeatInterval
+                return []
+            }
+        } else {
+            // One above every epoch seen: one no unit granted is asked for again, which is safe
+            // because a unit gives each epoch to one CSM only.
+            campaignStarted = now
+            holdingSince = nil
+            leases.removeAll()
+            ownEpoch = highestEpoch + 1
+            // Alone there is nobody to split with.
+            if alone { return promote() }
+        }
+        return [ask(at: ownEpoch, now: now)]
+    }
+
+    /// The request a unit that just connected is sent at once: nil unless primary or campaigning.
+    mutating func askNow(now: ContinuousClock.Instant) -> Action? {
+        role == .primary || campaignStarted != nil ? ask(at: ownEpoch, now: now) : nil
+    }
+
+    private mutating func ask(at epoch: UInt64, now: ContinuousClock.Instant) -> Action {
+        let id = nextRequest
+        nextRequest += 1
+        requests[id] = (now, epoch)
+        return .requestLeases(id: id, epoch: epoch, duration: leaseDuration)
+    }
+
+    private mutating func promote() -> [Action] {
+        role = .primary
+        campaignStarted = nil
+        noPrimarySince = nil
+        return saw(epoch: ownEpoch) + [.promoted(epoch: ownEpoch)]
+    }
+
+    private mutating func stepDown(now: ContinuousClock.Instant, reason: String) -> [Action] {
+        role = .backup
+        leases.removeAll()
+        campaignStarted = nil
+        // Give whoever has the majority now a lease time before campaigning here again.
+        pausedUntil = now + leaseDuration
+        return [.demoted(epoch: highestEpoch, reason: reason)]
+    }
+
+    /// A unit's answer to request `id`: its epoch, and the lease it granted (nil: refused).
+    mutating func leaseAnswered(
+        by unit: UnitID, id: UInt64, unitEpoch: UInt64, granted: Duration?, members: Set<UnitID>, now: ContinuousClock.Instant
+    ) -> [Action] {
+        var actions = saw(epoch: unitEpoch)
+        guard let request = requests[id], request.epoch == ownEpoch, let granted,
+              role == .primary || campaignStarted != nil
+        else { return actions }
+        leases[unit] = request.sentAt + granted
+        if role == .backup, holdingSince == nil { holdingSince = now }
+        if role == .backup, membersSettled(members, now: now), hasMajority(members: members, now: now) { actions += promote() }
         return actions
     }
 
-    /// A unit reported or announced the highest epoch it has seen.
-    mutating func unitSaw(epoch seen: UInt64) -> [Action] {
-        guard seen > epoch else { return [] }
-        epoch = seen
-        guard role == .primary else { return [] }
-        role = .backup
-        return [.demoted(epoch: seen, reason: "a unit has seen epoch \(seen); another CSM took over")]
+    /// A unit announced or reported the highest epoch it has seen. Only raises what is
+    /// remembered: whether this CSM is still obeyed is what its leases say.
+    mutating func unitSaw(epoch: UInt64) -> [Action] { saw(epoch: epoch) }
+
+    private mutating func saw(epoch seen: UInt64) -> [Action] {
+        guard seen > highestEpoch else { return [] }
+        highestEpoch = seen
+        return [.remember(epoch: seen)]
     }
 
-    /// A unit's answer to `askUnits`.
-    mutating func unitAnswered(_ unit: UnitID, lostPrimary: Bool) {
-        guard round != nil else { return }
-        round!.answered.insert(unit)
-        if lostPrimary { round!.lost.insert(unit) }
-    }
-
-    /// Every heartbeat interval. `liveUnits`: the units this CSM hears from now.
-    mutating func tick(now: ContinuousClock.Instant, liveUnits: Set<UnitID>) -> [Action] {
-        guard role == .backup, now - startedAt > failureTimeout else { return [] }
-        let peerSilent = now - lastPeerHeard > failureTimeout
-        // Answers to a round begun while the primary was still heard are stale once it is silent.
-        if peerSilent, let current = round, current.startedAt <= lastPeerHeard { round = nil }
-        if let current = round {
-            let lost = current.lost.intersection(liveUnits).count
-            if (liveUnits.isEmpty && peerSilent) || (!liveUnits.isEmpty && lost * 2 > liveUnits.count) {
-                round = nil
-                role = .primary
-                epoch += 1
-                return [.promoted(epoch: epoch)]
-            }
-            guard now - current.startedAt > failureTimeout else { return [] }
-        } else if !peerSilent, let last = lastRound, now - last < failureTimeout {
-            return []
+    /// The peer's heartbeat. A primary that hears a primary of a higher epoch (which can only have
+    /// a majority once its own leases ran out), or of the same epoch and a lower name (possible
+    /// only with no units at all), steps down.
+    mutating func peerHeartbeat(_ heartbeat: Heartbeat, now: ContinuousClock.Instant) -> [Action] {
+        peer = (heartbeat.csm, heartbeat.role, now)
+        var actions = saw(epoch: heartbeat.epoch)
+        if role == .primary, heartbeat.role == .primary,
+           heartbeat.epoch > ownEpoch || (heartbeat.epoch == ownEpoch && heartbeat.csm < name) {
+            actions += stepDown(now: now, reason: "the peer \(heartbeat.csm) is primary at epoch \(heartbeat.epoch)")
         }
-        lastRound = now
-        round = (now, [], [])
-        return [.askUnits(epoch: epoch)]
+        return actions
     }
 }

@@ -11,9 +11,9 @@ final class CSMLink: FrameLink {
     let port: Int
     private var connection: Channel?
     private var awaitingHello = true
+    /// The CSM's name from its hello: whom a lease is granted to.
+    private var csmName = ""
     private var closed = false
-    /// Last time this CSM was heard from (or the link was made); tells whether the unit lost it.
-    private(set) var lastHeard = NIODeadline.now()
 
     init(unit: Unit, host: String, port: Int) {
         self.unit = unit
@@ -70,9 +70,9 @@ final class CSMLink: FrameLink {
 
     /// A frame from the CSM; the first is its hello, passed on once it proved the key.
     func received(_ frame: ByteBuffer) {
-        lastHeard = .now()
         if awaitingHello {
             awaitingHello = false
+            csmName = (try? ControlCoder.decodeHello(from: frame))?.name ?? "\(host):\(port)"
             authenticated()
             return
         }
@@ -85,20 +85,32 @@ final class CSMLink: FrameLink {
             return
         }
         switch message {
-        case .command(_, _, .confirmPrimaryLost):
-            // A question, not a command: a backup may ask before it has learnt the epoch.
-            write(.primaryStatus(epoch: unit.epoch, lostPrimary: unit.hasLostPrimary(except: self)))
+        case .leaseRequest(let id, let epoch, let milliseconds):
+            let before = unit.lease.owner
+            switch unit.lease.request(from: csmName, epoch: epoch, for: .milliseconds(milliseconds), now: .now) {
+            case .success(let granted):
+                if before != csmName {
+                    unit.record(.leaseGranted, "obeys \(csmName) (\(host):\(port)) from epoch \(epoch)")
+                }
+                write(.lease(id: id, epoch: unit.epoch, grantedMilliseconds: granted.wholeMilliseconds, holder: nil))
+            case .failure(let refusal):
+                if case .heldBy(let holder, _) = refusal {
+                    write(.lease(id: id, epoch: unit.epoch, grantedMilliseconds: nil, holder: holder))
+                } else {
+                    write(.lease(id: id, epoch: unit.epoch, grantedMilliseconds: nil, holder: nil))
+                }
+            }
         case .command(let id, let epoch, let action):
-            guard epoch >= unit.epoch else {
-                unit.record(.staleCommandRefused, "refused a command of epoch \(epoch) from \(host):\(port); the highest epoch seen is \(unit.epoch)")
-                write(.commandResult(id: id, error: ControlError(.staleEpoch, "epoch \(epoch) is below \(unit.epoch); this CSM is no longer primary")))
+            guard unit.lease.obeys(csmName, epoch: epoch) else {
+                let holder = unit.lease.owner.map { "\($0) at epoch \(unit.epoch)" } ?? "no CSM yet"
+                unit.record(.staleCommandRefused, "refused a command of epoch \(epoch) from \(csmName) (\(host):\(port)); this unit obeys \(holder)")
+                write(.commandResult(id: id, error: ControlError(.staleEpoch, "this unit obeys \(holder), not \(csmName) at epoch \(epoch)")))
                 return
             }
-            unit.epoch = epoch
             write(.commandResult(id: id, error: unit.execute(action)))
             unit.flushMedia()
-        case .heartbeat(let epoch, let primary):
-            if primary && epoch > unit.epoch { unit.epoch = epoch }
+        case .heartbeat:
+            break
         case .error(let error):
             unit.logger.warning("CSM \(host):\(port) reports: \(error)")
         case .hello:

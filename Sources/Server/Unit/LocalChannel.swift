@@ -23,7 +23,7 @@ final class LocalChannel {
     /// What the broadcaster may send.
     var uplink: UplinkPolicy
     /// The nonce of the channel's secret, when this unit holds its root (reported to every CSM).
-    var secretNonce: UInt64?
+    var info: ChannelInfo?
     /// Chat lines the channel's sessions here may send together.
     var chatBudget: ChatRateLimiter
 

@@ -4,13 +4,13 @@ extension Unit {
     /// Carries out a CSM command; nil when done, or the error to send back.
     func execute(_ action: UnitAction) -> ControlError? {
         switch action {
-        case .assignGroup(let group, let channel, let parent, let secretNonce):
+        case .assignGroup(let group, let channel, let parent, let info):
             guard let index = slotIndex(group) else { return unknown(group) }
             if let owner = groups[index].channel, owner != channel {
                 return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
             }
             let local = assign(index, to: channel, root: parent == nil, parent: parent)
-            if let secretNonce { local.secretNonce = secretNonce }
+            if let info { local.info = info }
             groups[index].parent = parent
             closeParentLinkIfUnused(channel)
         case .freeGroup(let group):
@@ -38,8 +38,6 @@ extension Unit {
         case .drain(let on):
             draining = on
             record(.drainChanged, "unit \(configuration.unit) \(on ? "drains: no new work" : "takes new work again")")
-        case .confirmPrimaryLost:
-            return nil  // Answered by the CSM link, which knows whether it lost its primary.
         }
         return nil
     }

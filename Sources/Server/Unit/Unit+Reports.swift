@@ -21,7 +21,7 @@ extension Unit {
             }
             return GroupReport(
                 group: slot.id, channel: channelID, parent: slot.parent, broadcasterHere: broadcasterHere,
-                udpViewers: udp, tcpViewers: tcp, bytesSent: bytes, secretNonce: slot.isRoot ? channels[channelID]?.secretNonce : nil)
+                udpViewers: udp, tcpViewers: tcp, bytesSent: bytes, info: slot.isRoot ? channels[channelID]?.info : nil)
         }
         return UnitReport(
             unit: configuration.unit, epoch: epoch, sentAtMilliseconds: wallClock(), groups: assigned,
@@ -76,18 +76,5 @@ extension Unit {
             }
             record(.modeSwitched, channel: session.channel, group: session.group, session: session.id, "UDP address \(address) silent for \(configuration.udpTimeout): no more UDP media")
         }
-    }
-}
-
-extension Unit {
-    /// Whether every CSM link other than `asking` has been silent for two heartbeats (CSMs send
-    /// theirs four times as often): what a
-    /// backup asks before it takes over (DESIGN.md: a majority of units must confirm). A link is
-    /// judged by what it last heard, not by whether it is connected: a unit that just started, or
-    /// whose link just dropped, has not lost anyone yet.
-    func hasLostPrimary(except asking: CSMLink) -> Bool {
-        let silence = TimeAmount(configuration.heartbeatInterval) * 2
-        let now = NIODeadline.now()
-        return csmLinks.filter { $0 !== asking }.allSatisfy { now - $0.lastHeard > silence }
     }
 }

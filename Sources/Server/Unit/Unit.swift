@@ -29,7 +29,9 @@ final class Unit {
     var mediaChannel: Channel?
     var address: UnitAddress
     var counters = UnitCounters()
-    var epoch: UInt64 = 0
+    /// Which CSM this unit obeys, at which epoch (docs/HA.md).
+    var lease: UnitLease
+    var epoch: UInt64 { lease.epoch }
     var draining = false
     /// Sessions written to since the last flush.
     var sessionsToFlush: [UnitSession] = []
@@ -48,6 +50,7 @@ final class Unit {
     var lastHeartbeat = NIODeadline.now()
 
     init(configuration: UnitConfiguration, eventLoop: EventLoop, logger: Logger, wallClock: @escaping @Sendable () -> UInt64 = Unit.systemMilliseconds) {
+        lease = UnitLease(longest: configuration.longestLease, startGuard: configuration.leaseStartGuard, now: .now)
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger

@@ -24,6 +24,11 @@ struct UnitConfiguration: Sendable {
     /// CSMs to report to (host:port).
     var csmAddresses: [String] = []
     var heartbeatInterval: Duration = .milliseconds(500)
+    /// The longest lease this unit grants a CSM (docs/HA.md).
+    var longestLease: Duration = .seconds(1)
+    /// How long after start the unit grants no lease (nil: a longest lease), since one its earlier
+    /// run granted may still run. Only a test whose units never ran before may shorten it.
+    var leaseStartGuard: Duration? = nil
     /// A UDP address that has not sent a bind (keepalive) for this long gets no more media.
     var udpTimeout: Duration = .seconds(10)
     /// Chat lines a session may send per 10 seconds.

@@ -27,6 +27,8 @@ actor ClusterMirror {
     private var subscribers: [UUID: AsyncStream<Snapshot>.Continuation] = [:]
     private var wake: AsyncStream<Void>.Continuation?
 
+    private var endings = ChannelEndings()
+
     private let retention: LogRetention
     private var lastPrune = ContinuousClock.now
 
@@ -97,8 +99,9 @@ actor ClusterMirror {
         }
         do {
             let fresh = try await primary.json(.GET, "/admin/view", as: ClusterView.self)
-            let ended = Set((view?.channels ?? []).map(\.channel)).subtracting(fresh.channels.map(\.channel))
-            for channel in ended { try await store.channelEnded(channel, atMilliseconds: PortalAPI.nowMilliseconds) }
+            for channel in endings.ended(afterSnapshotAt: fresh.epoch, of: fresh.channels.map(\.channel)) {
+                try await store.channelEnded(channel, atMilliseconds: PortalAPI.nowMilliseconds)
+            }
             for channel in fresh.channels {
                 try await store.channelOpened(ChannelHistory(
                     channel: channel.channel, title: channel.title, broadcasterName: channel.broadcasterName,

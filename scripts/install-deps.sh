@@ -7,8 +7,9 @@ set -euo pipefail
 packages=(pkg-config libopus-dev libvpx-dev libv4l-dev libasound2-dev curl)
 if [ "${1:-}" = "--test" ]; then
   # Network namespaces for the HA and UDP-blocking tests, a PostgreSQL server for the portal's
-  # database tests, and a headless browser with its WebDriver for the dashboard test.
-  packages+=(iproute2 nftables iputils-arping postgresql chromium chromium-driver)
+  # database tests, a headless browser with its WebDriver for the dashboard test, and the model
+  # checker (with a C compiler for its verifiers) for the failover model.
+  packages+=(iproute2 nftables iputils-arping postgresql chromium chromium-driver spin gcc)
 fi
 
 missing=()

@@ -5,7 +5,8 @@
 # Its data lives in a temporary directory, removed on stop; it listens on 127.0.0.1 only.
 set -euo pipefail
 dir=${AVCLUSTER_PG_DIR:-/tmp/avcluster-test-postgres}
-port=${AVCLUSTER_PG_PORT:-55432}
+# Below the kernel's ephemeral range (32768-60999), where an outgoing connection may hold it.
+port=${AVCLUSTER_PG_PORT:-15432}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "PostgreSQL is not installed: run scripts/install-deps.sh --test" >&2; exit 1; }
 as_owner() {  # the server refuses to run as root

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test on a fresh machine. Installs what the tests need, starts a throwaway
 # PostgreSQL server on loopback for the portal's database tests (stopped again at the end), runs
-# the Swift Testing suites, then the network-namespace tests.
+# the Swift Testing suites, then the model check of the failover protocol and the
+# network-namespace tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -13,5 +14,6 @@ swift test --skip-build --skip 'BroadcasterTests|ViewerProcessTests|DashboardBro
 # Real client processes streaming in real time, and a real browser: one at a time, so that no
 # other test starves them of CPU on a small machine.
 swift test --skip-build --no-parallel --filter 'BroadcasterTests|ViewerProcessTests|DashboardBrowserTests'
+Tests/HA/model-check.sh
 Tests/HA/failover-netns.sh
 Tests/Net/udp-blocked-netns.sh

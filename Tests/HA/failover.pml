@@ -37,6 +37,7 @@ mtype role[2];
 byte high[2];                  /* highest epoch seen or held (on disk when DURABLE) */
 byte own[2];                   /* epoch held or campaigned at */
 bool campaigning[2];
+bool outbid[2];                /* a unit refused the campaign's epoch, being at it or past it */
 byte campAge[2];
 byte paused[2];
 byte belief[6];                /* belief[c*N+u]: ticks left of unit u's lease, as CSM c counts it */
@@ -90,7 +91,7 @@ inline askAll(c) {
 }
 
 inline stepDown(c) {
-  role[c] = BACKUP; clearBeliefs(c); campaigning[c] = false; paused[c] = LEASE
+  role[c] = BACKUP; clearBeliefs(c); campaigning[c] = false; outbid[c] = false; paused[c] = LEASE
 }
 
 /* FailoverStateMachine.tick, once per heartbeat, with the peer's heartbeat heard first. */
@@ -120,12 +121,15 @@ inline csmTick(c) {
         :: paused[c] > 0 || (peerAge[c] <= 1 && 1-c < c && noPrimaryAge[c] < LEASE) -> skip  /* paused, or deferring */
         :: else ->
            if
+           :: campaigning[c] && (outbid[c] || high[c] > own[c]) && !anyBelief(c) && high[c] < MAXEPOCH ->
+              outbid[c] = false; campAge[c] = 0; own[c] = high[c] + 1; askAll(c)   /* outbid: again, above it */
+           :: campaigning[c] && (outbid[c] || high[c] > own[c]) && !anyBelief(c) && high[c] >= MAXEPOCH -> skip
            :: campaigning[c] && campAge[c] > LEASE + 1 && anyBelief(c) ->  /* split: wait, the higher name longer */
               campaigning[c] = false; clearBeliefs(c);
               paused[c] = (c == 1 -> 2 * LEASE + 1 : LEASE + 1)
-           :: campaigning[c] && (campAge[c] <= LEASE + 1 || !anyBelief(c)) -> askAll(c)
+           :: campaigning[c] && !((outbid[c] || high[c] > own[c]) && !anyBelief(c)) && (campAge[c] <= LEASE + 1 || !anyBelief(c)) -> askAll(c)
            :: !campaigning[c] && high[c] < MAXEPOCH ->
-              campaigning[c] = true; campAge[c] = 0; clearBeliefs(c); own[c] = high[c] + 1; askAll(c)
+              campaigning[c] = true; outbid[c] = false; campAge[c] = 0; clearBeliefs(c); own[c] = high[c] + 1; askAll(c)
            :: !campaigning[c] && high[c] >= MAXEPOCH -> skip    /* out of model epochs */
            fi
         fi
@@ -136,6 +140,7 @@ inline csmTick(c) {
 /* FailoverStateMachine.leaseAnswered. */
 inline answered(c, u, ue, granted, asked) {
   if :: ue > high[c] -> high[c] = ue :: else -> skip fi;
+  if :: !granted && asked == own[c] && campaigning[c] && ue >= own[c] -> outbid[c] = true :: else -> skip fi;
   if
   :: granted && asked == own[c] && (role[c] == PRIMARY || campaigning[c]) ->
      belief[c*N+u] = LEASE;
@@ -186,7 +191,7 @@ proctype Unit(byte u) {
 }
 
 inline restartCSM(c) {
-  alive[c] = true; role[c] = BACKUP; campaigning[c] = false; campAge[c] = 0; clearBeliefs(c);
+  alive[c] = true; role[c] = BACKUP; campaigning[c] = false; outbid[c] = false; campAge[c] = 0; clearBeliefs(c);
   own[c] = 0; peerAge[c] = 2; noPrimaryAge[c] = NOAGE;
   if :: !DURABLE -> high[c] = 0 :: else -> skip fi;
   paused[c] = (c == 0 -> 0 : LEASE)          /* csm-a is started without --backup */

@@ -190,6 +190,21 @@ struct FailoverSimulation {
         #expect(machine.tick(now: start + .seconds(1), members: [1]).first == .demoted(epoch: 1, reason: "it holds the lease of fewer than a majority of the 1 units"))
     }
 
+    @Test func aCampaignOutbidByAUnitsEpochStartsAgainAboveIt() {
+        // Another CSM was granted epoch 3 and died; this one, knowing only epoch 0, must not ask at 1 forever.
+        let start = ContinuousClock.now
+        var machine = FailoverStateMachine(
+            name: "a", highestEpoch: 0, members: [1], preferred: true, alone: false, leaseDuration: .seconds(1),
+            heartbeatInterval: .milliseconds(250), now: start)
+        guard case .requestLeases(let id, 1, _)? = machine.tick(now: start, members: [1]).last else { Issue.record("no request"); return }
+        #expect(machine.leaseAnswered(by: 1, id: id, unitEpoch: 3, granted: nil, members: [1], now: start) == [.remember(epoch: 3)])
+        guard case .requestLeases(let again, 4, _)? = machine.tick(now: start + .milliseconds(250), members: [1]).last else {
+            Issue.record("did not ask above the unit's epoch"); return
+        }
+        #expect(machine.leaseAnswered(by: 1, id: again, unitEpoch: 4, granted: .seconds(1), members: [1], now: start + .milliseconds(250))
+            == [.remember(epoch: 4), .promoted(epoch: 4)])
+    }
+
     @Test func aUnitGrantsOneLeaseAtATimeAndEachEpochToOneCSM() {
         let start = ContinuousClock.now
         var lease = UnitLease(longest: .seconds(1), now: start)

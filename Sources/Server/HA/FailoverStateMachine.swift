@@ -38,7 +38,10 @@ struct FailoverStateMachine: Sendable {
     /// Requests not yet too old to matter: when each was sent and at which epoch.
     private var requests: [UInt64: (sentAt: ContinuousClock.Instant, epoch: UInt64)] = [:]
     private var nextRequest: UInt64 = 1
-    private var campaignStarted: ContinuousClock.Instant?
+    /// Asking for leases at `ownEpoch` as a backup.
+    private var campaigning = false
+    /// A unit refused this campaign's epoch because it is at that epoch or past it.
+    private var outbid = false
     /// Since when this campaign has held some lease.
     private var holdingSince: ContinuousClock.Instant?
     private var pausedUntil: ContinuousClock.Instant
@@ -109,7 +112,7 @@ struct FailoverStateMachine: Sendable {
     private mutating func campaign(now: ContinuousClock.Instant, members: Set<UnitID>) -> [Action] {
         let peerAlive = peer.map { now - $0.heardAt <= heartbeatInterval * 2 } ?? false
         if peerAlive, peer?.role == .primary {
-            campaignStarted = nil
+            campaigning = false
             noPrimarySince = nil
             return []
         }
@@ -118,15 +121,18 @@ struct FailoverStateMachine: Sendable {
         noPrimarySince = since
         // A lower-named peer that is alive and has no primary either gets a lease time to take over first.
         guard !(peerAlive && peer!.name < name && now - since < leaseDuration) else { return [] }
-        if campaignStarted != nil, membersSettled(members, now: now), hasMajority(members: members, now: now) { return promote() }
-        if campaignStarted != nil {
+        if campaigning, membersSettled(members, now: now), hasMajority(members: members, now: now) { return promote() }
+        // Outbid: a unit is at this epoch or past it for another CSM. Holding nothing, start again
+        // above it (holding some, it is a split, handled below).
+        if campaigning, outbid || highestEpoch > ownEpoch, !leases.values.contains(where: { now < $0 }) { campaigning = false }
+        if campaigning {
             // Holding some leases but no majority for a lease time: a split, which blocks the other
             // CSM too. Let these leases run out, the higher name a lease time longer. A campaign
             // that holds none blocks nobody and asks on (units may be starting), and one that
             // holds a majority waits for the set of units to settle.
             if !leases.values.contains(where: { now < $0 }) { holdingSince = nil }
             if let since = holdingSince, now - since > leaseDuration + heartbeatInterval, !hasMajority(members: members, now: now) {
-                campaignStarted = nil
+                campaigning = false
                 holdingSince = nil
                 leases.removeAll()
                 let higher = peer.map { $0.name < name } ?? false
@@ -136,7 +142,8 @@ struct FailoverStateMachine: Sendable {
         } else {
             // One above every epoch seen: one no unit granted is asked for again, which is safe
             // because a unit gives each epoch to one CSM only.
-            campaignStarted = now
+            campaigning = true
+            outbid = false
             holdingSince = nil
             leases.removeAll()
             ownEpoch = highestEpoch + 1
@@ -148,7 +155,7 @@ struct FailoverStateMachine: Sendable {
 
     /// The request a unit that just connected is sent at once: nil unless primary or campaigning.
     mutating func askNow(now: ContinuousClock.Instant) -> Action? {
-        role == .primary || campaignStarted != nil ? ask(at: ownEpoch, now: now) : nil
+        role == .primary || campaigning ? ask(at: ownEpoch, now: now) : nil
     }
 
     private mutating func ask(at epoch: UInt64, now: ContinuousClock.Instant) -> Action {
@@ -160,7 +167,7 @@ struct FailoverStateMachine: Sendable {
 
     private mutating func promote() -> [Action] {
         role = .primary
-        campaignStarted = nil
+        campaigning = false
         noPrimarySince = nil
         return saw(epoch: ownEpoch) + [.promoted(epoch: ownEpoch)]
     }
@@ -168,7 +175,7 @@ struct FailoverStateMachine: Sendable {
     private mutating func stepDown(now: ContinuousClock.Instant, reason: String) -> [Action] {
         role = .backup
         leases.removeAll()
-        campaignStarted = nil
+        campaigning = false
         // Give whoever has the majority now a lease time before campaigning here again.
         pausedUntil = now + leaseDuration
         return [.demoted(epoch: highestEpoch, reason: reason)]
@@ -179,9 +186,11 @@ struct FailoverStateMachine: Sendable {
         by unit: UnitID, id: UInt64, unitEpoch: UInt64, granted: Duration?, members: Set<UnitID>, now: ContinuousClock.Instant
     ) -> [Action] {
         var actions = saw(epoch: unitEpoch)
-        guard let request = requests[id], request.epoch == ownEpoch, let granted,
-              role == .primary || campaignStarted != nil
-        else { return actions }
+        guard let request = requests[id], request.epoch == ownEpoch, role == .primary || campaigning else { return actions }
+        guard let granted else {
+            if campaigning, unitEpoch >= ownEpoch { outbid = true }
+            return actions
+        }
         leases[unit] = request.sentAt + granted
         if role == .backup, holdingSince == nil { holdingSince = now }
         if role == .backup, membersSettled(members, now: now), hasMajority(members: members, now: now) { actions += promote() }

@@ -100,6 +100,8 @@ actor ClusterManager: ClusterAPI {
                     write(.leaseRequest(id: id, epoch: epoch, milliseconds: duration.wholeMilliseconds), to: link)
                 }
             case .promoted(let epoch):
+                // Work goes only to the units that granted this CSM their lease.
+                for unit in state.units.keys where !failover.holdsLease(of: unit, now: .now) { state.awaitLease(unit) }
                 state.log("csmPromoted", "\(name) is primary at epoch \(epoch): a majority of the \(members.count) registered units granted it their lease")
                 runHook("promote", epoch)
             case .demoted(let epoch, let reason):
@@ -150,6 +152,7 @@ actor ClusterManager: ClusterAPI {
         }
         let unit = announcement.address.unit
         unitLinks[unit] = (link, channel)
+        if failover.role == .primary, !failover.holdsLease(of: unit, now: .now) { state.awaitLease(unit) }
         if members.insert(unit).inserted { remember() }
         // Asked at once rather than at the next beat, so its first commands find it obeying.
         if case .requestLeases(let id, let epoch, let duration)? = failover.askNow(now: .now) {

@@ -132,6 +132,12 @@ extension ClusterState {
 
     /// The admin removes a unit: as if it failed, its groups move elsewhere.
     /// Whether the unit granted this CSM its lease (it refuses commands otherwise).
+    /// A unit whose lease this CSM does not hold yet (just connected, or just promoted without
+    /// it): no work goes there until it grants one. Quiet: it is no refusal.
+    mutating func awaitLease(_ id: UnitID) {
+        units[id]?.obeys = false
+    }
+
     mutating func setObeys(_ id: UnitID, _ obeys: Bool, holder: String? = nil) {
         guard units[id] != nil, units[id]!.obeys != obeys else { return }
         units[id]!.obeys = obeys

@@ -74,6 +74,11 @@ struct FailoverStateMachine: Sendable {
         role == .primary && hasMajority(members: members, now: now)
     }
 
+    /// Whether `unit`'s lease for this CSM runs now.
+    func holdsLease(of unit: UnitID, now: ContinuousClock.Instant) -> Bool {
+        leases[unit].map { now < $0 } ?? false
+    }
+
     /// A majority of the registered units granted a lease that still runs. Every registered unit
     /// counts, reachable or not, new or old: two CSMs that count over different sets could both
     /// find a majority.

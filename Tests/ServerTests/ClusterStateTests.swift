@@ -102,6 +102,19 @@ import Wire
         #expect(state.viewers(of: channel, at: t) == 1500)
     }
 
+    @Test func noWorkGoesToAUnitBeforeItGrantsThisCSMItsLease() throws {
+        var state = Self.state(units: [1, 2])
+        state.awaitLease(1)
+        state.awaitLease(2)
+        guard case .failure(let error) = state.open(now: Self.start) else { Issue.record("opened on a unit that grants no lease"); return }
+        #expect(error.code == .noRoom)
+        state.setObeys(2, true)
+        let (_, root) = try state.open(now: Self.start).get()
+        #expect(root.unit == 2)
+        #expect(Self.state(units: [1, 2]).view(epoch: 1, at: Self.start).units.allSatisfy { $0.state == "active" })
+        #expect(state.view(epoch: 1, at: Self.start).units.first { $0.unit == 1 }?.state == "waiting for its lease")
+    }
+
     @Test func emptyLeafGroupsShrinkAfterTheGracePeriod() throws {
         var state = Self.state(units: [1, 2], groups: 3, capacity: 2)
         let t = Self.start

@@ -80,11 +80,6 @@ extension ClusterState {
         channels[channel]!.maxViewers = max(channels[channel]!.maxViewers, viewers(of: channel, at: now))
     }
 
-    /// Units heard from within the failure timeout.
-    func liveUnits(at now: ContinuousClock.Instant) -> Set<UnitID> {
-        Set(units.values.filter { now - $0.lastHeard <= settings.failureTimeout }.map(\.id))
-    }
-
     /// Every heartbeat of the CSM: silent units fail, long-empty leaf groups are freed.
     mutating func tick(now: ContinuousClock.Instant) {
         closedChannels = closedChannels.filter { now - $0.value < Self.closedChannelMemory }

@@ -4,11 +4,15 @@ import NIOPosix
 import Testing
 
 @Suite struct HTTPClientTests {
-    @Test func aServerThatAcceptsButNeverAnswersFailsTheRequestWithinItsTimeout() async throws {
-        // Accepts connections and reads nothing, says nothing.
-        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    /// Accepts connections and reads nothing, says nothing.
+    static func silentServer() async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelOption(.autoRead, value: false)
             .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    @Test func aServerThatAcceptsButNeverAnswersFailsTheRequestWithinItsTimeout() async throws {
+        let silent = try await Self.silentServer()
         defer { silent.close(promise: nil) }
         var client = HTTPClient(host: "127.0.0.1", port: silent.localAddress!.port!)
         client.answerTimeout = .milliseconds(300)
@@ -20,9 +24,7 @@ import Testing
     }
 
     @Test func aTimeoutThatFiresBeforeTheRequestIsWrittenSaysTheSame() async throws {
-        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelOption(.autoRead, value: false)
-            .bind(host: "127.0.0.1", port: 0).get()
+        let silent = try await Self.silentServer()
         defer { silent.close(promise: nil) }
         var client = HTTPClient(host: "127.0.0.1", port: silent.localAddress!.port!)
         client.answerTimeout = .nanoseconds(1)

@@ -25,6 +25,15 @@ struct FailoverSimulation {
             name: name, highestEpoch: epoch, members: epoch > 0 ? members : [], preferred: preferred, alone: false, leaseDuration: Self.lease, heartbeatInterval: Self.beat, now: now)
     }
 
+    /// csm-a (preferred) and csm-b, run until csm-a is primary.
+    static func pairWithAPrimary() -> FailoverSimulation {
+        var net = FailoverSimulation()
+        net.start("csm-a", preferred: true)
+        net.start("csm-b", preferred: false)
+        net.run(for: .seconds(3))
+        return net
+    }
+
     mutating func crash(_ name: String) -> UInt64 {
         csms.removeValue(forKey: name)?.highestEpoch ?? 0
     }
@@ -64,20 +73,14 @@ struct FailoverSimulation {
 
 @Suite struct FailoverStateMachineTests {
     @Test func thePreferredCSMBecomesPrimaryAndTheOtherStaysBackup() {
-        var net = FailoverSimulation()
-        net.start("csm-a", preferred: true)
-        net.start("csm-b", preferred: false)
-        net.run(for: .seconds(3))
+        var net = FailoverSimulation.pairWithAPrimary()
         #expect(net.serving == ["csm-a"])
         #expect(net.owners == ["csm-a", "csm-a", "csm-a"])
         #expect(net.csms["csm-a"]!.epoch == 1)
     }
 
     @Test func aKilledPrimaryIsReplacedWithinALeaseAndABeatOrTwo() {
-        var net = FailoverSimulation()
-        net.start("csm-a", preferred: true)
-        net.start("csm-b", preferred: false)
-        net.run(for: .seconds(3))
+        var net = FailoverSimulation.pairWithAPrimary()
         _ = net.crash("csm-a")
         var waited: Duration = .zero
         while net.serving.isEmpty, waited < .seconds(5) {
@@ -123,10 +126,7 @@ struct FailoverSimulation {
     }
 
     @Test func onlyTheLinkBetweenTheCSMsCutChangesNothing() {
-        var net = FailoverSimulation()
-        net.start("csm-a", preferred: true)
-        net.start("csm-b", preferred: false)
-        net.run(for: .seconds(3))
+        var net = FailoverSimulation.pairWithAPrimary()
         net.cut = ["a-b"]
         for _ in 0..<40 {
             net.run(for: FailoverSimulation.beat)
@@ -136,10 +136,7 @@ struct FailoverSimulation {
     }
 
     @Test func aPrimaryCutOffFromTheUnitsStepsDownAndTheBackupTakesOver() {
-        var net = FailoverSimulation()
-        net.start("csm-a", preferred: true)
-        net.start("csm-b", preferred: false)
-        net.run(for: .seconds(3))
+        var net = FailoverSimulation.pairWithAPrimary()
         net.cut = ["csm-a-1", "csm-a-2", "csm-a-3"]
         var steps = 0
         while net.serving.contains("csm-a") {
@@ -156,10 +153,7 @@ struct FailoverSimulation {
     }
 
     @Test func aMinorityOfUnitsNeverMakesAPrimary() {
-        var net = FailoverSimulation()
-        net.start("csm-a", preferred: true)
-        net.start("csm-b", preferred: false)
-        net.run(for: .seconds(3))
+        var net = FailoverSimulation.pairWithAPrimary()
         // a reaches only unit 1, b only units 2 and 3: b, with the majority, must end up primary.
         net.cut = ["csm-a-2", "csm-a-3", "csm-b-1", "a-b"]
         for _ in 0..<40 {

@@ -53,6 +53,8 @@ import Wire
             #"{"command":{"id":4,"epoch":3,"action":{"openRelayLink":{"group":1,"channel":9,"parent":{"unit":2,"host":"h","sessionPort":70000,"mediaPort":-1},"parentGroup":1,"ticket":"t"}}}}"#,
             #"{"heartbeat":{"epoch":18446744073709551615,"primary":true}}"#,
             #"{"command":{"id":-1,"epoch":3,"action":{"freeGroup":{"_0":1}}}}"#,
+            #"{"leaseRequest":{"id":1,"epoch":18446744073709551615,"milliseconds":1000}}"#,
+            #"{"leaseRequest":{"id":2,"epoch":3,"milliseconds":864000000}}"#,
         ] {
             try await csm.sendRaw(text)
         }
@@ -60,7 +62,7 @@ import Wire
         try await csm.send(.command(id: 7, epoch: 3, action: .assignGroup(2, channel: 9, parent: nil)))
         #expect(await csm.wait { $0.contains(.commandResult(id: 7, error: nil)) })
         #expect(await csm.wait { Self.latestReport($0).map { $0.epoch == 3 && !$0.draining && $0.groups.map(\.group) == [2] } == true })
-        #expect(try await harness.unit.inspect { $0.counters.droppedMalformed } >= 6)
+        #expect(try await harness.unit.inspect { $0.counters.droppedMalformed } >= 8)
         csm.close()
         try await harness.shutdown()
     }

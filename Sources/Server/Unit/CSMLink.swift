@@ -94,11 +94,8 @@ final class CSMLink: FrameLink {
                 }
                 write(.lease(id: id, epoch: unit.epoch, grantedMilliseconds: granted.wholeMilliseconds, holder: nil))
             case .failure(let refusal):
-                if case .heldBy(let holder, _) = refusal {
-                    write(.lease(id: id, epoch: unit.epoch, grantedMilliseconds: nil, holder: holder))
-                } else {
-                    write(.lease(id: id, epoch: unit.epoch, grantedMilliseconds: nil, holder: nil))
-                }
+                let holder: String? = if case .heldBy(let owner, _) = refusal { owner } else { nil }
+                write(.lease(id: id, epoch: unit.epoch, grantedMilliseconds: nil, holder: holder))
             }
         case .command(let id, let epoch, let action):
             guard unit.lease.obeys(csmName, epoch: epoch) else {

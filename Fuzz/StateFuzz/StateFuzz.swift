@@ -228,7 +228,11 @@ func fuzzUnit(_ input: inout FuzzInput) {
                 channel: ChannelID(UInt32(input.small(3) + 1)), group: GroupID(UInt16(input.small(6))), role: roles[input.small(3)],
                 unit: UnitID(UInt16(input.small(2) + 1)), expiresAtMilliseconds: input.bool() ? wall + 10_000 : wall - 1)
             let text = input.small(8) == 0 ? input.string(maxBytes: 90) : signer.sign(ticket)
-            _ = try? session?.writeInbound(frame(.open(ticket: text, name: input.string())))
+            // Sometimes where a re-joining receiver left off: streams and sequence numbers anywhere.
+            let resume = input.bool() ? ResumePoint(streams: (0..<input.small(4)).map { _ in
+                .init(ssrc: input.bool() ? (input.bool() ? 0 : input.integer(UInt32.self)) : UInt32(input.small(3)), sequence: input.integer(UInt16.self))
+            }) : nil
+            _ = try? session?.writeInbound(frame(.open(ticket: text, name: input.string(), resume: resume)))
         case 3:
             var buffer = ByteBuffer()
             let body = input.bytes()

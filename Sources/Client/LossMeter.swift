@@ -1,3 +1,5 @@
+import Wire
+
 /// Measures RTP loss from sequence numbers over a sliding window of one-second buckets: what a
 /// viewer uses to decide that its UDP path is too lossy (paper 5.2) and what load tests report.
 public struct LossMeter: Sendable {
@@ -56,6 +58,14 @@ public struct LossMeter: Sendable {
         }
         guard expected >= minimumExpected else { return nil }
         return max(0, 1 - Double(received) / Double(expected))
+    }
+
+    /// The newest packet of each stream so far: where a session opened again resumes.
+    public var resumePoint: ResumePoint? {
+        guard !highest.isEmpty else { return nil }
+        return ResumePoint(streams: highest.sorted { $0.key < $1.key }.prefix(WireLimits.resumeStreams).map {
+            ResumePoint.Stream(ssrc: $0.key, sequence: UInt16(truncatingIfNeeded: $0.value.sequence))
+        })
     }
 
     /// Forgets the window (after a mode switch), keeping the sequence state and totals.

@@ -32,9 +32,10 @@ public final class SessionClient: Sendable {
     }
 
     /// Connects, says hello and opens the session with `ticket`; with `udpSocket` false no UDP socket
-    /// is opened, for a caller that has its own (`viewer load` reads thousands on one thread).
+    /// is opened, for a caller that has its own (`viewer load` reads thousands on one thread). A
+    /// viewer joining again passes where it left off (`resume`).
     public static func connect(
-        to unit: UnitAddress, ticket: String, peer: PeerKind, name: String,
+        to unit: UnitAddress, ticket: String, peer: PeerKind, name: String, resume: ResumePoint? = nil,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton, localHost: String = "127.0.0.1",
         receiveBufferSize: Int? = nil, mediaSink: MediaSink? = nil, udpSocket: Bool = true
     ) async throws -> SessionClient {
@@ -44,7 +45,7 @@ public final class SessionClient: Sendable {
         let loop = group.next()
         let opened = loop.makePromise(of: SessionOpened.self)
         let machine = NIOLockedValueBox(SessionClientStateMachine(
-            hello: Hello(peer: peer, name: name), ticket: ticket, name: name, settings: .init(fallBackToTCP: false)))
+            hello: Hello(peer: peer, name: name), ticket: ticket, name: name, resume: resume, settings: .init(fallBackToTCP: false)))
 
         let mediaSocket: Channel? =
             udpSocket

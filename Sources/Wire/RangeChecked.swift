@@ -28,6 +28,8 @@ public enum WireLimits {
     public static let detailBytes = 4096
     /// Bytes of a chat line's text.
     public static let chatBytes = 4096
+    /// Streams of a resume point.
+    public static let resumeStreams = 8
 
     static func check<Value: Comparable>(_ field: String, _ value: Value, in range: ClosedRange<Value>) throws {
         guard range.contains(value) else {
@@ -217,9 +219,10 @@ extension SessionMessage: RangeChecked {
     public func checkRanges() throws {
         switch self {
         case .hello(let hello): try hello.checkRanges()
-        case .open(let ticket, let name):
+        case .open(let ticket, let name, let resume):
             try WireLimits.check("ticket", bytes: ticket, max: 256)
             try WireLimits.check("name", bytes: name, max: WireLimits.nameBytes)
+            try WireLimits.check("resume.streams", resume?.streams.count ?? 0, in: 0...WireLimits.resumeStreams)
         case .opened(let opened): try opened.checkRanges()
         case .error(let error): try error.checkRanges()
         case .setMode(_, let reason), .modeChanged(_, let reason), .videoSkipped(_, let reason), .keyframeRequest(let reason),

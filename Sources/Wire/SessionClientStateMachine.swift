@@ -49,6 +49,7 @@ public struct SessionClientStateMachine: Sendable {
     private let hello: Hello
     private let ticket: String
     private let name: String
+    private let resume: ResumePoint?
     public private(set) var phase = Phase.connecting
     public private(set) var opened: SessionOpened?
     /// The mode the unit last confirmed (or the session started in).
@@ -61,10 +62,12 @@ public struct SessionClientStateMachine: Sendable {
     private var lastBindSent: ContinuousClock.Instant?
     private var unitHelloSeen = false
 
-    public init(hello: Hello, ticket: String, name: String, settings: Settings) {
+    /// `resume`: where a receiver joining again left off, for the unit to send what follows.
+    public init(hello: Hello, ticket: String, name: String, resume: ResumePoint? = nil, settings: Settings) {
         self.hello = hello
         self.ticket = ticket
         self.name = name
+        self.resume = resume
         self.settings = settings
         bindTimeout = settings.bindTimeout
     }
@@ -73,7 +76,7 @@ public struct SessionClientStateMachine: Sendable {
     public mutating func connected() -> [Action] {
         guard phase == .connecting else { return [] }
         phase = unitHelloSeen ? .awaitingOpened : .awaitingHello
-        return [.send(.hello(hello)), .send(.open(ticket: ticket, name: name))]
+        return [.send(.hello(hello)), .send(.open(ticket: ticket, name: name, resume: resume))]
     }
 
     /// A frame from the unit (other than media of the open session).

@@ -2,8 +2,9 @@
 /// stream with RTP (`SessionFrame`). The first frame from each side is `hello`.
 public enum SessionMessage: Codable, Equatable, Sendable {
     case hello(Hello)
-    /// Client: open a session with a ticket (and a display name for chat).
-    case open(ticket: String, name: String)
+    /// Client: open a session with a ticket (and a display name for chat); a receiver joining
+    /// again says where it left off.
+    case open(ticket: String, name: String, resume: ResumePoint? = nil)
     /// Unit: the session is open; bind UDP with this token or ask for TCP.
     case opened(SessionOpened)
     /// Either side: the request failed; a unit closes the connection after a fatal one.

@@ -4,7 +4,7 @@ public struct UnitEvent: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable {
         case sessionOpened, sessionClosed, sessionRefused, modeSwitched
         case groupAssigned, groupFreed, relayUp, relayDown, keyframeRequested, drainChanged
-        case staleCommandRefused, leaseGranted
+        case staleCommandRefused, leaseGranted, sessionResumed
         case error
     }
 

@@ -72,12 +72,14 @@ extension HTTPClient {
     /// Joins and opens a session, asking again as a viewer would when a unit turns the ticket
     /// down (its group filled between the CSM's count and the viewer's arrival) or the CSM still
     /// counts places promised to viewers that went elsewhere.
-    func watch(_ channel: ChannelID, udp: Bool = true, name: String = "viewer") async throws -> (SessionClient, JoinChannelResponse) {
+    /// `udp` false leaves the session unbound (no media until it asks for TCP); `resume` is where
+    /// a viewer joining again left off.
+    func watch(_ channel: ChannelID, udp: Bool = true, name: String = "viewer", resume: ResumePoint? = nil) async throws -> (SessionClient, JoinChannelResponse) {
         var lastError: (any Error)?
         for _ in 0..<8 {
             do {
                 let place = try await join(channel)
-                let client = try await SessionClient.connect(to: place.unit, ticket: place.ticket, peer: .viewer, name: name)
+                let client = try await SessionClient.connect(to: place.unit, ticket: place.ticket, peer: .viewer, name: name, resume: resume)
                 if udp { try await client.bindUDP() }
                 return (client, place)
             } catch {

@@ -8,29 +8,66 @@ import Wire
 @testable import Server
 
 @Suite(.serialized) struct UnitFailureTests {
-    /// Audio sequence numbers a viewer got, with arrival times.
-    final class AudioLog: Sendable {
-        let arrivals = NIOLockedValueBox<[(sequence: UInt16, at: ContinuousClock.Instant)]>([])
-        let task: Task<Void, Never>
+    /// Every packet a viewer got (audio and video), with arrival times, across its sessions.
+    final class PacketLog: Sendable {
+        let arrivals = NIOLockedValueBox<[(packet: ReceivedPacket, at: ContinuousClock.Instant)]>([])
 
-        init(_ client: SessionClient) {
+        /// Logs what `client` receives until its session ends.
+        func follow(_ client: SessionClient) -> Task<Void, Never> {
             let arrivals = self.arrivals
-            task = Task {
+            return Task {
                 for await event in client.events {
-                    if case .media(let buffer, _) = event, let packet = ReceivedPacket(buffer), !packet.isVideo {
-                        arrivals.withLockedValue { $0.append((packet.sequence, .now)) }
+                    if case .media(let buffer, _) = event, let packet = ReceivedPacket(buffer) {
+                        arrivals.withLockedValue { $0.append((packet, .now)) }
                     }
                 }
             }
         }
 
-        var count: Int { arrivals.withLockedValue { $0.count } }
+        var audioCount: Int { arrivals.withLockedValue { $0.count { !$0.packet.isVideo } } }
+
+        /// The newest packet of each stream: where a re-join resumes.
+        var resumePoint: ResumePoint {
+            var meter = LossMeter()
+            for arrival in arrivals.withLockedValue({ $0 }) { meter.record(ssrc: arrival.packet.ssrc, sequence: arrival.packet.sequence, second: 0) }
+            return meter.resumePoint!
+        }
+
+        /// Sequence numbers missing in each stream, and those that came twice, among packets that
+        /// arrived after `since` (the first of each stream after it is where the count starts).
+        func missing(since: ContinuousClock.Instant) -> [String] {
+            let window = arrivals.withLockedValue { $0 }.filter { $0.at > since }.map(\.packet)
+            var gaps: [String] = []
+            for (name, video) in [("audio", false), ("video", true)] {
+                let stream = window.filter { $0.isVideo == video }.map(\.sequence)
+                let sequences = Set(stream)
+                if sequences.count < stream.count { gaps.append("\(stream.count - sequences.count) \(name) packets twice") }
+                guard let first = window.first(where: { $0.isVideo == video })?.sequence,
+                    let last = window.last(where: { $0.isVideo == video })?.sequence
+                else { gaps.append("no \(name)"); continue }
+                var sequence = first
+                while sequence != last {
+                    if !sequences.contains(sequence) { gaps.append("\(name) \(sequence)") }
+                    sequence &+= 1
+                }
+            }
+            return gaps
+        }
+
+        /// The longest time without any packet after `since`.
+        func longestGap(since: ContinuousClock.Instant) -> Duration {
+            let window = arrivals.withLockedValue { $0 }.filter { $0.at > since }
+            return zip(window, window.dropFirst()).map { $1.at - $0.at }.max() ?? .zero
+        }
     }
 
-    @Test func killingAUnitUnderLoadReHomesItsViewersAndNobodyElseLosesAPacket() async throws {
+    /// kill -9 of a unit while it serves UDP and TCP viewers: its viewers re-join elsewhere with
+    /// where they left off and the new unit fills the gap from its feed; units fed through the
+    /// dead one are re-parented and their links resume the same way; nobody misses a packet.
+    @Test func killingAUnitUnderLoadReHomesItsViewersAndNobodyLosesAPacket() async throws {
         let csm = try await RunningCSM.start { $0.settings.expansionThreshold = 1 }
-        let processes = try (1...3).map { try UnitProcess(id: $0, csm: csm.unitAddress, secret: UnitHarness.secret, arguments: ["--groups", "2", "--capacity", "3"]) }
-        #expect(try await eventually { try await csm.activeUnits() == 3 })
+        let processes = try (1...4).map { try UnitProcess(id: $0, csm: csm.unitAddress, secret: UnitHarness.secret, arguments: ["--groups", "2", "--capacity", "3"]) }
+        #expect(try await eventually { try await csm.activeUnits() == 4 })
 
         let opened = try await csm.http.openChannel()
         let broadcaster = try await SessionClient.connect(to: opened.unit, ticket: opened.ticket, peer: .broadcaster, name: "host")
@@ -45,14 +82,24 @@ import Wire
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }
-        var viewers: [(client: SessionClient, unit: UnitID, log: AudioLog)] = []
-        for index in 0..<12 {
-            let (client, place) = try await csm.http.watch(opened.channel, name: "v\(index)")
-            viewers.append((client, place.unit.unit, AudioLog(client)))
+        // Every third viewer receives over TCP.
+        var viewers: [(client: SessionClient, unit: UnitID, tcp: Bool, log: PacketLog)] = []
+        var following: [Task<Void, Never>] = []
+        for index in 0..<14 {
+            let tcp = index % 3 == 2
+            let (client, place) = try await csm.http.watch(opened.channel, udp: !tcp, name: "v\(index)")
+            if tcp { client.send(.setMode(.tcp, reason: "a TCP viewer")) }
+            let log = PacketLog()
+            following.append(log.follow(client))
+            viewers.append((client, place.unit.unit, tcp, log))
         }
-        let doomed = try #require(viewers.map(\.unit).filter { $0 != opened.unit.unit }.max())
+        // The unit with the most viewers after the broadcaster's own.
+        let doomed = try #require(Set(viewers.map(\.unit)).subtracting([opened.unit.unit]).max { a, b in
+            viewers.count { $0.unit == a } < viewers.count { $0.unit == b }
+        })
+        #expect(viewers.contains { $0.unit == doomed && !$0.tcp })
         // Units fed (directly or further down) by the doomed unit lose media until the CSM
-        // re-parents their groups; every other unit must not notice the failure.
+        // re-parents their groups, and then get what they missed from their new parent.
         let tree = try #require(try await csm.view().channels.first?.tree)
         var downstream: Set<UnitID> = []
         var frontier: Set<UnitID> = [doomed]
@@ -64,20 +111,27 @@ import Wire
             downstream.formUnion(next)
             frontier = next
         }
-        #expect(await eventually { viewers.allSatisfy { $0.log.count > 20 } })
+        #expect(await eventually { viewers.allSatisfy { $0.log.audioCount > 20 } })
 
-        // kill -9 the unit; its viewers notice the session end and join again at once.
+        // kill -9 the unit; its viewers notice the session end and join again at once, each
+        // saying where it left off.
         let killedAt = ContinuousClock.now
         processes[Int(doomed.rawValue) - 1].kill()
         let rehomed = NIOLockedValueBox<[Duration]>([])
+        let rejoined = NIOLockedValueBox<[(SessionClient, Task<Void, Never>)]>([])
         await withTaskGroup(of: Void.self) { group in
             for viewer in viewers where viewer.unit == doomed {
                 group.addTask {
                     for _ in 0..<50 {
-                        if let (client, _) = try? await csm.http.watch(opened.channel), client.opened.group.rawValue > 0 {
-                            for await event in client.events {
-                                if case .media = event { rehomed.withLockedValue { $0.append(.now - killedAt) }; break }
-                            }
+                        if let (client, place) = try? await csm.http.watch(opened.channel, udp: !viewer.tcp, resume: viewer.log.resumePoint),
+                            client.opened.group.rawValue > 0
+                        {
+                            if viewer.tcp { client.send(.setMode(.tcp, reason: "a TCP viewer")) }
+                            print("a viewer of unit \(doomed) re-joined at unit \(place.unit.unit)")
+                            let count = viewer.log.arrivals.withLockedValue { $0.count }
+                            rejoined.withLockedValue { $0.append((client, viewer.log.follow(client))) }
+                            while viewer.log.arrivals.withLockedValue({ $0.count }) == count { try? await Task.sleep(for: .milliseconds(5)) }
+                            rehomed.withLockedValue { $0.append(.now - killedAt) }
                             return
                         }
                         try? await Task.sleep(for: .milliseconds(100))
@@ -87,31 +141,26 @@ import Wire
         }
         let rehomeTimes = rehomed.withLockedValue { $0 }
         #expect(rehomeTimes.count == viewers.count { $0.unit == doomed })
+        // The CSM noticed: the unit is gone and its groups live elsewhere; then a second of media
+        // for everyone after the re-parenting.
+        #expect(try await eventually { try await !csm.view().units.contains { $0.unit == doomed } })
+        #expect(try await eventually { try await csm.view().channels.first?.tree.values.allSatisfy { $0.unit != doomed } == true })
         try await Task.sleep(for: .seconds(1))
 
-        // Viewers on the surviving units missed no audio packet and never stalled.
         #expect(viewers.contains { $0.unit != doomed && !downstream.contains($0.unit) })
-        for viewer in viewers where viewer.unit != doomed && !downstream.contains(viewer.unit) {
-            let arrivals = viewer.log.arrivals.withLockedValue { $0 }
-            let window = arrivals.filter { $0.at > killedAt - .seconds(1) }
-            let sequences = window.map(\.sequence)
-            let gaps = zip(sequences, sequences.dropFirst()).filter { $1 != $0 &+ 1 }
-            #expect(gaps.isEmpty, "viewer on unit \(viewer.unit) lost audio: \(gaps.prefix(3)); doomed \(doomed), downstream \(downstream), tree \(tree)")
-            let longestGap = zip(window, window.dropFirst()).map { $1.at - $0.at }.max() ?? .zero
-            print("viewer on unit \(viewer.unit): longest gap around the failure \(longestGap)")
-        }
-        for viewer in viewers where downstream.contains(viewer.unit) {
-            let window = viewer.log.arrivals.withLockedValue { $0 }.filter { $0.at > killedAt - .seconds(1) }
-            let longestGap = zip(window, window.dropFirst()).map { $1.at - $0.at }.max() ?? .zero
-            print("viewer on unit \(viewer.unit), fed through unit \(doomed): longest gap \(longestGap) until its group was re-parented")
+        for viewer in viewers {
+            let role = viewer.unit == doomed ? "re-homed from unit \(doomed)" : downstream.contains(viewer.unit) ? "fed through unit \(doomed)" : "elsewhere"
+            let missing = viewer.log.missing(since: killedAt - .seconds(1))
+            #expect(missing.isEmpty, "\(viewer.tcp ? "TCP" : "UDP") viewer on unit \(viewer.unit), \(role), missed or doubled: \(missing.prefix(5)); tree \(tree)")
+            print("\(viewer.tcp ? "TCP" : "UDP") viewer on unit \(viewer.unit) (\(role)): longest gap around the failure \(viewer.log.longestGap(since: killedAt - .seconds(1))), missed \(missing.count)")
         }
         print("re-homed viewers of unit \(doomed) got media again after \(rehomeTimes.sorted())")
-
-        // The CSM noticed: the unit is gone and its groups live elsewhere.
-        #expect(try await eventually { try await !csm.view().units.contains { $0.unit == doomed } })
-        let view = try await csm.view()
-        #expect(view.channels.first?.tree.values.allSatisfy { $0.unit != doomed } == true)
         streaming.cancel()
+        for task in following { task.cancel() }
+        for (client, task) in rejoined.withLockedValue({ $0 }) {
+            task.cancel()
+            await client.close()
+        }
         for process in processes { process.kill() }
         await csm.stop()
     }

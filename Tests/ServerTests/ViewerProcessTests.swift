@@ -116,6 +116,56 @@ import Wire
         _ = await broadcaster.finish()
         await csm.stop()
     }
+    /// A unit killed under `viewer load`: its viewers (UDP and TCP) re-join elsewhere, each saying
+    /// where it left off, and the load report counts no packet lost for them.
+    @Test func viewerLoadCountsNoLostPacketForTheViewersOfAKilledUnit() async throws {
+        let csm = try await RunningCSM.start {
+            $0.settings.expansionThreshold = 1
+            $0.name = "csm-rehome"
+        }
+        let units = try (1...4).map { try UnitProcess(id: $0, csm: csm.unitAddress, secret: UnitHarness.secret, arguments: ["--groups", "2", "--capacity", "6"]) }
+        #expect(try await eventually { try await csm.activeUnits() == 4 })
+        let server = "http://127.0.0.1:\(csm.ports.http)"
+        let broadcaster = try ClientProcess("broadcaster", [
+            "--server", server, "--title", "re-homed", "--video", "test", "--size", "160x120", "--audio", "test", "--duration", "30",
+        ])
+        #expect(await eventually { broadcaster.text.contains("over UDP") }, "\(broadcaster.text)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("load-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let json = directory.appendingPathComponent("report.json")
+        let load = try ClientProcess("viewer", [
+            "load", "--server", server, "--channel", "1", "--viewers", "30", "--ramp", "30", "--tcp-share", "34", "--duration", "8",
+            "--json", json.path, "--html", directory.appendingPathComponent("report.html").path,
+        ])
+        // Once everyone watches: kill the unit with the most viewers after the broadcaster's own.
+        #expect(try await eventually(timeout: .seconds(20)) { try await csm.view().channels.first?.viewers == 30 })
+        try await Task.sleep(for: .seconds(1))
+        let view = try await csm.view()
+        let root = try #require(view.channels.first?.root.unit)
+        let doomed = try #require(view.units.filter { $0.unit != root }.max { $0.viewers < $1.viewers })
+        #expect(doomed.viewers > 0)
+        units[Int(doomed.unit.rawValue) - 1].kill()
+        #expect(await load.finish() == 0, "\(load.text)")
+
+        struct Report: Decodable {
+            var joined: Int
+            var rejoined: Rejoined
+            struct Rejoined: Decodable { var viewers, udpViewers, tcpViewers, packetsExpected, packetsLost: Int }
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: json))
+        print("unit \(doomed.unit) killed with \(doomed.viewers) viewers; re-joined: \(report.rejoined)")
+        #expect(report.joined == 30)
+        // (The CSM's count of the unit's viewers includes places it promised with tickets.)
+        #expect(report.rejoined.viewers > 0 && report.rejoined.viewers <= doomed.viewers, "\(load.text)")
+        #expect(report.rejoined.udpViewers > 0 && report.rejoined.tcpViewers > 0, "\(report.rejoined)")
+        #expect(report.rejoined.packetsExpected > report.rejoined.viewers * 100)
+        #expect(report.rejoined.packetsLost == 0, "\(load.text)")
+        broadcaster.interrupt()
+        _ = await broadcaster.finish()
+        for unit in units { unit.kill() }
+        await csm.stop()
+    }
 }
 
 /// Packet counts by key, from the RTP receivers' event loops.

@@ -10,6 +10,7 @@ import Testing
     static let sessionMessages: [SessionMessage] = [
         .hello(Hello(peer: .viewer, name: "viewer/1")),
         .open(ticket: "abc", name: "ann"),
+        .open(ticket: "abc", name: "ann", resume: ResumePoint(streams: [.init(ssrc: 0xA0D1, sequence: 65535), .init(ssrc: 7, sequence: 0)])),
         .opened(SessionOpened(session: 3, channel: 7, group: 2, role: .viewer, bindToken: .random(), mediaPort: 7001, mode: .udp)),
         .error(ControlError(.badTicket, "ticket signature is invalid")),
         .setMode(.tcp, reason: "no bind reply within 2 s"),
@@ -86,6 +87,21 @@ import Testing
     @Test func malformedMessagesGetATypedError() {
         for text in ["", "{", "[]", #"{"chat":{"_0":{"from":1}}}"#, #"{"unknown":{}}"#, String(repeating: "[", count: 10_000)] {
             #expect(throws: WireError.self) { try ControlCoder.decode(SessionMessage.self, from: ByteBuffer(string: text)) }
+        }
+    }
+
+    @Test func anOpenWithoutAResumePointIsTheOpenOfBefore() throws {
+        let encoded = try ControlCoder.encode(SessionMessage.open(ticket: "abc", name: "ann"))
+        #expect(!String(decoding: encoded, as: UTF8.self).contains("resume"))
+        let old = ByteBuffer(string: #"{"open":{"ticket":"abc","name":"ann"}}"#)
+        #expect(try ControlCoder.decode(SessionMessage.self, from: old) == .open(ticket: "abc", name: "ann", resume: nil))
+    }
+
+    @Test func aResumePointOfTooManyStreamsIsRefused() throws {
+        let streams = (0...WireLimits.resumeStreams).map { ResumePoint.Stream(ssrc: UInt32($0), sequence: 1) }
+        let buffer = ByteBuffer(bytes: try ControlCoder.encode(SessionMessage.open(ticket: "t", name: "n", resume: ResumePoint(streams: streams))))
+        #expect(throws: WireError.outOfRange(field: "resume.streams", value: "9", allowed: "0...8")) {
+            try ControlCoder.decode(SessionMessage.self, from: buffer)
         }
     }
 

@@ -29,6 +29,12 @@ import Testing
         #expect(machine.mode == .tcp)
     }
 
+    @Test func aReceiverJoiningAgainOpensWithWhereItLeftOff() {
+        let point = ResumePoint(streams: [.init(ssrc: 1, sequence: 41)])
+        var machine = SessionClientStateMachine(hello: Hello(peer: .viewer, name: "v"), ticket: "T", name: "ann", resume: point, settings: .init(fallBackToTCP: false))
+        #expect(machine.connected() == [.send(.hello(Hello(peer: .viewer, name: "v"))), .send(.open(ticket: "T", name: "ann", resume: point))])
+    }
+
     @Test func aRefusalBeforeTheHelloOrAfterItClosesWithTheReason() {
         let refusal = ControlError(.noRoom, "full")
         var early = SessionClientStateMachine(hello: Hello(peer: .viewer, name: "v"), ticket: "T", name: "v", settings: .init(fallBackToTCP: false))

@@ -1,3 +1,5 @@
+import Wire
+
 /// A viewer's place in a channel feed, and the lag policy (DESIGN.md, data plane): a cursor
 /// never passes the write point; past `lagThreshold` packets behind it gets audio only; once back
 /// within `resumeThreshold` it waits for the next keyframe and video resumes there; an overrun
@@ -25,6 +27,11 @@ struct FeedCursor {
     private(set) var video: VideoState
     let lagThreshold: UInt64
     let resumeThreshold: UInt64
+    /// A resuming session starts behind by the packets it missed: that much more lag is allowed
+    /// until it first catches up, so the catch-up itself never costs it its video.
+    private var catchUpAllowance: UInt64 = 0
+    /// For a resuming session: per stream, the position of the last packet it already has.
+    private var heldThrough: [(ssrc: UInt32, position: UInt64)] = []
 
     /// A cursor for a viewer joining now: it starts at the newest keyframe the feed holds.
     init(joining feed: ChannelFeed, lagThreshold: Int) {
@@ -42,6 +49,20 @@ struct FeedCursor {
         joinPosition = position
     }
 
+    /// A cursor for a receiver opened again where it left off (`ResumePoint`): every packet the
+    /// feed holds after the ones it has, audio and video, no keyframe wait; a point of no streams
+    /// (a new relay link) gets all the feed holds. nil when the feed no longer holds where it
+    /// left off.
+    init?(resuming point: ResumePoint, in feed: ChannelFeed, lagThreshold: Int) {
+        guard let held = feed.positions(of: point) else { return nil }
+        self.init(joining: feed, lagThreshold: lagThreshold)
+        position = held.map(\.position).min().map { $0 + 1 } ?? feed.oldestPosition
+        joinPosition = position
+        video = .flowing
+        heldThrough = held
+        catchUpAllowance = feed.writePosition - min(position, feed.writePosition)
+    }
+
     /// Packets between the cursor and the write point.
     func lag(in feed: ChannelFeed) -> UInt64 { feed.writePosition - min(position, feed.writePosition) }
 
@@ -56,7 +77,8 @@ struct FeedCursor {
                 continue
             }
             let lag = feed.writePosition - position
-            if video != .skipped, lag > lagThreshold {
+            if catchUpAllowance > 0, lag <= lagThreshold { catchUpAllowance = 0 }
+            if video != .skipped, lag > lagThreshold + catchUpAllowance {
                 video = .skipped
                 notices.append(.videoSkipped(lag: lag))
             } else if video == .skipped, lag <= resumeThreshold {
@@ -66,6 +88,7 @@ struct FeedCursor {
             let current = position
             position += 1
             guard let entry = feed.entry(at: current) else { continue }
+            if !heldThrough.isEmpty, alreadyHeld(entry, at: current) { continue }
             switch entry.kind {
             case .video:
                 switch video {
@@ -82,5 +105,15 @@ struct FeedCursor {
             }
         }
         return nil
+    }
+
+    /// Whether a resuming session has this packet already; forgets the point once past it.
+    private mutating func alreadyHeld(_ entry: FeedEntry, at position: UInt64) -> Bool {
+        guard heldThrough.contains(where: { $0.position >= position }) else {
+            heldThrough = []
+            return false
+        }
+        let ssrc = entry.ssrc
+        return heldThrough.contains { $0.ssrc == ssrc && position <= $0.position }
     }
 }

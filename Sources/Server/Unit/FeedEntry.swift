@@ -1,4 +1,5 @@
 import NIOCore
+import Wire
 
 /// One packet in a channel feed, stored once with its RFC 4571 length prefix so TCP viewers get a
 /// slice of it and UDP viewers the slice after the prefix: no copy per viewer.
@@ -11,6 +12,26 @@ struct FeedEntry {
     let kind: Kind
     /// The first packet of a VP8 keyframe: where a picture can start.
     let startsKeyframe: Bool
+
+    /// The entry of an RTP packet (`parsed` from it): framed once, its kind from the payload type.
+    init(_ packet: ByteBuffer, parsed rtp: RTPPacket, allocator: ByteBufferAllocator) {
+        kind =
+            switch rtp.payloadType {
+            case RTPPayloadFormat.opus.payloadType: .audio
+            case RTPPayloadFormat.vp8.payloadType: .video
+            default: .other
+            }
+        startsKeyframe = kind == .video && VP8PayloadDescriptor.startsKeyframe(rtp.payload.readableBytesView)
+        var framed = allocator.buffer(capacity: packet.readableBytes + 2)
+        framed.writeInteger(UInt16(packet.readableBytes))
+        framed.writeImmutableBuffer(packet)
+        self.framed = framed
+    }
+
+    /// The RTP stream and sequence number, read in place (after the 2-byte prefix): what a
+    /// resuming session is matched against.
+    var ssrc: UInt32 { framed.getInteger(at: framed.readerIndex + 10, as: UInt32.self) ?? 0 }
+    var sequenceNumber: UInt16 { framed.getInteger(at: framed.readerIndex + 4, as: UInt16.self) ?? 0 }
 
     /// The RTP packet itself, for UDP.
     var datagram: ByteBuffer { framed.getSlice(at: framed.readerIndex + 2, length: framed.readableBytes - 2)! }

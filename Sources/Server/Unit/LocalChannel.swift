@@ -16,6 +16,8 @@ final class LocalChannel {
     /// Video packets waiting to go out together (GSO) at the end of their frame or read batch.
     var videoBatch = DatagramBatch()
     var tcpViewers: [SessionID] = []
+    /// Resuming receivers whose media waits for the feed here to catch up with them.
+    var resumeWaits: [ResumeWait] = []
     var lastKeyframeRequest: NIODeadline = .uptimeNanoseconds(0)
     var packetsIn: UInt64 = 0
     /// The viewer count changed since sessions were last told.

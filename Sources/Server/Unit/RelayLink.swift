@@ -5,8 +5,8 @@ import Wire
 /// The child end of a relay link (paper fig. 4-5): this unit connects to the parent group's unit
 /// like a viewer, with the same ticket and bind proof (`SessionClientStateMachine`, the clients'
 /// own), and feeds what arrives into its own feed. UDP that gets no bind answer falls back to TCP.
-/// A link that breaks is re-established every second until it is closed; each break and recovery
-/// is an event.
+/// A link that breaks is re-established every second until it is closed, resuming after the last
+/// packet the feed has; each break and recovery is an event.
 final class RelayLink: FrameLink {
     private unowned let unit: Unit
     let channel: ChannelID
@@ -63,8 +63,12 @@ final class RelayLink: FrameLink {
     private func connect() {
         guard !closed else { return }
         let name = "unit \(unit.configuration.unit)"
+        // A re-parented or re-established link resumes after what the feed here has, so no viewer
+        // of this unit misses what came while it was down; a new one asks for all its parent
+        // holds, so a viewer re-homed here after a failure finds where it left off.
+        let resume = unit.channels[channel]?.feed.resumePoint ?? ResumePoint(streams: [])
         session = SessionClientStateMachine(
-            hello: Hello(peer: .relay, name: name), ticket: ticket, name: name,
+            hello: Hello(peer: .relay, name: name), ticket: ticket, name: name, resume: resume,
             settings: .init(bindTimeout: .seconds(1), fallBackToTCP: true))
         connect(on: unit.eventLoop, host: parent.host, port: parent.sessionPort, framer: .rfc4571, timeout: .seconds(2), logger: unit.logger)
             .assumeIsolated().whenComplete { result in

@@ -59,17 +59,86 @@ extension Unit {
         mediaNeedsFlush = true
     }
 
-    /// Adds a bound UDP receiver to the fan-out, sending it the video since the last keyframe first.
+    /// Adds a bound UDP receiver to the fan-out, sending it first the video since the last
+    /// keyframe, or all it missed when it resumes.
     private func startUDP(_ session: UnitSession, in channel: LocalChannel) {
         guard let address = session.udpAddress else { return }
         sendVideoBatch(of: channel)  // what is batched is in the feed too: send it before the backlog
-        var cursor = FeedCursor(joining: channel.feed, lagThreshold: Int.max / 2)
+        var cursor: FeedCursor
+        switch resumption(of: session, in: channel, lagThreshold: Int.max / 2) {
+        case .waiting: return
+        case .resumed(let resumed): cursor = resumed
+        case .fresh: cursor = FeedCursor(joining: channel.feed, lagThreshold: Int.max / 2)
+        }
         var notices: [FeedCursor.Notice] = []
         while let entry = cursor.next(in: channel.feed, notices: &notices) {
             writeUDP(entry.datagram, to: address)
         }
+        channel.udpViewers.removeAll { $0.session == session.id }
         channel.udpViewers.append(UDPViewer(session: session.id, address: address, awaitingKeyframe: cursor.video != .flowing))
         if cursor.video != .flowing { requestKeyframe(for: channel.id, reason: "a viewer joined before any keyframe", force: false) }
+    }
+
+    /// Where a receiver's media starts.
+    private enum Resumption {
+        /// After where it left off.
+        case resumed(FeedCursor)
+        /// Not yet: the feed here has not caught up with where it left off.
+        case waiting
+        /// As a new viewer does (no resume point, or the feed no longer reaches back to it).
+        case fresh
+    }
+
+    private func resumption(of session: UnitSession, in channel: LocalChannel, lagThreshold: Int) -> Resumption {
+        guard let point = session.resume else { return .fresh }
+        if let cursor = FeedCursor(resuming: point, in: channel.feed, lagThreshold: lagThreshold) {
+            session.resume = nil
+            counters.sessionsResumed += 1
+            record(.sessionResumed, channel: channel.id, group: session.group, session: session.id,
+                "\(session.peerName) resumes where it left off, \(cursor.lag(in: channel.feed)) packets behind live")
+            return .resumed(cursor)
+        }
+        if ResumeWait.feedIsBehind(channel.feed, point), !channel.resumeWaits.contains(where: { $0.session == session.id }) {
+            channel.resumeWaits.append(ResumeWait(session: session.id, point: point, now: .now()))
+            return .waiting
+        }
+        session.resume = nil
+        counters.resumesPastTheFeed += 1
+        record(.sessionResumed, channel: channel.id, group: session.group, session: session.id,
+            "\(session.peerName) was away longer than the feed holds (\(channel.feed.capacity) packets): it starts at a keyframe")
+        return .fresh
+    }
+
+    /// Starts the media of receivers whose wait is over: the feed reached where they left off
+    /// (with the packet just appended), or it did not in time and they start afresh.
+    private func endResumeWaits(of channel: LocalChannel, after entry: FeedEntry) {
+        let now = NIODeadline.now()
+        let (ssrc, sequence) = (entry.ssrc, entry.sequenceNumber)
+        var done: [SessionID] = []
+        for index in channel.resumeWaits.indices where channel.resumeWaits[index].reached(ssrc: ssrc, sequence: sequence) || now > channel.resumeWaits[index].deadline {
+            done.append(channel.resumeWaits[index].session)
+        }
+        guard !done.isEmpty else { return }
+        channel.resumeWaits.removeAll { done.contains($0.session) }
+        for id in done {
+            guard let session = sessions[id], session.phase == .open else { continue }
+            switch session.mode {
+            case .udp: startUDP(session, in: channel)
+            case .tcp: startTCP(session, in: channel)
+            }
+        }
+    }
+
+    /// Gives a TCP receiver its cursor: from where it left off, or the newest keyframe with audio
+    /// included (nothing still in the buffer is missed); then writes what it can take.
+    private func startTCP(_ session: UnitSession, in channel: LocalChannel) {
+        switch resumption(of: session, in: channel, lagThreshold: configuration.lagThreshold) {
+        case .waiting: return
+        case .resumed(let cursor): session.cursor = cursor
+        case .fresh: session.cursor = FeedCursor(resumingIn: channel.feed, lagThreshold: configuration.lagThreshold)
+        }
+        if !channel.tcpViewers.contains(session.id) { channel.tcpViewers.append(session.id) }
+        pump(session, in: channel)
     }
 
     private func writeUDP(_ datagram: ByteBuffer, to address: SocketAddress) {
@@ -124,17 +193,9 @@ extension Unit {
             counters.droppedMalformed += 1
             return
         }
-        let kind: FeedEntry.Kind =
-            switch rtp.payloadType {
-            case RTPPayloadFormat.opus.payloadType: .audio
-            case RTPPayloadFormat.vp8.payloadType: .video
-            default: .other
-            }
-        let startsKeyframe = kind == .video && VP8PayloadDescriptor.startsKeyframe(rtp.payload.readableBytesView)
-        var framed = allocator.buffer(capacity: packet.readableBytes + 2)
-        framed.writeInteger(UInt16(packet.readableBytes))
-        framed.writeImmutableBuffer(packet)
-        let entry = FeedEntry(framed: framed, kind: kind, startsKeyframe: startsKeyframe)
+        let entry = FeedEntry(packet, parsed: rtp, allocator: allocator)
+        let kind = entry.kind
+        let startsKeyframe = entry.startsKeyframe
         channel.feed.append(entry)
         channel.packetsIn += 1
         counters.packetsIn += 1
@@ -157,6 +218,8 @@ extension Unit {
         for id in channel.tcpViewers {
             if let session = sessions[id] { pump(session, in: channel) }
         }
+        // After the fan-out: a receiver started now gets this packet in its backlog, not twice.
+        if !channel.resumeWaits.isEmpty { endResumeWaits(of: channel, after: entry) }
     }
 
     /// Writes a TCP receiver's backlog while its connection is writable: a sender never passes
@@ -212,25 +275,26 @@ extension Unit {
             return
         }
         session.mode = mode
+        // A receiver still waiting to resume waits again in the new mode.
+        channel.resumeWaits.removeAll { $0.session == session.id }
         if session.receivesMedia {
             switch mode {
             case .tcp:
                 channel.udpViewers.removeAll { $0.session == session.id }
-                // From the newest keyframe, audio included: nothing still in the buffer is missed.
-                session.cursor = FeedCursor(resumingIn: channel.feed, lagThreshold: configuration.lagThreshold)
-                channel.tcpViewers.append(session.id)
             case .udp:
                 let awaitingKeyframe = session.cursor?.video != .flowing
                 session.cursor = nil
                 channel.tcpViewers.removeAll { $0 == session.id }
-                if let address = session.udpAddress {
+                if session.resume != nil {
+                    startUDP(session, in: channel)
+                } else if let address = session.udpAddress {
                     channel.udpViewers.append(UDPViewer(session: session.id, address: address, awaitingKeyframe: awaitingKeyframe))
                 }
             }
         }
         send(.modeChanged(mode, reason: reason), to: session)
         record(.modeSwitched, channel: channelID, group: session.group, session: session.id, "\(mode) mode: \(reason)")
-        if mode == .tcp { pump(session, in: channel) }
+        if mode == .tcp && session.receivesMedia { startTCP(session, in: channel) }
     }
 
     /// Asks the channel's broadcaster (or parent unit) for a keyframe, at most once a second

@@ -33,8 +33,9 @@ extension Unit {
     /// A session message after the hello.
     func receive(_ message: SessionMessage, on session: UnitSession) {
         switch (session.phase, message) {
-        case (.awaitingOpen, .open(let ticket, let name)):
+        case (.awaitingOpen, .open(let ticket, let name, let resume)):
             open(session, ticket: ticket, name: name)
+            if session.phase == .open, session.receivesMedia { session.resume = resume }
         case (.open, .setMode(let mode, let reason)):
             guard session.modeLimiter.allow(at: .now()) else {
                 send(.error(ControlError(.rateLimited, "too many mode switches; at most 5 per 10 seconds")), to: session)
@@ -131,6 +132,7 @@ extension Unit {
         if let channel = channels[channelID] {
             channel.udpViewers.removeAll { $0.session == session.id }
             channel.tcpViewers.removeAll { $0 == session.id }
+            channel.resumeWaits.removeAll { $0.session == session.id }
             if channel.broadcaster == session.id {
                 channel.broadcaster = nil
                 channel.broadcasterAddress = nil

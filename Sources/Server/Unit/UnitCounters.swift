@@ -21,4 +21,8 @@ struct UnitCounters: Sendable {
     var chatLinesRelayed: UInt64 = 0
     var chatLinesRateLimited: UInt64 = 0
     var cursorOverruns: UInt64 = 0
+    /// Receivers opened again that got every packet after where they left off...
+    var sessionsResumed: UInt64 = 0
+    /// ...and those away longer than the feed reaches back, which start at a keyframe instead.
+    var resumesPastTheFeed: UInt64 = 0
 }

@@ -10,6 +10,8 @@ struct UnitMetrics {
     private let tcpPacketsOut: Counter
     private let bytesOut: Counter
     private let dropped: [(Counter, KeyPath<UnitCounters, UInt64>)]
+    /// Receivers opened again with a resume point, by whether the feed still reached back to it.
+    private let resumes: [(Counter, KeyPath<UnitCounters, UInt64>)]
     private let sessions: Gauge
     private let channels: Gauge
     private let freeGroups: Gauge
@@ -30,6 +32,9 @@ struct UnitMetrics {
         dropped = reasons.map { reason, path in
             (Counter(label: "avcluster_unit_dropped_total", dimensions: dimensions + [("reason", reason)]), path)
         }
+        resumes = [("resumed", \UnitCounters.sessionsResumed), ("past_the_feed", \UnitCounters.resumesPastTheFeed)].map { result, path in
+            (Counter(label: "avcluster_unit_session_resumes_total", dimensions: dimensions + [("result", result)]), path)
+        }
         sessions = Gauge(label: "avcluster_unit_sessions", dimensions: dimensions)
         channels = Gauge(label: "avcluster_unit_channels", dimensions: dimensions)
         freeGroups = Gauge(label: "avcluster_unit_free_groups", dimensions: dimensions)
@@ -41,7 +46,7 @@ struct UnitMetrics {
         udpPacketsOut.increment(by: Int64(counters.udpPacketsOut - last.udpPacketsOut))
         tcpPacketsOut.increment(by: Int64(counters.tcpPacketsOut - last.tcpPacketsOut))
         bytesOut.increment(by: Int64(counters.bytesOut - last.bytesOut))
-        for (counter, path) in dropped { counter.increment(by: Int64(counters[keyPath: path] - last[keyPath: path])) }
+        for (counter, path) in dropped + resumes { counter.increment(by: Int64(counters[keyPath: path] - last[keyPath: path])) }
         self.sessions.record(sessions)
         self.channels.record(channels)
         self.freeGroups.record(freeGroups)

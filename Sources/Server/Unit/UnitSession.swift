@@ -19,6 +19,8 @@ final class UnitSession {
     var lastBind: NIODeadline?
     /// The last frame on the TCP session or bind on UDP: what says the client is still there.
     var lastHeard = NIODeadline.now()
+    /// Where a receiver opened again left off: its media starts after it (once).
+    var resume: ResumePoint?
     /// TCP-mode viewers read the feed through their own cursor.
     var cursor: FeedCursor?
     var chatLimiter: ChatRateLimiter

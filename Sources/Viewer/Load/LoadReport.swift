@@ -31,9 +31,21 @@ struct LoadReport: Codable, Sendable {
     var stalls: Int
     var modeSwitches: Int
     var rejoins: Int
+    /// The viewers that joined again (their unit failed or closed the session), over the whole run.
+    var rejoined: Rejoined
     var joinFailures: [String]
     var timeline: [LoadSample]
     var health: LoadClientHealth
+
+    /// What re-joining cost: a viewer joining again says where it left off and its new unit
+    /// fills the gap from its feed, so `packetsLost` is zero while the gap is shorter than the feed.
+    struct Rejoined: Codable, Sendable {
+        var viewers: Int
+        var udpViewers: Int
+        var tcpViewers: Int
+        var packetsExpected: Int
+        var packetsLost: Int
+    }
 
     /// The summary table printed at the end.
     var table: String {
@@ -42,6 +54,7 @@ struct LoadReport: Codable, Sendable {
             "delivered \(packetsDelivered) of \(packetsExpected) packets: \(String(format: "%.3f", deliveredPercent))%",
             "latency over all packets: p50 \(Self.ms(latencyP50Milliseconds)), p95 \(Self.ms(latencyP95Milliseconds)), p99 \(Self.ms(latencyP99Milliseconds)), max \(Self.ms(latencyMaxMilliseconds))",
             "stalls (no media for over 1 s) \(stalls), mode switches \(modeSwitches), re-joins \(rejoins)",
+            "viewers that re-joined \(rejoined.viewers) (\(rejoined.udpViewers) UDP, \(rejoined.tcpViewers) TCP): lost \(rejoined.packetsLost) of \(rejoined.packetsExpected) packets",
             "",
             "per viewer                         p50        p95        p99        max",
         ]

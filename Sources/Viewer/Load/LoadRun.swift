@@ -17,9 +17,11 @@ final class LoadRun: Sendable {
         self.api = api
         self.bindTimeout = bindTimeout
         self.progress = progress
-        // Spread TCP viewers evenly: viewer i is on TCP when i mod 100 falls below the share.
-        viewers = (0..<settings.viewers).map { [receiveLoop] in
-            LoadViewer(index: $0, wantsTCP: Double($0 % 100) < settings.tcpSharePercent, receiveLoop: receiveLoop)
+        // Spread TCP viewers evenly, whatever the count: viewer i is on TCP when the share's
+        // running total passes a whole viewer at i.
+        viewers = (0..<settings.viewers).map { [receiveLoop] index in
+            let share = settings.tcpSharePercent / 100
+            return LoadViewer(index: index, wantsTCP: (Double(index + 1) * share).rounded(.down) > (Double(index) * share).rounded(.down), receiveLoop: receiveLoop)
         }
     }
 
@@ -71,6 +73,11 @@ final class LoadRun: Sendable {
         perViewer["modeSwitches"] = Distribution(joined.map { Double($0.modeSwitches) })
         perViewer["rejoins"] = Distribution(joined.map { Double($0.rejoins) })
         let failures = records.compactMap(\.failure)
+        let rejoining = joined.filter { $0.rejoins > 0 }
+        let rejoined = LoadReport.Rejoined(
+            viewers: rejoining.count, udpViewers: rejoining.count { $0.mode == .udp }, tcpViewers: rejoining.count { $0.mode == .tcp },
+            packetsExpected: rejoining.reduce(0) { $0 + $1.delivered.expected },
+            packetsLost: rejoining.reduce(0) { $0 + $1.delivered.expected - $1.delivered.received })
         return LoadReport(
             settings: settings, startedAt: startedAt, joined: joined.count, failedToJoin: records.count - joined.count,
             silentViewers: joined.count - receiving.count,
@@ -81,6 +88,7 @@ final class LoadRun: Sendable {
             latencyMaxMilliseconds: joined.map { Double($0.latencyMaxMicroseconds) / 1000 }.max(),
             perViewer: perViewer, stalls: joined.reduce(0) { $0 + $1.stalls },
             modeSwitches: joined.reduce(0) { $0 + $1.modeSwitches }, rejoins: joined.reduce(0) { $0 + $1.rejoins },
+            rejoined: rejoined,
             joinFailures: Array(Set(failures)).sorted().prefix(10).map { $0 }, timeline: timeline, health: health)
     }
 }

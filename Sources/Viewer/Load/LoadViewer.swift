@@ -69,8 +69,9 @@ final class LoadViewer: Sendable {
         record.withLockedValue { $0.joinedAt = .now }
         let place = try await api.joinChannel(channel)
         let record = self.record
+        // Joining again (its unit failed): from where it left off, so the gap is filled.
         let client = try await SessionClient.connect(
-            to: place.unit, ticket: place.ticket, peer: .viewer, name: "load-\(index)",
+            to: place.unit, ticket: place.ticket, peer: .viewer, name: "load-\(index)", resume: record.withLockedValue { $0.sequences.resumePoint },
             mediaSink: { buffer, _ in
                 let now = ContinuousClock.now
                 record.withLockedValue { $0.received(buffer, arrival: .now, at: now) }

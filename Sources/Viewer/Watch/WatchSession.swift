@@ -26,6 +26,8 @@ final class WatchSession {
     private var mode = MediaMode.udp
     private var policy: ModePolicy
     private var loss = LossMeter()
+    /// Every packet of either mode: where a re-join resumes, so the new unit fills the gap.
+    private var received = LossMeter(seconds: 1)
     private var audioPlayout: AudioPlayout
     private var videoPlayout: VideoPlayout
     private var statistics = WatchStatistics()
@@ -95,7 +97,8 @@ final class WatchSession {
     /// Joins, opens the session and settles the mode; throws when no unit can be reached.
     private func connect() async throws {
         let place = try await api.joinChannel(settings.channel)
-        let session = try await SessionClient.connect(to: place.unit, ticket: place.ticket, peer: .viewer, name: settings.name, localHost: "0.0.0.0")
+        let session = try await SessionClient.connect(
+            to: place.unit, ticket: place.ticket, peer: .viewer, name: settings.name, resume: received.resumePoint, localHost: "0.0.0.0")
         generation += 1
         let generation = generation
         Task { [feed] in
@@ -151,6 +154,7 @@ final class WatchSession {
         statistics.bytes += buffer.readableBytes
         statistics.secondBytes += buffer.readableBytes
         if via == .udp { loss.record(ssrc: packet.ssrc, sequence: packet.sequenceNumber, second: second) }
+        received.record(ssrc: packet.ssrc, sequence: packet.sequenceNumber, second: second)
         if let capture = packet.captureTime { statistics.secondAges.append(capture.age(at: .now)) }
         forwarder?.forward(buffer, payloadType: packet.payloadType)
         switch packet.payloadType {

@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Bytes and messages: RTP, framing, control messages, tickets. No sockets, no C libraries.
@@ -43,11 +44,13 @@ let package = Package(
         // recvmmsg(2) and kernel receive times, for `viewer load`'s reading thread.
         .systemLibrary(name: "CDatagram"),
 
-        // A client's session with a unit over real sockets: used by both CLIs, relay tests and benchmarks.
+        // A client's session with a unit over real sockets, and the cluster's HTTP APIs: used by
+        // both CLIs, the portal, relay tests and benchmarks.
         .target(
             name: "Client",
             dependencies: [
                 "Wire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

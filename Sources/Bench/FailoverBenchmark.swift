@@ -61,8 +61,8 @@ struct FailoverBenchmark: AsyncParsableCommand {
             ])
         }
         defer { for unit in units { unit.stop() } }
-        var primaryAPI = HTTPClient(host: "127.0.0.1", port: port + 2)
-        var backupAPI = HTTPClient(host: "127.0.0.1", port: port + 12)
+        var primaryAPI = APIEndpoint(host: "127.0.0.1", port: port + 2)
+        var backupAPI = APIEndpoint(host: "127.0.0.1", port: port + 12)
         var victim = primary
         // The primary once the units granted it their leases (and opens are not spent on waiting):
         // usually csm-a, but at a cold start either may win.

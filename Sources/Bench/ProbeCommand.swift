@@ -19,7 +19,7 @@ struct ProbeCommand: AsyncParsableCommand {
     var channelFile: String?
 
     func run() async throws {
-        guard let http = HTTPClient(url: api) else { throw ValidationError("--api must look like http://HOST:PORT") }
+        guard let http = APIEndpoint(url: api) else { throw ValidationError("--api must look like http://HOST:PORT") }
         let opened = try await http.json(.POST, "/api/channels", body: OpenChannelRequest(title: "probe", broadcasterName: "probe"), as: OpenChannelResponse.self)
         let broadcaster = try await SessionClient.connect(to: opened.unit, ticket: opened.ticket, peer: .broadcaster, name: "probe", localHost: "0.0.0.0")
         try await broadcaster.bindUDP()

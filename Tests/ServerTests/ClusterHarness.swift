@@ -42,7 +42,7 @@ final class RunningCSM: Sendable {
     }
 
     var unitAddress: String { "127.0.0.1:\(ports.unit)" }
-    var http: HTTPClient { HTTPClient(host: "127.0.0.1", port: ports.http, headers: [("Authorization", "Bearer \(CSMConfiguration().adminToken)")]) }
+    var http: APIEndpoint { APIEndpoint(host: "127.0.0.1", port: ports.http, headers: [("Authorization", "Bearer \(CSMConfiguration().adminToken)")]) }
 
     func view() async throws -> ClusterView { try await http.json(.GET, "/admin/view", as: ClusterView.self) }
 
@@ -60,7 +60,7 @@ final class RunningCSM: Sendable {
 }
 
 /// Client-side helpers: what a broadcaster and a viewer do through the cluster API.
-extension HTTPClient {
+extension APIEndpoint {
     func openChannel(title: String = "test") async throws -> OpenChannelResponse {
         try await json(.POST, "/api/channels", body: OpenChannelRequest(title: title, broadcasterName: "host"), as: OpenChannelResponse.self)
     }

@@ -74,16 +74,16 @@ import Wire
         let opened = try await csm.http.openChannel()
         _ = try await csm.http.join(opened.channel)
         _ = try await csm.http.join(opened.channel)
-        await #expect(throws: HTTPClient.Failure.self) {
-            do { _ = try await csm.http.join(opened.channel) } catch let failure as HTTPClient.Failure {
+        await #expect(throws: APIEndpoint.Failure.self) {
+            do { _ = try await csm.http.join(opened.channel) } catch let failure as APIEndpoint.Failure {
                 #expect(failure.status == 503 && failure.message.contains("full"))
                 throw failure
             }
         }
-        await #expect(throws: HTTPClient.Failure.self) { _ = try await csm.http.openChannel() }  // no free group
+        await #expect(throws: APIEndpoint.Failure.self) { _ = try await csm.http.openChannel() }  // no free group
         let (status, body) = try await csm.http.send(.POST, "/api/channels/abc/join")
         #expect(status == 400 && String(decoding: body, as: UTF8.self).contains("positive whole number"))
-        let unauthorized = try await HTTPClient(host: "127.0.0.1", port: csm.ports.http).send(.GET, "/admin/view")
+        let unauthorized = try await APIEndpoint(host: "127.0.0.1", port: csm.ports.http).send(.GET, "/admin/view")
         #expect(unauthorized.status == 401)
         let close = try await csm.http.send(.POST, "/api/channels/\(opened.channel)/close", body: Array(#"{"secret":"wrong"}"#.utf8))
         #expect(close.status == 403)

@@ -68,7 +68,7 @@ import Wire
         defer { following.cancel() }
         // The backup follows the units' reports but refuses clients.
         #expect(try await eventually { try await backup.view().channels.first?.channel == opened.channel })
-        await #expect(throws: HTTPClient.Failure.self) { _ = try await backup.http.join(opened.channel) }
+        await #expect(throws: APIEndpoint.Failure.self) { _ = try await backup.http.join(opened.channel) }
         #expect(try await backup.http.send(.GET, "/role").status == 503)
         #expect(try await primary.http.send(.GET, "/role").status == 200)
         // The backup's refusal says it is for a moment only; a client with only the backup gives up
@@ -141,5 +141,26 @@ import Wire
         try await units.shutdown()
         await primary.stop()
         await backup.stop()
+    }
+}
+
+/// The one way clients, the portal and the admin CLI find the server to talk to.
+@Suite struct ClusterEndpointsTests {
+    @Test func aServerThatIsDownIsPassedOverAndNamedWhenAllAre() async throws {
+        let csm = try await RunningCSM.start { $0.name = "csm-endpoints" }
+        let nowhere = try await FailoverTests.freePorts(1)[0]
+        let endpoints = try #require(ClusterEndpoints(urls: ["http://127.0.0.1:\(nowhere)", "http://127.0.0.1:\(csm.ports.http)"]))
+        #expect(try await endpoints.exchange(.GET, "/api/channels").status == 200)
+        #expect(await endpoints.primary()?.port == csm.ports.http)
+        let client = ClusterAPIClient(endpoints: endpoints)
+        #expect(try await client.listChannels().isEmpty)
+        await csm.stop()
+        let stopped = ContinuousClock.now
+        await #expect { _ = try await client.listChannels() } throws: {
+            "\($0)".contains("no server answered at 127.0.0.1:\(nowhere), 127.0.0.1:\(csm.ports.http)")
+        }
+        print("all down: said so after \(ContinuousClock.now - stopped)")
+        #expect(await endpoints.primary() == nil)
+        #expect(ClusterEndpoints(urls: ["http://127.0.0.1:80", "ftp://x:y:z"]) == nil)
     }
 }

@@ -268,7 +268,7 @@ struct RawLink {
         var retryAfter = false
         for _ in 0..<200 {
             // An anonymous client: no admin token, so the limits apply.
-            let anonymous = HTTPClient(host: "127.0.0.1", port: csm.ports.http)
+            let anonymous = APIEndpoint(host: "127.0.0.1", port: csm.ports.http)
             let (status, _) = try await anonymous.send(.POST, "/api/channels", body: Array(#"{"title":"x","broadcasterName":"y"}"#.utf8))
             statuses.append(status)
             if status == 429 { retryAfter = true; break }

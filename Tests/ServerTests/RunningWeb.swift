@@ -37,7 +37,7 @@ final class RunningWeb: Sendable {
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
-    var http: HTTPClient { HTTPClient(host: "127.0.0.1", port: port, headers: [("Authorization", "Bearer avcluster-admin")]) }
+    var http: APIEndpoint { APIEndpoint(host: "127.0.0.1", port: port, headers: [("Authorization", "Bearer avcluster-admin")]) }
 
     func stop() async {
         await group.triggerGracefulShutdown()

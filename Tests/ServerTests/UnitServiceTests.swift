@@ -31,7 +31,7 @@ import Wire
         try await broadcaster.bindUDP()
         broadcaster.sendMedia(stream.next(step: 1), via: .udp)
 
-        let http = HTTPClient(host: "127.0.0.1", port: adminPort)
+        let http = APIEndpoint(host: "127.0.0.1", port: adminPort)
         #expect(try await eventually {
             let metrics = String(decoding: try await http.send(.GET, "/metrics").body, as: UTF8.self)
             return metrics.contains(#"avcluster_unit_packets_in_total{unit="42"} 1"#)

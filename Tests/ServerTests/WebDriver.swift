@@ -7,7 +7,7 @@ import NIOHTTP1
 final class WebDriver: @unchecked Sendable {
     // The chromedriver process is only started here and terminated in quit().
     private let process = Process()
-    private let http: HTTPClient
+    private let http: APIEndpoint
     private var session = ""
     /// The browser's profile directory, which also names its processes for the clean-up.
     private let profile = FileManager.default.temporaryDirectory.appendingPathComponent("avcluster-browser-\(UUID().uuidString)").path
@@ -21,7 +21,7 @@ final class WebDriver: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        http = HTTPClient(host: "127.0.0.1", port: port)
+        http = APIEndpoint(host: "127.0.0.1", port: port)
         for _ in 0..<100 where (try? await http.send(.GET, "/status"))?.status != 200 { try await Task.sleep(for: .milliseconds(100)) }
         let capabilities: [String: Any] = [
             "capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": [
@@ -48,11 +48,11 @@ final class WebDriver: @unchecked Sendable {
             do {
                 let found = try await call(.POST, "/session/\(session)/element", ["using": "css selector", "value": selector])
                 guard let element = (found["value"] as? [String: Any])?.values.first as? String else {
-                    throw HTTPClient.Failure(status: 404, message: "no element \(selector)")
+                    throw APIEndpoint.Failure(status: 404, message: "no element \(selector)")
                 }
                 _ = try await call(.POST, "/session/\(session)/element/\(element)/click", [:])
                 return
-            } catch let failure as HTTPClient.Failure where failure.message.contains("stale element") && attempt < 10 {
+            } catch let failure as APIEndpoint.Failure where failure.message.contains("stale element") && attempt < 10 {
                 attempt += 1
             }
         }
@@ -87,7 +87,7 @@ final class WebDriver: @unchecked Sendable {
         let bytes = try body.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
         let (status, data) = try await http.send(method.nio, path, body: bytes)
         let json = (try? JSONSerialization.jsonObject(with: Data(data))) as? [String: Any] ?? [:]
-        guard (200..<300).contains(status) else { throw HTTPClient.Failure(status: status, message: "\(json["value"] ?? String(decoding: data, as: UTF8.self))") }
+        guard (200..<300).contains(status) else { throw APIEndpoint.Failure(status: status, message: "\(json["value"] ?? String(decoding: data, as: UTF8.self))") }
         return json
     }
 

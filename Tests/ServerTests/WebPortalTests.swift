@@ -55,7 +55,7 @@ import Wire
         #expect(wrongSecret == 403)
 
         // The dashboard needs the token; its stream carries the cluster's view.
-        let anonymous = HTTPClient(host: "127.0.0.1", port: web.port)
+        let anonymous = APIEndpoint(host: "127.0.0.1", port: web.port)
         #expect(try await anonymous.send(.GET, "/admin").status == 401)
         #expect(try await anonymous.send(.GET, "/admin?token=avcluster-admin").status == 200)
         // A link can look, never act: a state-changing call needs the header.
@@ -106,7 +106,7 @@ import Wire
         #expect(try await csm.view().channels.first?.groupCount == groups + 1)
         #expect(try await web.http.send(.POST, "/admin/units/2/drain", body: Array(#"{"on":true}"#.utf8)).status == 200)
         #expect(try await csm.view().units.first { $0.unit == 2 }?.state == "draining")
-        #expect(try await HTTPClient(host: "127.0.0.1", port: web.port).send(.POST, "/admin/channels/\(channel.channel)/close").status == 401)
+        #expect(try await APIEndpoint(host: "127.0.0.1", port: web.port).send(.POST, "/admin/channels/\(channel.channel)/close").status == 401)
         #expect(try await web.http.send(.POST, "/admin/channels/\(channel.channel)/close").status == 200)
         #expect(try await csm.view().channels.isEmpty)
         await web.stop()

@@ -13,29 +13,34 @@ struct AdminCommand: AsyncParsableCommand {
     )
 
     struct Connection: ParsableArguments {
-        @Option(help: "The CSM's HTTP address.")
-        var csm = "http://127.0.0.1:7080"
+        @Option(help: "The CSMs' HTTP addresses; repeat it or separate with commas. The primary answers.")
+        var csm: [String] = ["http://127.0.0.1:7080", "http://127.0.0.1:7081"]
         @Option(help: "File holding the admin token. Else $AVCLUSTER_ADMIN_TOKEN, else the built-in loopback token.")
         var tokenFile: String?
 
-        func client() throws -> HTTPClient {
+        var urls: [String] { csm.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } }
+
+        /// The primary among the CSMs given.
+        func primary() async throws -> APIEndpoint {
             let token = try Secret.load(file: tokenFile, environment: "AVCLUSTER_ADMIN_TOKEN", builtIn: Secret.builtInAdminToken)
-            guard let client = HTTPClient(url: csm, headers: [("Authorization", "Bearer \(token)")]) else {
+            guard let endpoints = ClusterEndpoints(urls: urls, headers: [("Authorization", "Bearer \(token)")]) else {
                 throw ValidationError("--csm must look like http://HOST:PORT")
             }
-            return client
+            guard let primary = await endpoints.primary() else {
+                throw ValidationError("no CSM answers as the primary at \(endpoints.servers.joined(separator: ", ")); is one running, and does it hold its units' leases?")
+            }
+            return primary
         }
 
-        /// Runs a call; turns failures into one clear line.
+        /// Runs a call at the primary; turns failures into one clear line.
         func call<Answer: Decodable>(_ method: HTTPMethod, _ path: String, as type: Answer.Type) async throws -> Answer {
+            let primary = try await primary()
             do {
-                return try await client().json(method, path, as: type)
-            } catch let failure as HTTPClient.Failure {
-                throw ValidationError(TerminalText.clean("the CSM answered \(failure)"))
-            } catch let error as ValidationError {
-                throw error
+                return try await primary.json(method, path, as: type)
+            } catch let failure as APIEndpoint.Failure {
+                throw ValidationError(TerminalText.clean("the CSM at \(primary.authority) answered \(failure)"))
             } catch {
-                throw ValidationError(TerminalText.clean("cannot reach the CSM at \(csm) (\(error)); is it running?"))
+                throw ValidationError(TerminalText.clean("cannot reach the CSM at \(primary.authority) (\(error)); is it running?"))
             }
         }
     }
@@ -102,7 +107,7 @@ struct AdminCommand: AsyncParsableCommand {
         @Argument var unit: UInt16
         @Flag var off = false
         func run() async throws {
-            let client = try connection.client()
+            let client = try await connection.primary()
             let body = Array("{\"on\":\(!off)}".utf8)
             let (status, answer) = try await client.send(.POST, "/admin/units/\(unit)/drain", body: body)
             guard status == 200 else { throw ValidationError("the CSM answered HTTP \(status): \(String(decoding: answer, as: UTF8.self))") }

@@ -22,7 +22,7 @@ actor ClusterMirror {
     private let store: PortalStore
     private let logger: Logger
     private(set) var view: ClusterView?
-    private var primary: HTTPClient?
+    private var primary: APIEndpoint?
     private var lastError: String?
     private var subscribers: [UUID: AsyncStream<Snapshot>.Continuation] = [:]
     private var wake: AsyncStream<Void>.Continuation?
@@ -80,20 +80,19 @@ actor ClusterMirror {
     /// A call to the primary CSM's admin API (the dashboard's buttons).
     func admin(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
         guard let primary = await findPrimary() else {
-            throw HTTPClient.Failure(status: 503, message: "no cluster manager answers; try again in a moment")
+            throw APIEndpoint.Failure(status: 503, message: "no cluster manager answers; try again in a moment")
         }
         return try await primary.send(method, path, body: body)
     }
 
-    private func findPrimary() async -> HTTPClient? {
-        if let primary, let (status, _) = try? await primary.send(.GET, "/role"), status == 200 { return primary }
+    private func findPrimary() async -> APIEndpoint? {
         primary = await endpoints.primary()
         return primary
     }
 
     private func refresh() async {
         guard let primary = await findPrimary() else {
-            lastError = "no cluster manager answers at \(endpoints.clients.map { "\($0.host):\($0.port)" }.joined(separator: ", "))"
+            lastError = "no cluster manager answers as the primary at \(endpoints.servers.joined(separator: ", "))"
             await publish()
             return
         }
@@ -126,7 +125,7 @@ actor ClusterMirror {
 
     private func snapshot() async -> Snapshot {
         Snapshot(
-            view: view, log: (try? await store.log(limit: 20)) ?? [], csm: primary.map { "\($0.host):\($0.port)" }, error: lastError)
+            view: view, log: (try? await store.log(limit: 20)) ?? [], csm: primary?.authority, error: lastError)
     }
 
     private func publish() async {

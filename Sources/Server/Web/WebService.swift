@@ -18,9 +18,8 @@ struct WebService: Service {
             } else {
                 try await SQLitePortalStore.open(path: configuration.databasePath, logger: logger)
             }
-        guard let endpoints = ClusterEndpoints(urls: configuration.csmURLs, headers: [("Authorization", "Bearer \(configuration.csmToken)")]),
-            let cluster = ClusterAPIClient(urls: configuration.csmURLs, headers: [("Authorization", "Bearer \(configuration.csmToken)")])
-        else {
+        // One set of CSM endpoints: the mirror and the client API follow the same primary.
+        guard let endpoints = ClusterEndpoints(urls: configuration.csmURLs, headers: [("Authorization", "Bearer \(configuration.csmToken)")]) else {
             await store.close()
             throw PortalError.badDatabaseURL(configuration.csmURLs.joined(separator: ","))
         }
@@ -28,7 +27,7 @@ struct WebService: Service {
         let router = Router(context: ClusterRequestContext.self)
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
         router.add(middleware: RateLimitMiddleware<ClusterRequestContext>(configuration.rateLimits, trustedToken: nil))
-        WebRoutes.add(to: router, api: PortalAPI(cluster: cluster, store: store, mirror: mirror), store: store, mirror: mirror, configuration: configuration)
+        WebRoutes.add(to: router, api: PortalAPI(cluster: ClusterAPIClient(endpoints: endpoints), store: store, mirror: mirror), store: store, mirror: mirror, configuration: configuration)
         let app = Application(
             router: router, server: .http1(configuration: .init(idleTimeout: TimeAmount(AdminApplication.idleTimeout))),
             configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "avserver-web"),

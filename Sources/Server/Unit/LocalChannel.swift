@@ -11,13 +11,10 @@ final class LocalChannel {
     var broadcasterAddress: SocketAddress?
     /// The relay link feeding this channel from a parent unit, when it is not rooted here.
     var parentLink: RelayLink?
-    /// Fan-out list of UDP receivers, iterated for every packet.
-    var udpViewers: [UDPViewer] = []
+    /// Who receives the channel here, and how.
+    var fanOut = ChannelFanOut()
     /// Video packets waiting to go out together (GSO) at the end of their frame or read batch.
     var videoBatch = DatagramBatch()
-    var tcpViewers: [SessionID] = []
-    /// Resuming receivers whose media waits for the feed here to catch up with them.
-    var resumeWaits: [ResumeWait] = []
     var lastKeyframeRequest: NIODeadline = .uptimeNanoseconds(0)
     var packetsIn: UInt64 = 0
     /// The viewer count changed since sessions were last told.

@@ -47,7 +47,6 @@ extension Unit {
             if let old = session.udpAddress, udpBindings[old] == id { udpBindings[old] = nil }
             session.udpAddress = address
             udpBindings[address] = id
-            channel.udpViewers.removeAll { $0.session == id }
             if session.role == .broadcaster { channel.broadcasterAddress = address }
             if session.receivesMedia && session.mode == .udp { startUDP(session, in: channel) }
         }
@@ -74,8 +73,7 @@ extension Unit {
         while let entry = cursor.next(in: channel.feed, notices: &notices) {
             writeUDP(entry.datagram, to: address)
         }
-        channel.udpViewers.removeAll { $0.session == session.id }
-        channel.udpViewers.append(UDPViewer(session: session.id, address: address, awaitingKeyframe: cursor.video != .flowing))
+        channel.fanOut.addUDP(session.id, at: address, awaitingKeyframe: cursor.video != .flowing)
         if cursor.video != .flowing { requestKeyframe(for: channel.id, reason: "a viewer joined before any keyframe", force: false) }
     }
 
@@ -98,8 +96,8 @@ extension Unit {
                 "\(session.peerName) resumes where it left off, \(cursor.lag(in: channel.feed)) packets behind live")
             return .resumed(cursor)
         }
-        if ResumeWait.feedIsBehind(channel.feed, point), !channel.resumeWaits.contains(where: { $0.session == session.id }) {
-            channel.resumeWaits.append(ResumeWait(session: session.id, point: point, now: .now()))
+        if ResumeWait.feedIsBehind(channel.feed, point) {
+            channel.fanOut.wait(ResumeWait(session: session.id, point: point, now: .now()))
             return .waiting
         }
         session.resume = nil
@@ -112,16 +110,14 @@ extension Unit {
     /// Starts the media of receivers whose wait is over: the feed reached where they left off
     /// (with the packet just appended), or it did not in time and they start afresh.
     private func endResumeWaits(of channel: LocalChannel, after entry: FeedEntry) {
-        let now = NIODeadline.now()
-        let (ssrc, sequence) = (entry.ssrc, entry.sequenceNumber)
-        var done: [SessionID] = []
-        for index in channel.resumeWaits.indices where channel.resumeWaits[index].reached(ssrc: ssrc, sequence: sequence) || now > channel.resumeWaits[index].deadline {
-            done.append(channel.resumeWaits[index].session)
-        }
-        guard !done.isEmpty else { return }
-        channel.resumeWaits.removeAll { done.contains($0.session) }
-        for id in done {
+        for (id, timedOut) in channel.fanOut.endWaits(afterPacketOf: entry.ssrc, sequence: entry.sequenceNumber, now: .now()) {
             guard let session = sessions[id], session.phase == .open else { continue }
+            if timedOut {
+                session.resume = nil
+                counters.resumesPastTheFeed += 1
+                record(.sessionResumed, channel: channel.id, group: session.group, session: session.id,
+                    "the feed here did not reach where \(session.peerName) left off within \(ResumeWait.longest): it starts at a keyframe")
+            }
             switch session.mode {
             case .udp: startUDP(session, in: channel)
             case .tcp: startTCP(session, in: channel)
@@ -137,7 +133,7 @@ extension Unit {
         case .resumed(let cursor): session.cursor = cursor
         case .fresh: session.cursor = FeedCursor(resumingIn: channel.feed, lagThreshold: configuration.lagThreshold)
         }
-        if !channel.tcpViewers.contains(session.id) { channel.tcpViewers.append(session.id) }
+        channel.fanOut.addTCP(session.id)
         pump(session, in: channel)
     }
 
@@ -148,20 +144,24 @@ extension Unit {
         mediaNeedsFlush = true
     }
 
-    /// Sends the channel's batched video to every UDP viewer, one GSO message each.
+    /// One datagram (or GSO message of `segments` datagrams) to every receiver in `receivers`;
+    /// the counters add up once for all of them.
+    private func sendUDP(_ data: ByteBuffer, segments: Int = 1, metadata: AddressedEnvelope<ByteBuffer>.Metadata? = nil, to receivers: [ChannelFanOut.UDPReceiver]) {
+        guard !receivers.isEmpty, let mediaChannel else { return }
+        for receiver in receivers {
+            mediaChannel.write(AddressedEnvelope(remoteAddress: receiver.address, data: data, metadata: metadata), promise: nil)
+        }
+        counters.udpPacketsOut += UInt64(segments * receivers.count)
+        counters.bytesOut += UInt64(data.readableBytes * receivers.count)
+        mediaNeedsFlush = true
+    }
+
+    /// Sends the channel's batched video to every flowing UDP receiver, one GSO message each.
     func sendVideoBatch(of channel: LocalChannel) {
         guard let batch = channel.videoBatch.take() else { return }
+        if batch.startsKeyframe { channel.fanOut.keyframeStarts() }
         let metadata = batch.count > 1 ? AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil, segmentSize: batch.segmentSize) : nil
-        for index in channel.udpViewers.indices {
-            if channel.udpViewers[index].awaitingKeyframe {
-                guard batch.startsKeyframe else { continue }
-                channel.udpViewers[index].awaitingKeyframe = false
-            }
-            counters.udpPacketsOut += UInt64(batch.count)
-            counters.bytesOut += UInt64(batch.buffer.readableBytes)
-            mediaChannel?.write(AddressedEnvelope(remoteAddress: channel.udpViewers[index].address, data: batch.buffer, metadata: metadata), promise: nil)
-            mediaNeedsFlush = true
-        }
+        sendUDP(batch.buffer, segments: batch.count, metadata: metadata, to: channel.fanOut.udpFlowing)
     }
 
     /// RTP over a session: from a broadcaster in TCP mode.
@@ -201,25 +201,24 @@ extension Unit {
         counters.packetsIn += 1
 
         let datagram = entry.datagram
-        if kind == .video && segmentationOffload && !channel.udpViewers.isEmpty {
+        if kind == .video && segmentationOffload && channel.fanOut.hasUDP {
             if !channel.videoBatch.accepts(datagram.readableBytes) { sendVideoBatch(of: channel) }
             if channel.videoBatch.isEmpty { channelsWithBatches.append(channel) }
             channel.videoBatch.append(datagram, startsKeyframe: startsKeyframe, allocator: allocator)
             if rtp.marker { sendVideoBatch(of: channel) }
+        } else if kind == .video {
+            if startsKeyframe { channel.fanOut.keyframeStarts() }
+            sendUDP(datagram, to: channel.fanOut.udpFlowing)
         } else {
-            for index in channel.udpViewers.indices {
-                if kind == .video && channel.udpViewers[index].awaitingKeyframe {
-                    guard startsKeyframe else { continue }
-                    channel.udpViewers[index].awaitingKeyframe = false
-                }
-                writeUDP(datagram, to: channel.udpViewers[index].address)
-            }
+            // Audio goes to everyone, including receivers whose video waits for a keyframe.
+            sendUDP(datagram, to: channel.fanOut.udpFlowing)
+            sendUDP(datagram, to: channel.fanOut.udpAwaitingKeyframe)
         }
-        for id in channel.tcpViewers {
+        for id in channel.fanOut.tcp {
             if let session = sessions[id] { pump(session, in: channel) }
         }
         // After the fan-out: a receiver started now gets this packet in its backlog, not twice.
-        if !channel.resumeWaits.isEmpty { endResumeWaits(of: channel, after: entry) }
+        if !channel.fanOut.resumeWaits.isEmpty { endResumeWaits(of: channel, after: entry) }
     }
 
     /// Writes a TCP receiver's backlog while its connection is writable: a sender never passes
@@ -275,20 +274,16 @@ extension Unit {
             return
         }
         session.mode = mode
-        // A receiver still waiting to resume waits again in the new mode.
-        channel.resumeWaits.removeAll { $0.session == session.id }
         if session.receivesMedia {
-            switch mode {
-            case .tcp:
-                channel.udpViewers.removeAll { $0.session == session.id }
-            case .udp:
+            // Out of the old mode's list; a receiver still waiting to resume waits again in the new one.
+            channel.fanOut.remove(session.id)
+            if mode == .udp {
                 let awaitingKeyframe = session.cursor?.video != .flowing
                 session.cursor = nil
-                channel.tcpViewers.removeAll { $0 == session.id }
                 if session.resume != nil {
                     startUDP(session, in: channel)
                 } else if let address = session.udpAddress {
-                    channel.udpViewers.append(UDPViewer(session: session.id, address: address, awaitingKeyframe: awaitingKeyframe))
+                    channel.fanOut.addUDP(session.id, at: address, awaitingKeyframe: awaitingKeyframe)
                 }
             }
         }

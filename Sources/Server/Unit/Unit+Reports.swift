@@ -71,7 +71,7 @@ extension Unit {
             session.lastBind = nil
             if udpBindings[address] == session.id { udpBindings[address] = nil }
             if let channelID = session.channel, let channel = channels[channelID] {
-                channel.udpViewers.removeAll { $0.session == session.id }
+                channel.fanOut.removeUDP(session.id)
                 if channel.broadcasterAddress == address { channel.broadcasterAddress = nil }
             }
             record(.modeSwitched, channel: session.channel, group: session.group, session: session.id, "UDP address \(address) silent for \(configuration.udpTimeout): no more UDP media")

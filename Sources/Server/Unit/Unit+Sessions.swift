@@ -130,9 +130,7 @@ extension Unit {
         guard wasOpen, let channelID = session.channel, let group = session.group else { return }
         if let index = slotIndex(group) { groups[index].sessions.remove(session.id) }
         if let channel = channels[channelID] {
-            channel.udpViewers.removeAll { $0.session == session.id }
-            channel.tcpViewers.removeAll { $0 == session.id }
-            channel.resumeWaits.removeAll { $0.session == session.id }
+            channel.fanOut.remove(session.id)
             if channel.broadcaster == session.id {
                 channel.broadcaster = nil
                 channel.broadcasterAddress = nil

@@ -1,0 +1,94 @@
+import NIOCore
+import Wire
+
+/// Who receives a channel on this unit, and how (DESIGN.md, data plane): UDP receivers that get
+/// every packet, UDP receivers that wait for a keyframe before their video starts, TCP receivers
+/// (each reads the feed through the cursor its session holds), and resuming receivers that wait
+/// for the feed to reach where they left off. A receiver is a viewer or a relay link to another
+/// unit. Every join, leave, mode switch, timeout and keyframe changes membership here and
+/// nowhere else, so the per-packet loop reads plain arrays (copy-on-write: copied only when
+/// membership changes) and never branches per receiver.
+struct ChannelFanOut {
+    /// A UDP receiver: its session and the address its bind proved.
+    struct UDPReceiver: Equatable {
+        let session: SessionID
+        let address: SocketAddress
+    }
+
+    /// UDP receivers that get every packet.
+    private(set) var udpFlowing: [UDPReceiver] = []
+    /// UDP receivers that get audio now and video from the next keyframe.
+    private(set) var udpAwaitingKeyframe: [UDPReceiver] = []
+    /// TCP receivers, in the order they joined.
+    private(set) var tcp: [SessionID] = []
+    /// Resuming receivers whose media waits for the feed here to catch up with them.
+    private(set) var resumeWaits: [ResumeWait] = []
+
+    /// UDP receivers, flowing or not.
+    var udpCount: Int { udpFlowing.count + udpAwaitingKeyframe.count }
+
+    /// Whether anyone receives over UDP (video is batched for GSO only then).
+    var hasUDP: Bool { udpCount > 0 }
+
+    /// A UDP receiver starts, or moves to a new address: its video from now, or from the next
+    /// keyframe. It leaves any other list first.
+    mutating func addUDP(_ session: SessionID, at address: SocketAddress, awaitingKeyframe: Bool) {
+        remove(session)
+        if awaitingKeyframe {
+            udpAwaitingKeyframe.append(UDPReceiver(session: session, address: address))
+        } else {
+            udpFlowing.append(UDPReceiver(session: session, address: address))
+        }
+    }
+
+    /// A TCP receiver starts (its session holds its cursor). It leaves any other list first.
+    mutating func addTCP(_ session: SessionID) {
+        remove(session)
+        tcp.append(session)
+    }
+
+    /// A resuming receiver waits for the feed. It leaves any other list first.
+    mutating func wait(_ wait: ResumeWait) {
+        remove(wait.session)
+        resumeWaits.append(wait)
+    }
+
+    func isWaiting(_ session: SessionID) -> Bool { resumeWaits.contains { $0.session == session } }
+
+    /// A UDP receiver's address went silent: no more UDP media (a TCP receiver stays).
+    mutating func removeUDP(_ session: SessionID) {
+        if let index = udpFlowing.firstIndex(where: { $0.session == session }) { udpFlowing.remove(at: index) }
+        if let index = udpAwaitingKeyframe.firstIndex(where: { $0.session == session }) { udpAwaitingKeyframe.remove(at: index) }
+    }
+
+    /// The receiver leaves every list: its session closed, or it switches mode.
+    mutating func remove(_ session: SessionID) {
+        if let index = udpFlowing.firstIndex(where: { $0.session == session }) { udpFlowing.remove(at: index) }
+        if let index = udpAwaitingKeyframe.firstIndex(where: { $0.session == session }) { udpAwaitingKeyframe.remove(at: index) }
+        if let index = tcp.firstIndex(of: session) { tcp.remove(at: index) }
+        if let index = resumeWaits.firstIndex(where: { $0.session == session }) { resumeWaits.remove(at: index) }
+    }
+
+    /// A keyframe starts: every UDP receiver waiting for one flows from this packet on.
+    mutating func keyframeStarts() {
+        guard !udpAwaitingKeyframe.isEmpty else { return }
+        udpFlowing += udpAwaitingKeyframe
+        udpAwaitingKeyframe.removeAll()
+    }
+
+    /// Takes a packet the feed just got; returns the receivers whose wait is over, no longer
+    /// waiting: the feed reached where they left off, or it did not in time (`timedOut`).
+    mutating func endWaits(afterPacketOf ssrc: UInt32, sequence: UInt16, now: NIODeadline) -> [(session: SessionID, timedOut: Bool)] {
+        guard !resumeWaits.isEmpty else { return [] }
+        var done: [(session: SessionID, timedOut: Bool)] = []
+        for index in resumeWaits.indices {
+            if resumeWaits[index].reached(ssrc: ssrc, sequence: sequence) {
+                done.append((resumeWaits[index].session, false))
+            } else if now > resumeWaits[index].deadline {
+                done.append((resumeWaits[index].session, true))
+            }
+        }
+        resumeWaits.removeAll { wait in done.contains { $0.session == wait.session } }
+        return done
+    }
+}

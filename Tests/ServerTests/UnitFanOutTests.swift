@@ -37,6 +37,46 @@ import Wire
         try await harness.shutdown()
     }
 
+    /// A real-time stream (an audio packet every 20 ms, a three-packet video frame every 40 ms) to
+    /// TCP viewers: each gets every packet once, in order, with chat in between, in about one
+    /// write per 20 ms batch rather than one per packet.
+    @Test func tcpViewersGetEveryPacketInOrderInOneWriteABatch() async throws {
+        let harness = try await UnitHarness()
+        let broadcaster = try await harness.connect(.broadcaster)
+        var viewers: [EventRecorder] = []
+        for index in 0..<4 {
+            let client = try await harness.connect(.viewer, udp: false, name: "tcp \(index)")
+            client.send(.setMode(.tcp, reason: "test"))
+            let viewer = EventRecorder(client)
+            #expect(await viewer.wait { $0.messages.contains(.modeChanged(.tcp, reason: "test")) })
+            viewers.append(viewer)
+        }
+        let before = try await harness.unit.inspect { $0.counters }
+        var stream = TestStream()
+        var sent: [ReceivedPacket] = []
+        let start = ContinuousClock.now
+        for step in 0..<100 {
+            let packets = stream.next(step: step)
+            sent += packets.compactMap(ReceivedPacket.init)
+            broadcaster.sendMedia(packets, via: .udp)
+            if step == 50 { broadcaster.send(.chat(ChatLine(from: "host", text: "half way", sentAtMilliseconds: 0))) }
+            try await Task.sleep(until: start + .milliseconds(20 * (step + 1)), clock: .continuous)
+        }
+        for viewer in viewers {
+            #expect(await viewer.wait { $0.packets.count >= sent.count })
+            #expect(difference(viewer.recorded.packets.map(\.packet), sent) == nil)
+            #expect(viewer.recorded.messages.contains { if case .chat(let line) = $0 { line.text == "half way" } else { false } })
+        }
+        let after = try await harness.unit.inspect { $0.counters }
+        let writes = after.tcpWrites - before.tcpWrites
+        let packets = after.tcpPacketsOut - before.tcpPacketsOut
+        print("\(packets) packets to 4 TCP viewers in \(writes) writes")
+        #expect(packets == UInt64(sent.count * 4))
+        // 250 packets in 2 s: about 100 batches of 20 ms each viewer, never one write a packet.
+        #expect(writes * 2 < packets, "\(writes) writes for \(packets) packets")
+        try await harness.shutdown()
+    }
+
     @Test func aLateJoinersFirstVideoPacketIsAKeyframe() async throws {
         let harness = try await UnitHarness()
         let broadcaster = try await harness.connect(.broadcaster)

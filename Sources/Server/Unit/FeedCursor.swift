@@ -63,11 +63,27 @@ struct FeedCursor {
         catchUpAllowance = feed.writePosition - min(position, feed.writePosition)
     }
 
+    /// Whether the cursor would read every packet from `start` to the write point just as they
+    /// are (video flowing, audio past its join, no resume filter, nothing due before `start`):
+    /// then a chunk of them shared with other receivers is exactly what it is owed.
+    func takesEverything(from start: UInt64, in feed: ChannelFeed) -> Bool {
+        position == start && start >= feed.oldestPosition && start >= joinPosition && video == .flowing && heldThrough.isEmpty
+    }
+
+    /// Moves a cursor that `takesEverything` past what it was given.
+    mutating func skipToWritePoint(of feed: ChannelFeed) {
+        position = feed.writePosition
+        catchUpAllowance = 0
+    }
+
     /// Packets between the cursor and the write point.
     func lag(in feed: ChannelFeed) -> UInt64 { feed.writePosition - min(position, feed.writePosition) }
 
-    /// The next entry to send, or nil when caught up with the write point.
-    mutating func next(in feed: ChannelFeed, notices: inout [Notice]) -> FeedEntry? {
+    /// The next entry to send, or nil when caught up with the write point. The lag is counted
+    /// up to `due` (default: the write point): packets after it have not been offered to the
+    /// receiver yet (they wait for the next TCP batch), so they are not its lag.
+    mutating func next(in feed: ChannelFeed, notices: inout [Notice], due: UInt64? = nil) -> FeedEntry? {
+        let due = min(due ?? feed.writePosition, feed.writePosition)
         while position < feed.writePosition {
             if position < feed.oldestPosition {
                 let target = max(feed.fastStartPosition, feed.oldestPosition)
@@ -76,7 +92,7 @@ struct FeedCursor {
                 if video == .flowing, feed.keyframePosition != target { video = .awaitingKeyframe }
                 continue
             }
-            let lag = feed.writePosition - position
+            let lag = due > position ? due - position : 0
             if catchUpAllowance > 0, lag <= lagThreshold { catchUpAllowance = 0 }
             if video != .skipped, lag > lagThreshold + catchUpAllowance {
                 video = .skipped

@@ -15,6 +15,8 @@ final class LocalChannel {
     var fanOut = ChannelFanOut()
     /// Video packets waiting to go out together (GSO) at the end of their frame or read batch.
     var videoBatch = DatagramBatch()
+    /// The first packet of the feed that TCP receivers have not been sent as a batch yet.
+    var tcpBatchStart: UInt64 = 0
     var lastKeyframeRequest: NIODeadline = .uptimeNanoseconds(0)
     var packetsIn: UInt64 = 0
     /// The viewer count changed since sessions were last told.

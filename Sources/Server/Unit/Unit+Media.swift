@@ -214,32 +214,97 @@ extension Unit {
             sendUDP(datagram, to: channel.fanOut.udpFlowing)
             sendUDP(datagram, to: channel.fanOut.udpAwaitingKeyframe)
         }
-        for id in channel.fanOut.tcp {
-            if let session = sessions[id] { pump(session, in: channel) }
-        }
+        if !channel.fanOut.tcp.isEmpty { scheduleTCPBatch() }
         // After the fan-out: a receiver started now gets this packet in its backlog, not twice.
         if !channel.fanOut.resumeWaits.isEmpty { endResumeWaits(of: channel, after: entry) }
     }
 
-    /// Writes a TCP receiver's backlog while its connection is writable: a sender never passes
-    /// the write point and never queues without bound.
+    /// TCP receivers are written to every `tcpBatchInterval`: what arrived in between goes out in
+    /// one write each, so writes are few and large.
+    private func scheduleTCPBatch() {
+        guard tcpBatchTimer == nil else { return }
+        tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.tcpBatchInterval)) { [weak self] in
+            guard let self else { return }
+            self.tcpBatchTimer = nil
+            for channel in self.channels.values where !channel.fanOut.tcp.isEmpty { self.sendTCPBatch(of: channel) }
+            self.flushMedia()
+        }
+    }
+
+    /// The packets since the last batch: one chunk shared by every TCP receiver that is caught up
+    /// (built once, written to each as is); a receiver that is behind or waits for a keyframe
+    /// reads on through its cursor instead.
+    private func sendTCPBatch(of channel: LocalChannel) {
+        let feed = channel.feed
+        let start = max(channel.tcpBatchStart, feed.oldestPosition)
+        guard start < feed.writePosition else { return }
+        defer { channel.tcpBatchStart = feed.writePosition }
+        var shared: (chunk: ByteBuffer, packets: Int)?
+        for id in channel.fanOut.tcp {
+            guard let session = sessions[id], session.connection.isWritable, session.cursor != nil else { continue }
+            if session.cursor!.takesEverything(from: start, in: feed) {
+                if shared == nil { shared = chunk(of: feed, from: start) }
+                session.cursor!.skipToWritePoint(of: feed)
+                write(shared!.chunk, packets: shared!.packets, to: session)
+            } else {
+                pump(session, in: channel)
+            }
+        }
+    }
+
+    /// The framed packets from `start` to the write point, in one buffer.
+    private func chunk(of feed: ChannelFeed, from start: UInt64) -> (chunk: ByteBuffer, packets: Int) {
+        var bytes = 0
+        for position in start..<feed.writePosition { bytes += feed.entry(at: position)?.framed.readableBytes ?? 0 }
+        var chunk = allocator.buffer(capacity: bytes)
+        var packets = 0
+        for position in start..<feed.writePosition {
+            guard let entry = feed.entry(at: position) else { continue }
+            chunk.writeImmutableBuffer(entry.framed)
+            packets += 1
+        }
+        return (chunk, packets)
+    }
+
+    /// A TCP receiver's backlog through its cursor while its connection is writable, gathered
+    /// into writes of up to `Self.tcpWriteBytes`: a sender never passes the write point and never
+    /// queues without bound. Its lag counts only what earlier batches offered it.
     func pump(_ session: UnitSession, in channel: LocalChannel) {
         guard session.cursor != nil, session.connection.isWritable else { return }
         var notices: [FeedCursor.Notice] = []
-        var wrote = false
+        var chunk = allocator.buffer(capacity: 0)
+        var packets = 0
         while session.connection.isWritable {
-            let entry = session.cursor!.next(in: channel.feed, notices: &notices)
-            // Notices go out in stream order: before the packet that follows them.
-            for notice in notices { report(notice, for: session, in: channel) }
-            notices.removeAll()
+            let entry = session.cursor!.next(in: channel.feed, notices: &notices, due: channel.tcpBatchStart)
+            if !notices.isEmpty {
+                // Notices go out in stream order: after the packets before them.
+                if packets > 0 { write(chunk, packets: packets, to: session); chunk = allocator.buffer(capacity: 0); packets = 0 }
+                for notice in notices { report(notice, for: session, in: channel) }
+                notices.removeAll()
+            }
             guard let entry else { break }
-            session.connection.write(entry.framed, promise: nil)
-            session.bytesSent += UInt64(entry.framed.readableBytes)
-            counters.tcpPacketsOut += 1
-            counters.bytesOut += UInt64(entry.framed.readableBytes)
-            wrote = true
+            chunk.writeImmutableBuffer(entry.framed)
+            packets += 1
+            if chunk.readableBytes >= Self.tcpWriteBytes {
+                write(chunk, packets: packets, to: session)
+                chunk = allocator.buffer(capacity: 0)
+                packets = 0
+            }
         }
-        if wrote && !session.awaitingFlush {
+        if packets > 0 { write(chunk, packets: packets, to: session) }
+    }
+
+    /// The most a TCP receiver that is catching up is given in one write.
+    static let tcpWriteBytes = 64 << 10
+
+    /// One write of `packets` framed packets to a TCP receiver, flushed with the batch.
+    private func write(_ chunk: ByteBuffer, packets: Int, to session: UnitSession) {
+        session.connection.write(chunk, promise: nil)
+        session.bytesSent += UInt64(chunk.readableBytes)
+        counters.tcpPacketsOut += UInt64(packets)
+        counters.tcpWrites += 1
+        counters.bytesOut += UInt64(chunk.readableBytes)
+        if !session.awaitingFlush {
             session.awaitingFlush = true
             sessionsToFlush.append(session)
         }

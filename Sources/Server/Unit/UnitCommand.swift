@@ -32,6 +32,8 @@ struct UnitCommand: AsyncParsableCommand {
     var feedPackets: Int?
     @Option(help: "Packets a TCP viewer may lag before it gets audio only. Default 100.")
     var lagThreshold: Int?
+    @Option(name: .customLong("tcp-batch-ms"), help: "Milliseconds between writes to each TCP viewer (what arrived in between goes in one write; 0: at once). Default 20.")
+    var tcpBatchMilliseconds: Int?
     @Option(name: .customLong("csm"), help: "A CSM address (host:port); repeat for primary and backup.")
     var csmAddresses: [String] = []
     @Option(help: "File holding the cluster key, the same on every CSM and unit (avserver keygen). Else $AVCLUSTER_SECRET; off loopback one of them is required.")
@@ -58,6 +60,7 @@ struct UnitCommand: AsyncParsableCommand {
         configuration.groupCapacity = groupCapacity ?? file.capacity ?? configuration.groupCapacity
         configuration.feedCapacity = feedPackets ?? file.feedPackets ?? configuration.feedCapacity
         configuration.lagThreshold = lagThreshold ?? file.lagThreshold ?? configuration.lagThreshold
+        if let milliseconds = tcpBatchMilliseconds ?? file.tcpBatchMilliseconds { configuration.tcpBatchInterval = .milliseconds(milliseconds) }
         configuration.csmAddresses = csmAddresses.isEmpty ? (file.csm ?? []) : csmAddresses
         configuration.ticketSecret = try Secret.load(
             file: secretFile ?? file.secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
@@ -80,6 +83,9 @@ struct UnitCommand: AsyncParsableCommand {
         guard (64...65535).contains(configuration.maxPacketBytes) else { throw ValidationError("the packet cap must be between 64 and 65535 bytes") }
         guard configuration.maxChannelBitrate >= 64_000 else { throw ValidationError("the channel bitrate cap must be at least 64 kbit/s") }
         guard configuration.lagThreshold >= 2 else { throw ValidationError("the lag threshold must be at least 2") }
+        guard (.zero ... .milliseconds(200)).contains(configuration.tcpBatchInterval) else {
+            throw ValidationError("--tcp-batch-ms must be 0 to 200: longer adds that much delay for every TCP viewer")
+        }
         for csm in configuration.csmAddresses where HostPort.parse(csm) == nil {
             throw ValidationError("CSM address \(csm) is not host:port, e.g. 127.0.0.1:7000")
         }

@@ -15,6 +15,9 @@ struct UnitConfiguration: Sendable {
     var feedCapacity = 1024
     /// Packets a TCP viewer may fall behind before it gets audio only.
     var lagThreshold = 100
+    /// How often TCP receivers are written to: what arrived in between goes out in one write
+    /// each (one shared chunk for every receiver that is caught up). Zero: after each read batch.
+    var tcpBatchInterval: Duration = .milliseconds(20)
     /// The cluster key, shared with the CSMs: signs tickets and opens the control links.
     var ticketSecret = Secret.builtInClusterKey
     /// Sessions (TCP connections) one client address may hold.

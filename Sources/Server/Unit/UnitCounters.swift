@@ -3,6 +3,8 @@ struct UnitCounters: Sendable {
     var packetsIn: UInt64 = 0
     var udpPacketsOut: UInt64 = 0
     var tcpPacketsOut: UInt64 = 0
+    /// Writes to TCP receivers: each carries all the packets of a batch (`tcpBatchInterval`).
+    var tcpWrites: UInt64 = 0
     var bytesOut: UInt64 = 0
     /// RTP from an address that is not a bound broadcaster or parent unit.
     var droppedUnboundMedia: UInt64 = 0

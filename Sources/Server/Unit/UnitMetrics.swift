@@ -8,6 +8,7 @@ struct UnitMetrics {
     private let packetsIn: Counter
     private let udpPacketsOut: Counter
     private let tcpPacketsOut: Counter
+    private let tcpWrites: Counter
     private let bytesOut: Counter
     private let dropped: [(Counter, KeyPath<UnitCounters, UInt64>)]
     /// Receivers opened again with a resume point, by whether the feed still reached back to it.
@@ -23,6 +24,7 @@ struct UnitMetrics {
         packetsIn = Counter(label: "avcluster_unit_packets_in_total", dimensions: dimensions)
         udpPacketsOut = Counter(label: "avcluster_unit_udp_packets_out_total", dimensions: dimensions)
         tcpPacketsOut = Counter(label: "avcluster_unit_tcp_packets_out_total", dimensions: dimensions)
+        tcpWrites = Counter(label: "avcluster_unit_tcp_writes_total", dimensions: dimensions)
         bytesOut = Counter(label: "avcluster_unit_bytes_out_total", dimensions: dimensions)
         let reasons: [(String, KeyPath<UnitCounters, UInt64>)] = [
             ("unbound_media", \.droppedUnboundMedia), ("malformed", \.droppedMalformed), ("bad_bind", \.droppedBadBinds),
@@ -45,6 +47,7 @@ struct UnitMetrics {
         packetsIn.increment(by: Int64(counters.packetsIn - last.packetsIn))
         udpPacketsOut.increment(by: Int64(counters.udpPacketsOut - last.udpPacketsOut))
         tcpPacketsOut.increment(by: Int64(counters.tcpPacketsOut - last.tcpPacketsOut))
+        tcpWrites.increment(by: Int64(counters.tcpWrites - last.tcpWrites))
         bytesOut.increment(by: Int64(counters.bytesOut - last.bytesOut))
         for (counter, path) in dropped + resumes { counter.increment(by: Int64(counters[keyPath: path] - last[keyPath: path])) }
         self.sessions.record(sessions)

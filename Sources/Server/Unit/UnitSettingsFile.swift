@@ -13,6 +13,7 @@ struct UnitSettingsFile: Codable, Equatable, Sendable {
     var capacity: Int?
     var feedPackets: Int?
     var lagThreshold: Int?
+    var tcpBatchMilliseconds: Int?
     var csm: [String]?
     /// A file holding the cluster key (never the key itself: settings files get copied around).
     var secretFile: String?

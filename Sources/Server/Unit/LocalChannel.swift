@@ -17,6 +17,8 @@ final class LocalChannel {
     var videoBatch = DatagramBatch()
     /// The first packet of the feed that TCP receivers have not been sent as a batch yet.
     var tcpBatchStart: UInt64 = 0
+    /// The next write to TCP receivers, while packets wait for one.
+    var tcpBatchTimer: Scheduled<Void>?
     var lastKeyframeRequest: NIODeadline = .uptimeNanoseconds(0)
     var packetsIn: UInt64 = 0
     /// The viewer count changed since sessions were last told.

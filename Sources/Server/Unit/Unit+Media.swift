@@ -214,19 +214,24 @@ extension Unit {
             sendUDP(datagram, to: channel.fanOut.udpFlowing)
             sendUDP(datagram, to: channel.fanOut.udpAwaitingKeyframe)
         }
-        if !channel.fanOut.tcp.isEmpty { scheduleTCPBatch() }
+        if !channel.fanOut.tcp.isEmpty {
+            // A finished video frame goes out at once; what comes between frames (audio) waits
+            // for the next one, or the batch interval.
+            if kind == .video && rtp.marker { sendTCPBatch(of: channel) } else { scheduleTCPBatch(of: channel) }
+        }
         // After the fan-out: a receiver started now gets this packet in its backlog, not twice.
         if !channel.fanOut.resumeWaits.isEmpty { endResumeWaits(of: channel, after: entry) }
     }
 
-    /// TCP receivers are written to every `tcpBatchInterval`: what arrived in between goes out in
-    /// one write each, so writes are few and large.
-    private func scheduleTCPBatch() {
-        guard tcpBatchTimer == nil else { return }
-        tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.tcpBatchInterval)) { [weak self] in
-            guard let self else { return }
-            self.tcpBatchTimer = nil
-            for channel in self.channels.values where !channel.fanOut.tcp.isEmpty { self.sendTCPBatch(of: channel) }
+    /// TCP receivers are written to at the end of each video frame, or `tcpBatchInterval` after
+    /// a packet came, whichever is first: what arrived in between goes out in one write each, so
+    /// writes are few and large (one a frame) and a frame is never held back.
+    private func scheduleTCPBatch(of channel: LocalChannel) {
+        guard channel.tcpBatchTimer == nil else { return }
+        channel.tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.tcpBatchInterval)) { [weak self, weak channel] in
+            guard let self, let channel else { return }
+            channel.tcpBatchTimer = nil
+            self.sendTCPBatch(of: channel)
             self.flushMedia()
         }
     }
@@ -235,6 +240,8 @@ extension Unit {
     /// (built once, written to each as is); a receiver that is behind or waits for a keyframe
     /// reads on through its cursor instead.
     private func sendTCPBatch(of channel: LocalChannel) {
+        channel.tcpBatchTimer?.cancel()
+        channel.tcpBatchTimer = nil
         let feed = channel.feed
         let start = max(channel.tcpBatchStart, feed.oldestPosition)
         guard start < feed.writePosition else { return }

@@ -38,8 +38,6 @@ final class Unit {
     var mediaNeedsFlush = false
     /// Channels with a video batch to send before the next flush.
     var channelsWithBatches: [LocalChannel] = []
-    /// The next write to TCP receivers, while packets wait for one.
-    var tcpBatchTimer: Scheduled<Void>?
     /// Whether this kernel does UDP segmentation offload (else every packet goes alone).
     let segmentationOffload = System.supportsUDPSegmentationOffload
     /// Events not yet sent to the CSMs.

@@ -32,7 +32,7 @@ struct UnitCommand: AsyncParsableCommand {
     var feedPackets: Int?
     @Option(help: "Packets a TCP viewer may lag before it gets audio only. Default 100.")
     var lagThreshold: Int?
-    @Option(name: .customLong("tcp-batch-ms"), help: "Milliseconds between writes to each TCP viewer (what arrived in between goes in one write; 0: at once). Default 20.")
+    @Option(name: .customLong("tcp-batch-ms"), help: "TCP viewers get a write at the end of each video frame, or this many milliseconds after a packet came (audio only): what came in between goes in one write. 0: at once. Default 40.")
     var tcpBatchMilliseconds: Int?
     @Option(name: .customLong("csm"), help: "A CSM address (host:port); repeat for primary and backup.")
     var csmAddresses: [String] = []

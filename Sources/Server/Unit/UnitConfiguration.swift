@@ -15,9 +15,11 @@ struct UnitConfiguration: Sendable {
     var feedCapacity = 1024
     /// Packets a TCP viewer may fall behind before it gets audio only.
     var lagThreshold = 100
-    /// How often TCP receivers are written to: what arrived in between goes out in one write
-    /// each (one shared chunk for every receiver that is caught up). Zero: after each read batch.
-    var tcpBatchInterval: Duration = .milliseconds(20)
+    /// TCP receivers are written to at the end of each video frame, or this long after a packet
+    /// came (an audio-only channel, a frame not yet finished): what arrived in between goes out in
+    /// one write each (one shared chunk for every receiver that is caught up). Zero: after each
+    /// read batch.
+    var tcpBatchInterval: Duration = .milliseconds(40)
     /// The cluster key, shared with the CSMs: signs tickets and opens the control links.
     var ticketSecret = Secret.builtInClusterKey
     /// Sessions (TCP connections) one client address may hold.

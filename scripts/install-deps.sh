@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build (and, with --test, the tests) need, when they are
-# missing. Safe to run again: it does nothing when everything is there.
+# Installs the Debian packages the build (and, with --test, the tests; with --bench, the peer
+# benchmarks) need, when they are missing. Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
 # Codecs and devices for the clients; curl for the scripts.
@@ -10,6 +10,11 @@ if [ "${1:-}" = "--test" ]; then
   # database tests, a headless browser with its WebDriver for the dashboard test, and the model
   # checker (with a C compiler for its verifiers) for the failover model.
   packages+=(iproute2 nftables iputils-arping postgresql chromium chromium-driver spin gcc)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  # The peer the TCP fan-out is compared with: nginx with its RTMP module, ffmpeg to encode its
+  # stream, and a C compiler for the load tools.
+  packages+=(nginx-light libnginx-mod-rtmp ffmpeg gcc)
 fi
 
 missing=()

@@ -5,7 +5,8 @@ import Foundation
 final class ChildProcess {
     let pid: pid_t
 
-    init(_ path: String, _ arguments: [String], quiet: Bool = true) throws {
+    /// `environment` is added to this process's own.
+    init(_ path: String, _ arguments: [String], environment: [String: String] = [:], quiet: Bool = true) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -15,8 +16,11 @@ final class ChildProcess {
         }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in envp { free(pointer) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let status = posix_spawn(&pid, path, &actions, nil, argv, envp)
         guard status == 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
         self.pid = pid
     }

@@ -5,42 +5,62 @@ import NIOCore
 import NIOPosix
 import Wire
 
-/// `avbench fanout`: one ~1 Mbit/s channel from a real `avserver unit` process to N emulated UDP
-/// viewers on loopback. Prints the unit's CPU seconds per delivered gigabit, the delivered ratio
-/// and the latency from capture to arrival, and in the same run the raw limit of this machine
-/// (`udp-fanout-limit`) with the ratio between the two.
+/// `avbench fanout`: one ~1 Mbit/s channel (audio every 20 ms, a four-packet video frame every
+/// 40 ms) from a real `avserver unit` process to N emulated viewers on loopback, over UDP or TCP
+/// (TCP viewers read in batches, every `--read-ms`, as players do). Prints the unit's CPU seconds
+/// per delivered gigabit, the share of the stream the worst viewer got, the latency from capture
+/// to arrival, and in the same run the machine's own limit for that kind of fan-out
+/// (`udp-fanout-limit` with the same mix, `tcp-fanout-limit` at the unit's write interval) with
+/// the ratio between the two.
 struct FanOutBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "fanout", abstract: "UDP fan-out of one unit: CPU per delivered gigabit, delivery, latency.")
+    static let configuration = CommandConfiguration(commandName: "fanout", abstract: "Fan-out of one unit: CPU per delivered gigabit, delivery, latency, beside the machine's limit.")
+
+    enum Mode: String, ExpressibleByArgument { case udp, tcp }
 
     @Option(help: "Viewer counts to run, comma-separated.")
     var viewers = "100,1000,3000"
+    @Option(help: "udp or tcp: how every viewer receives.")
+    var mode = Mode.udp
     @Option(help: "Seconds of streaming per run.")
     var seconds = 5
+    @Option(name: .customLong("read-ms"), help: "TCP viewers read every this many milliseconds.")
+    var readMilliseconds = 20
+    @Option(name: .customLong("tcp-batch-ms"), help: "The unit's --tcp-batch-ms (default: the unit's own, 40: a write a video frame).")
+    var tcpBatchMilliseconds: Int?
     @Option(help: "The avserver binary (default: next to this one).")
     var avserver: String?
     @Option(help: "The compiled udp-fanout-limit tool; skipped when absent.")
     var fanoutLimit: String?
+    @Option(help: "The compiled tcp-fanout-limit tool; skipped when absent.")
+    var tcpLimit: String?
     @Option(help: "First port for the unit.")
     var port = 7600
 
-    static let secret = "benchmark secret"
+    static let secret = "benchmark secret of the fan-out"
 
     func run() async throws {
         let counts = viewers.split(separator: ",").compactMap { Int($0) }
         let binary = avserver ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("avserver").path
-        print("limit: udp-fanout-limit in the same run (sendmmsg of 1200 B datagrams; 'GSO x4': bursts of 4 per receiver); ratio = unit / limit")
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; stream ~1 Mbit/s (audio 50 pkt/s, video 25 fps); \(seconds) s per run")
-        print("viewers  unit cpu-s/Gbit  delivered  latency p50/p99 ms  limit cpu-s/Gbit  ratio  unit cores  client cores  limit GSO x4")
+        let interval = tcpBatchMilliseconds ?? 40
+        switch mode {
+        case .udp: print("limit: udp-fanout-limit in the same run, the same mix (per receiver: audio, a 4-datagram video frame in one GSO message, audio); ratio = unit / limit")
+        case .tcp: print("limit: tcp-fanout-limit in the same run, one write per receiver every \(interval) ms, reads every \(readMilliseconds) ms; ratio = unit / limit")
+        }
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; stream ~1 Mbit/s (audio 50 pkt/s, video 25 fps x 4 packets); \(seconds) s per run; \(mode) viewers")
+        print("viewers  unit cpu-s/Gbit  delivered  worst viewer  latency p50/p99 ms  limit cpu-s/Gbit  ratio  unit cores  client cores")
         for count in counts {
             let result = try await runUnit(binary: binary, viewers: count)
-            let limit = fanoutLimit.flatMap { Self.limit(tool: $0, receivers: count, seconds: seconds, burst: 1) }
-            let limitGSO = fanoutLimit.flatMap { Self.limit(tool: $0, receivers: count, seconds: seconds, burst: 4) }
+            let limit: Double? =
+                switch mode {
+                case .udp: fanoutLimit.flatMap { Self.limit(tool: $0, arguments: ["\(count)", "\(seconds)", "1200", "64", "4", "120"]) }
+                case .tcp: tcpLimit.flatMap { Self.limit(tool: $0, arguments: ["\(count)", "\(seconds)", "1000", "\(interval)", "\(readMilliseconds)"]) }
+                }
             let columns = [
                 pad("\(count)", 7), pad(Self.format(result.cpuPerGbit, 3), 14), pad(Self.format(result.delivered * 100, 2) + "%", 9),
+                pad(Self.format(result.worstViewer * 100, 2) + "%", 12),
                 pad(Self.format(result.p50, 2) + " / " + Self.format(result.p99, 2), 18),
                 pad(limit.map { Self.format($0, 3) } ?? "-", 16), pad(limit.map { Self.format(result.cpuPerGbit / $0, 2) } ?? "-", 5),
                 pad(Self.format(result.unitCores, 2), 10), pad(Self.format(result.clientCores, 2), 12),
-                pad(limitGSO.map { Self.format($0, 3) } ?? "-", 15),
             ]
             print(columns.joined(separator: "  "))
         }
@@ -61,12 +81,14 @@ struct FanOutBenchmark: AsyncParsableCommand {
     }
 
     struct Result {
-        /// CPU the emulated viewers (this process) used per second: near 2 on this machine means
+        /// CPU the emulated viewers (this process) used per second: near the machine's cores means
         /// the load client, not the unit, limits delivery.
         var clientCores: Double
         var unitCores: Double
         var cpuPerGbit: Double
         var delivered: Double
+        /// The share of the stream the viewer that got least received.
+        var worstViewer: Double
         var p50: Double
         var p99: Double
     }
@@ -78,10 +100,14 @@ struct FanOutBenchmark: AsyncParsableCommand {
             try? await stale.close()
             throw ValidationError("port \(port) is already in use (a unit left running?); stop it or pass --port")
         }
-        let process = try ChildProcess(binary, [
-            "unit", "--id", "1", "--session-port", "\(port)", "--media-port", "\(port + 1)", "--admin-port", "\(port + 2)",
-            "--groups", "\(groups)", "--capacity", "10", "--secret", Self.secret,
-        ])
+        let process = try ChildProcess(
+            binary,
+            [
+                "unit", "--id", "1", "--session-port", "\(port)", "--media-port", "\(port + 1)", "--admin-port", "\(port + 2)",
+                // Every emulated viewer comes from 127.0.0.1.
+                "--groups", "\(groups)", "--capacity", "10", "--sessions-per-address", "\(viewers + 16)",
+            ] + (tcpBatchMilliseconds.map { ["--tcp-batch-ms", "\($0)"] } ?? []),
+            environment: ["AVCLUSTER_SECRET": Self.secret])
         defer { process.stop() }
         let signer = TicketSigner(secret: Self.secret)
         func ticket(_ role: TicketRole, group: Int) -> String {
@@ -97,21 +123,36 @@ struct FanOutBenchmark: AsyncParsableCommand {
         }
         try await broadcaster.bindUDP()
 
-        let stats = ReceiveStats()
+        let stats = ReceiveStats(viewers: viewers)
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var clients: [SessionClient] = []
         for start in stride(from: 0, to: viewers, by: 50) {
             try await withThrowingTaskGroup(of: SessionClient.self) { group in
                 for index in start..<min(start + 50, viewers) {
-                    group.addTask {
+                    group.addTask { [mode] in
                         let client = try await SessionClient.connect(
                             to: address, ticket: ticket(.viewer, group: 2 + index / 10), peer: .viewer, name: "v\(index)", group: loops,
-                            mediaSink: { packet, _ in stats.record(packet) })
-                        try await client.bindUDP()
+                            mediaSink: { packet, _ in stats.record(packet, viewer: index) }, udpSocket: mode == .udp)
+                        switch mode {
+                        case .udp:
+                            try await client.bindUDP()
+                        case .tcp:
+                            client.send(.setMode(.tcp, reason: "benchmark"))
+                            try await client.setReading(false)
+                        }
                         return client
                     }
                 }
                 for try await client in group { clients.append(client) }
+            }
+        }
+
+        // TCP viewers read what arrived every `readMilliseconds`, as players do.
+        let reader = Task { [clients, readMilliseconds, mode] in
+            guard mode == .tcp else { return }
+            while !Task.isCancelled {
+                for client in clients { client.readNow() }
+                try? await Task.sleep(for: .milliseconds(readMilliseconds))
             }
         }
 
@@ -122,7 +163,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
         var cpuStart = 0.0
         var clientCPUStart = 0.0
         var windowStart = ContinuousClock.now
-        var received = ReceiveStats.Counts()
+        var received: ReceiveStats.Counts
         let start = ContinuousClock.now
         for step in 0..<steps {
             if step == 50 {
@@ -144,6 +185,8 @@ struct FanOutBenchmark: AsyncParsableCommand {
         let clientCPU = (ProcessCPU.seconds(of: getpid()) ?? 0) - clientCPUStart
         let window = Double((ContinuousClock.now - windowStart).components.attoseconds) / 1e18 + Double((ContinuousClock.now - windowStart).components.seconds)
         received = stats.snapshot
+        reader.cancel()
+        _ = await reader.value
         for client in clients { await client.close() }
         await broadcaster.close()
         try await loops.shutdownGracefully()
@@ -153,15 +196,16 @@ struct FanOutBenchmark: AsyncParsableCommand {
             clientCores: clientCPU / window, unitCores: cpu / window,
             cpuPerGbit: gigabits > 0 ? cpu / gigabits : .infinity,
             delivered: Double(received.packets) / Double(sent * viewers),
+            worstViewer: Double(received.perViewer.min() ?? 0) / Double(max(sent, 1)),
             p50: ReceiveStats.percentile(0.5, of: received.latencyBuckets),
             p99: ReceiveStats.percentile(0.99, of: received.latencyBuckets))
     }
 
-    /// Runs udp-fanout-limit and returns its cpu-seconds per delivered gigabit.
-    static func limit(tool: String, receivers: Int, seconds: Int, burst: Int) -> Double? {
+    /// Runs a limit tool (udp- or tcp-fanout-limit) and returns its cpu-seconds per delivered gigabit.
+    static func limit(tool: String, arguments: [String]) -> Double? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["\(receivers)", "\(seconds)", "1200", "64", "\(burst)"]
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         guard (try? process.run()) != nil else { return nil }

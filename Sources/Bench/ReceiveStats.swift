@@ -10,20 +10,25 @@ final class ReceiveStats: Sendable {
         var packets = 0
         var bytes = 0
         var latencyBuckets = [Int](repeating: 0, count: 20_001)
+        /// Packets each viewer got.
+        var perViewer: [Int]
     }
 
-    private let counts = NIOLockedValueBox(Counts())
+    private let counts: NIOLockedValueBox<Counts>
     private let recording = NIOLockedValueBox(false)
+
+    init(viewers: Int) { counts = NIOLockedValueBox(Counts(perViewer: Array(repeating: 0, count: viewers))) }
 
     func setRecording(_ on: Bool) { recording.withLockedValue { $0 = on } }
 
-    func record(_ packet: ByteBuffer) {
+    func record(_ packet: ByteBuffer, viewer: Int) {
         guard recording.withLockedValue({ $0 }) else { return }
         let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
         let latency = Self.captureTime(of: packet).map { Int(max(0, Int64(bitPattern: now &- $0))) }
         counts.withLockedValue { counts in
             counts.packets += 1
             counts.bytes += packet.readableBytes
+            counts.perViewer[viewer] += 1
             if let latency { counts.latencyBuckets[min(latency / 100, 20_000)] += 1 }
         }
     }

@@ -152,6 +152,12 @@ public final class SessionClient: Sendable {
         if reading { connection.read() }
     }
 
+    /// Reads what the TCP session holds now, for an owner that stopped reading (`setReading(false)`)
+    /// to read in batches, as players do.
+    public func readNow() {
+        connection.read()
+    }
+
     /// The local UDP address the unit sees.
     public var localMediaAddress: SocketAddress? { mediaSocket?.localAddress }
 

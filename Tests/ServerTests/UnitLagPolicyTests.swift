@@ -59,3 +59,45 @@ import Wire
         try await harness.shutdown()
     }
 }
+
+/// A relay link feeds a whole subtree: it lags longer than a viewer before losing video, and when
+/// it does, the viewers below are told why their picture stops.
+@Suite(.serialized) struct RelayLagTests {
+    @Test func aLaggingRelayLinkKeepsItsVideoWhereAViewerWouldLoseIt() async throws {
+        let harness = try await UnitHarness { configuration in
+            configuration.lagThreshold = 40
+            configuration.sessionSendBuffer = 16 << 10
+            configuration.feedCapacity = 4096
+        }
+        let broadcaster = try await harness.connect(.broadcaster)
+        var lagging: [(client: SessionClient, recorder: EventRecorder)] = []
+        for role in [TicketRole.relay, .viewer] {
+            let client = try await harness.connect(role, udp: false, name: "\(role)", receiveBufferSize: 8 << 10)
+            client.send(.setMode(.tcp, reason: "test"))
+            let recorder = EventRecorder(client)
+            #expect(await recorder.wait { $0.messages.contains(.modeChanged(.tcp, reason: "test")) })
+            try await client.setReading(false)
+            lagging.append((client, recorder))
+        }
+        var stream = TestStream(keyframeInterval: 10)
+        var sent = try await UnitFanOutTests.broadcast(broadcaster, stream: &stream, steps: 0..<200)
+        for (client, _) in lagging { try await client.setReading(true) }
+        sent += try await UnitFanOutTests.broadcast(broadcaster, stream: &stream, steps: 200..<240)
+        let (relay, viewer) = (lagging[0].recorder, lagging[1].recorder)
+        #expect(await relay.wait { $0.packets.count >= sent.count })
+        #expect(difference(relay.recorded.packets.map(\.packet), sent) == nil)
+        #expect(relay.recorded.messages.allSatisfy { if case .videoSkipped = $0 { false } else { true } })
+        #expect(await viewer.wait { $0.messages.contains { if case .videoSkipped(true, _) = $0 { true } else { false } } })
+        try await harness.shutdown()
+    }
+
+    @Test func viewersBelowARelayLinkCutToAudioAreToldWhy() async throws {
+        let harness = try await UnitHarness()
+        let viewer = EventRecorder(try await harness.connect(.viewer))
+        try await harness.unit.inspect { unit in
+            unit.upstreamVideoSkipped(true, reason: "relay link from unit 3: 900 packets behind live", in: unit.channels[7]!)
+        }
+        #expect(await viewer.wait { $0.messages.contains(.videoSkipped(true, reason: "relay link from unit 3: 900 packets behind live")) })
+        try await harness.shutdown()
+    }
+}

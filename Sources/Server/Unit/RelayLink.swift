@@ -114,6 +114,8 @@ final class RelayLink: FrameLink {
                 if let local = unit.channels[channel] { unit.relay(line, in: local, from: nil, fromParent: true) }
             case .deliver(.modeChanged(.tcp, _)):
                 up()
+            case .deliver(.videoSkipped(let skipped, let reason)):
+                if let local = unit.channels[channel] { unit.upstreamVideoSkipped(skipped, reason: "relay link from unit \(parent.unit): \(reason)", in: local) }
             case .deliver(.error(let error)):
                 unit.record(.relayDown, channel: channel, "relay link to \(parent) reports: \(error)")
             case .deliver:

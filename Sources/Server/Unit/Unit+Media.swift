@@ -60,7 +60,7 @@ extension Unit {
 
     /// Adds a bound UDP receiver to the fan-out, sending it first the video since the last
     /// keyframe, or all it missed when it resumes.
-    private func startUDP(_ session: UnitSession, in channel: LocalChannel) {
+    func startUDP(_ session: UnitSession, in channel: LocalChannel) {
         guard let address = session.udpAddress else { return }
         sendVideoBatch(of: channel)  // what is batched is in the feed too: send it before the backlog
         var cursor: FeedCursor
@@ -75,66 +75,6 @@ extension Unit {
         }
         channel.fanOut.addUDP(session.id, at: address, awaitingKeyframe: cursor.video != .flowing)
         if cursor.video != .flowing { requestKeyframe(for: channel.id, reason: "a viewer joined before any keyframe", force: false) }
-    }
-
-    /// Where a receiver's media starts.
-    private enum Resumption {
-        /// After where it left off.
-        case resumed(FeedCursor)
-        /// Not yet: the feed here has not caught up with where it left off.
-        case waiting
-        /// As a new viewer does (no resume point, or the feed no longer reaches back to it).
-        case fresh
-    }
-
-    private func resumption(of session: UnitSession, in channel: LocalChannel, lagThreshold: Int) -> Resumption {
-        guard let point = session.resume else { return .fresh }
-        if let cursor = FeedCursor(resuming: point, in: channel.feed, lagThreshold: lagThreshold) {
-            session.resume = nil
-            counters.sessionsResumed += 1
-            record(.sessionResumed, channel: channel.id, group: session.group, session: session.id,
-                "\(session.peerName) resumes where it left off, \(cursor.lag(in: channel.feed)) packets behind live")
-            return .resumed(cursor)
-        }
-        if ResumeWait.feedIsBehind(channel.feed, point) {
-            channel.fanOut.wait(ResumeWait(session: session.id, point: point, now: .now()))
-            return .waiting
-        }
-        session.resume = nil
-        counters.resumesPastTheFeed += 1
-        record(.sessionResumed, channel: channel.id, group: session.group, session: session.id,
-            "\(session.peerName) was away longer than the feed holds (\(channel.feed.capacity) packets): it starts at a keyframe")
-        return .fresh
-    }
-
-    /// Starts the media of receivers whose wait is over: the feed reached where they left off
-    /// (with the packet just appended), or it did not in time and they start afresh.
-    private func endResumeWaits(of channel: LocalChannel, after entry: FeedEntry) {
-        for (id, timedOut) in channel.fanOut.endWaits(afterPacketOf: entry.ssrc, sequence: entry.sequenceNumber, now: .now()) {
-            guard let session = sessions[id], session.phase == .open else { continue }
-            if timedOut {
-                session.resume = nil
-                counters.resumesPastTheFeed += 1
-                record(.sessionResumed, channel: channel.id, group: session.group, session: session.id,
-                    "the feed here did not reach where \(session.peerName) left off within \(ResumeWait.longest): it starts at a keyframe")
-            }
-            switch session.mode {
-            case .udp: startUDP(session, in: channel)
-            case .tcp: startTCP(session, in: channel)
-            }
-        }
-    }
-
-    /// Gives a TCP receiver its cursor: from where it left off, or the newest keyframe with audio
-    /// included (nothing still in the buffer is missed); then writes what it can take.
-    private func startTCP(_ session: UnitSession, in channel: LocalChannel) {
-        switch resumption(of: session, in: channel, lagThreshold: configuration.lagThreshold) {
-        case .waiting: return
-        case .resumed(let cursor): session.cursor = cursor
-        case .fresh: session.cursor = FeedCursor(resumingIn: channel.feed, lagThreshold: configuration.lagThreshold)
-        }
-        channel.fanOut.addTCP(session.id)
-        pump(session, in: channel)
     }
 
     private func writeUDP(_ datagram: ByteBuffer, to address: SocketAddress) {
@@ -223,101 +163,16 @@ extension Unit {
         if !channel.fanOut.resumeWaits.isEmpty { endResumeWaits(of: channel, after: entry) }
     }
 
-    /// TCP receivers are written to at the end of each video frame, or `tcpBatchInterval` after
-    /// a packet came, whichever is first: what arrived in between goes out in one write each, so
-    /// writes are few and large (one a frame) and a frame is never held back.
-    private func scheduleTCPBatch(of channel: LocalChannel) {
-        guard channel.tcpBatchTimer == nil else { return }
-        channel.tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.tcpBatchInterval)) { [weak self, weak channel] in
-            guard let self, let channel else { return }
-            channel.tcpBatchTimer = nil
-            self.sendTCPBatch(of: channel)
-            self.flushMedia()
+    /// The parent unit cut this unit's relay link to audio only (it fell too far behind), or gave
+    /// its video back: every viewer here is told why its picture stops or comes back.
+    func upstreamVideoSkipped(_ skipped: Bool, reason: String, in channel: LocalChannel) {
+        record(.modeSwitched, channel: channel.id, skipped ? "video stops upstream: \(reason)" : "video comes back upstream: \(reason)")
+        for id in channel.groups.compactMap(slotIndex).flatMap({ groups[$0].sessions }) {
+            if let session = sessions[id], session.role == .viewer { send(.videoSkipped(skipped, reason: reason), to: session) }
         }
     }
 
-    /// The packets since the last batch: one chunk shared by every TCP receiver that is caught up
-    /// (built once, written to each as is); a receiver that is behind or waits for a keyframe
-    /// reads on through its cursor instead.
-    private func sendTCPBatch(of channel: LocalChannel) {
-        channel.tcpBatchTimer?.cancel()
-        channel.tcpBatchTimer = nil
-        let feed = channel.feed
-        let start = max(channel.tcpBatchStart, feed.oldestPosition)
-        guard start < feed.writePosition else { return }
-        defer { channel.tcpBatchStart = feed.writePosition }
-        var shared: (chunk: ByteBuffer, packets: Int)?
-        for id in channel.fanOut.tcp {
-            guard let session = sessions[id], session.connection.isWritable, session.cursor != nil else { continue }
-            if session.cursor!.takesEverything(from: start, in: feed) {
-                if shared == nil { shared = chunk(of: feed, from: start) }
-                session.cursor!.skipToWritePoint(of: feed)
-                write(shared!.chunk, packets: shared!.packets, to: session)
-            } else {
-                pump(session, in: channel)
-            }
-        }
-    }
-
-    /// The framed packets from `start` to the write point, in one buffer.
-    private func chunk(of feed: ChannelFeed, from start: UInt64) -> (chunk: ByteBuffer, packets: Int) {
-        var bytes = 0
-        for position in start..<feed.writePosition { bytes += feed.entry(at: position)?.framed.readableBytes ?? 0 }
-        var chunk = allocator.buffer(capacity: bytes)
-        var packets = 0
-        for position in start..<feed.writePosition {
-            guard let entry = feed.entry(at: position) else { continue }
-            chunk.writeImmutableBuffer(entry.framed)
-            packets += 1
-        }
-        return (chunk, packets)
-    }
-
-    /// A TCP receiver's backlog through its cursor while its connection is writable, gathered
-    /// into writes of up to `Self.tcpWriteBytes`: a sender never passes the write point and never
-    /// queues without bound. Its lag counts only what earlier batches offered it.
-    func pump(_ session: UnitSession, in channel: LocalChannel) {
-        guard session.cursor != nil, session.connection.isWritable else { return }
-        var notices: [FeedCursor.Notice] = []
-        var chunk = allocator.buffer(capacity: 0)
-        var packets = 0
-        while session.connection.isWritable {
-            let entry = session.cursor!.next(in: channel.feed, notices: &notices, due: channel.tcpBatchStart)
-            if !notices.isEmpty {
-                // Notices go out in stream order: after the packets before them.
-                if packets > 0 { write(chunk, packets: packets, to: session); chunk = allocator.buffer(capacity: 0); packets = 0 }
-                for notice in notices { report(notice, for: session, in: channel) }
-                notices.removeAll()
-            }
-            guard let entry else { break }
-            chunk.writeImmutableBuffer(entry.framed)
-            packets += 1
-            if chunk.readableBytes >= Self.tcpWriteBytes {
-                write(chunk, packets: packets, to: session)
-                chunk = allocator.buffer(capacity: 0)
-                packets = 0
-            }
-        }
-        if packets > 0 { write(chunk, packets: packets, to: session) }
-    }
-
-    /// The most a TCP receiver that is catching up is given in one write.
-    static let tcpWriteBytes = 64 << 10
-
-    /// One write of `packets` framed packets to a TCP receiver, flushed with the batch.
-    private func write(_ chunk: ByteBuffer, packets: Int, to session: UnitSession) {
-        session.connection.write(chunk, promise: nil)
-        session.bytesSent += UInt64(chunk.readableBytes)
-        counters.tcpPacketsOut += UInt64(packets)
-        counters.tcpWrites += 1
-        counters.bytesOut += UInt64(chunk.readableBytes)
-        if !session.awaitingFlush {
-            session.awaitingFlush = true
-            sessionsToFlush.append(session)
-        }
-    }
-
-    private func report(_ notice: FeedCursor.Notice, for session: UnitSession, in channel: LocalChannel) {
+    func report(_ notice: FeedCursor.Notice, for session: UnitSession, in channel: LocalChannel) {
         switch notice {
         case .videoSkipped(let lag):
             let reason = "\(lag) packets behind live: audio only until caught up"

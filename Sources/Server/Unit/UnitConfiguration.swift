@@ -15,6 +15,9 @@ struct UnitConfiguration: Sendable {
     var feedCapacity = 1024
     /// Packets a TCP viewer may fall behind before it gets audio only.
     var lagThreshold = 100
+    /// Packets a TCP relay link may fall behind before it, and every viewer below it, gets audio
+    /// only: half the feed, since cutting a relay link's video cuts it for a whole subtree.
+    var relayLagThreshold: Int { max(lagThreshold, feedCapacity / 2) }
     /// TCP receivers are written to at the end of each video frame, or this long after a packet
     /// came (an audio-only channel, a frame not yet finished): what arrived in between goes out in
     /// one write each (one shared chunk for every receiver that is caught up). Zero: after each

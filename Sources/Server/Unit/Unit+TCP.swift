@@ -1,0 +1,111 @@
+import NIOCore
+import Wire
+
+extension Unit {
+    /// Gives a TCP receiver its cursor: from where it left off, or the newest keyframe with audio
+    /// included (nothing still in the buffer is missed); then writes what it can take.
+    func startTCP(_ session: UnitSession, in channel: LocalChannel) {
+        let threshold = session.role == .relay ? configuration.relayLagThreshold : configuration.lagThreshold
+        switch resumption(of: session, in: channel, lagThreshold: threshold) {
+        case .waiting: return
+        case .resumed(let cursor): session.cursor = cursor
+        case .fresh: session.cursor = FeedCursor(resumingIn: channel.feed, lagThreshold: threshold)
+        }
+        channel.fanOut.addTCP(session.id)
+        pump(session, in: channel)
+    }
+
+    /// TCP receivers are written to at the end of each video frame, or `tcpBatchInterval` after
+    /// a packet came, whichever is first: what arrived in between goes out in one write each, so
+    /// writes are few and large (one a frame) and a frame is never held back.
+    func scheduleTCPBatch(of channel: LocalChannel) {
+        guard channel.tcpBatchTimer == nil else { return }
+        channel.tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.tcpBatchInterval)) { [weak self, weak channel] in
+            guard let self, let channel else { return }
+            channel.tcpBatchTimer = nil
+            self.sendTCPBatch(of: channel)
+            self.flushMedia()
+        }
+    }
+
+    /// The packets since the last batch: one chunk shared by every TCP receiver that is caught up
+    /// (built once, written to each as is); a receiver that is behind or waits for a keyframe
+    /// reads on through its cursor instead.
+    func sendTCPBatch(of channel: LocalChannel) {
+        channel.tcpBatchTimer?.cancel()
+        channel.tcpBatchTimer = nil
+        let feed = channel.feed
+        let start = max(channel.tcpBatchStart, feed.oldestPosition)
+        guard start < feed.writePosition else { return }
+        defer { channel.tcpBatchStart = feed.writePosition }
+        var shared: (chunk: ByteBuffer, packets: Int)?
+        for id in channel.fanOut.tcp {
+            guard let session = sessions[id], session.connection.isWritable, session.cursor != nil else { continue }
+            if session.cursor!.takesEverything(from: start, in: feed) {
+                if shared == nil { shared = chunk(of: feed, from: start) }
+                session.cursor!.skipToWritePoint(of: feed)
+                write(shared!.chunk, packets: shared!.packets, to: session)
+            } else {
+                pump(session, in: channel)
+            }
+        }
+    }
+
+    /// The framed packets from `start` to the write point, in one buffer.
+    private func chunk(of feed: ChannelFeed, from start: UInt64) -> (chunk: ByteBuffer, packets: Int) {
+        var bytes = 0
+        for position in start..<feed.writePosition { bytes += feed.entry(at: position)?.framed.readableBytes ?? 0 }
+        var chunk = allocator.buffer(capacity: bytes)
+        var packets = 0
+        for position in start..<feed.writePosition {
+            guard let entry = feed.entry(at: position) else { continue }
+            chunk.writeImmutableBuffer(entry.framed)
+            packets += 1
+        }
+        return (chunk, packets)
+    }
+
+    /// A TCP receiver's backlog through its cursor while its connection is writable, gathered
+    /// into writes of up to `Self.tcpWriteBytes`: a sender never passes the write point and never
+    /// queues without bound. Its lag counts only what earlier batches offered it.
+    func pump(_ session: UnitSession, in channel: LocalChannel) {
+        guard session.cursor != nil, session.connection.isWritable else { return }
+        var notices: [FeedCursor.Notice] = []
+        var chunk = allocator.buffer(capacity: 0)
+        var packets = 0
+        while session.connection.isWritable {
+            let entry = session.cursor!.next(in: channel.feed, notices: &notices, due: channel.tcpBatchStart)
+            if !notices.isEmpty {
+                // Notices go out in stream order: after the packets before them.
+                if packets > 0 { write(chunk, packets: packets, to: session); chunk = allocator.buffer(capacity: 0); packets = 0 }
+                for notice in notices { report(notice, for: session, in: channel) }
+                notices.removeAll()
+            }
+            guard let entry else { break }
+            chunk.writeImmutableBuffer(entry.framed)
+            packets += 1
+            if chunk.readableBytes >= Self.tcpWriteBytes {
+                write(chunk, packets: packets, to: session)
+                chunk = allocator.buffer(capacity: 0)
+                packets = 0
+            }
+        }
+        if packets > 0 { write(chunk, packets: packets, to: session) }
+    }
+
+    /// The most a TCP receiver that is catching up is given in one write.
+    static let tcpWriteBytes = 64 << 10
+
+    /// One write of `packets` framed packets to a TCP receiver, flushed with the batch.
+    private func write(_ chunk: ByteBuffer, packets: Int, to session: UnitSession) {
+        session.connection.write(chunk, promise: nil)
+        session.bytesSent += UInt64(chunk.readableBytes)
+        counters.tcpPacketsOut += UInt64(packets)
+        counters.tcpWrites += 1
+        counters.bytesOut += UInt64(chunk.readableBytes)
+        if !session.awaitingFlush {
+            session.awaitingFlush = true
+            sessionsToFlush.append(session)
+        }
+    }
+}

@@ -116,6 +116,8 @@ extension UnitReport: RangeChecked {
         try WireLimits.check("load.viewers", load.viewers, in: 0...(WireLimits.groupsPerUnit.upperBound * WireLimits.groupCapacity.upperBound))
         try WireLimits.check("load.bytesPerSecond", load.bytesPerSecond, in: WireLimits.counter)
         try WireLimits.check("load.freeGroups", load.freeGroups, in: 0...WireLimits.groupsPerUnit.upperBound)
+        try WireLimits.check("load.loopDelayMilliseconds", load.loopDelayMilliseconds ?? 0, in: WireLimits.counter)
+        try WireLimits.check("load.blockedReceivers", load.blockedReceivers ?? 0, in: 0...(WireLimits.groupsPerUnit.upperBound * WireLimits.groupCapacity.upperBound))
     }
 }
 

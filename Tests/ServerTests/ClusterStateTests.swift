@@ -115,6 +115,31 @@ import Wire
         #expect(state.view(epoch: 1, at: Self.start).units.first { $0.unit == 1 }?.state == "waiting for its lease")
     }
 
+    @Test func aUnitThatCannotKeepUpGetsNoNewViewersUntilItCatchesUp() throws {
+        var state = Self.state(units: [1, 2], groups: 4, capacity: 2)
+        let t = Self.start
+        let (channel, root) = try state.open(now: t).get()
+        // Both units carry the channel; then the root's unit says its loop runs 400 ms late.
+        for _ in 0..<6 { _ = try state.join(channel, now: t).get() }
+        #expect(Set(state.groups(of: channel).map(\.location.unit)) == [1, 2])
+        func report(_ unit: UnitID, late milliseconds: UInt64, at now: ContinuousClock.Instant) {
+            var report = Self.reports(of: state, at: now).first { $0.unit == unit }!
+            report.load.loopDelayMilliseconds = milliseconds
+            state.report(report, now: now)
+        }
+        report(root.unit, late: 400, at: t)
+        #expect(state.view(epoch: 1, at: t).units.first { $0.unit == root.unit }?.state == "overloaded")
+        let other = root.unit == 1 ? UnitID(2) : UnitID(1)
+        for _ in 0..<3 {
+            let place = try state.join(channel, now: t).get()
+            #expect(place.unit == other)
+        }
+        #expect(state.drainActions().contains { if case .log(let entry) = $0 { entry.kind == "unitOverloaded" } else { false } })
+        // Caught up: it takes viewers again.
+        report(root.unit, late: 20, at: t + .seconds(4))
+        #expect(state.view(epoch: 1, at: t).units.map(\.state) == ["active", "active"])
+    }
+
     @Test func emptyLeafGroupsShrinkAfterTheGracePeriod() throws {
         var state = Self.state(units: [1, 2], groups: 3, capacity: 2)
         let t = Self.start

@@ -54,3 +54,21 @@ import Wire
         try await harness.shutdown()
     }
 }
+
+/// A unit that cannot keep up says so before its viewers find out.
+@Suite struct UnitOverloadTests {
+    @Test func aUnitWhoseLoopRunsLateRefusesNewViewersAndSaysSoInItsReport() async throws {
+        // Any lateness at all counts: the unit is overloaded from its first heartbeat.
+        let harness = try await UnitHarness { $0.maxLoopDelay = .zero }
+        try await Task.sleep(for: .milliseconds(700))
+        let report = try await harness.unit.inspect { $0.makeReport() }
+        #expect((report.load.loopDelayMilliseconds ?? 0) >= 0 && report.load.blockedReceivers == 0)
+        #expect(try await harness.unit.inspect { $0.overloaded })
+        await #expect { _ = try await harness.connect(.viewer, udp: false) } throws: { "\($0)".contains("noRoom") && "\($0)".contains("overloaded") }
+        // A broadcaster (not a new viewer) is still let in.
+        let broadcaster = EventRecorder(try await harness.connect(.broadcaster, udp: false))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!broadcaster.recorded.closed)
+        try await harness.shutdown()
+    }
+}

@@ -11,6 +11,9 @@ struct ClusterSettings: Sendable {
     /// A channel whose broadcaster has not connected, or left and not come back, for this long is
     /// closed and its groups freed: opening a channel cannot hold places for nobody.
     var broadcasterGrace: Duration = .seconds(60)
+    /// A unit whose event loop runs later than this (its report says) gets no new work until it
+    /// catches up: its viewers would fall behind.
+    var maxUnitLoopDelay: Duration = .milliseconds(250)
     /// Lifetime of client tickets (short: a ticket is used at once).
     var ticketLifetime: Duration = .seconds(30)
     /// Lifetime of relay tickets (a broken relay link reconnects with its ticket).

@@ -32,6 +32,12 @@ extension ClusterState {
         unit.lastHeard = now
         unit.load = report.load
         unit.draining = report.draining
+        let overloaded = (report.load.loopDelayMilliseconds ?? 0) > settings.maxUnitLoopDelay.wholeMilliseconds
+        if overloaded != unit.overloaded {
+            unit.overloaded = overloaded
+            log(overloaded ? "unitOverloaded" : "unitCaughtUp", unit: report.unit,
+                overloaded ? "unit \(report.unit) runs \(report.load.loopDelayMilliseconds ?? 0) ms late: no new work until it catches up" : "unit \(report.unit) caught up: it takes new work again")
+        }
         let listed = Set(report.groups.map(\.group))
         // A group the unit listed before and lists no more is gone; one the CSM just placed may
         // not have reached the unit yet.

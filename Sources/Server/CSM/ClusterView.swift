@@ -52,7 +52,7 @@ extension ClusterState {
             epoch: epoch,
             units: units.values.sorted { $0.id < $1.id }.map { unit in
                 ClusterView.Unit(
-                    unit: unit.id, address: unit.address, state: unit.linkDown ? "unreachable" : !unit.obeys ? "waiting for its lease" : unit.draining ? "draining" : "active",
+                    unit: unit.id, address: unit.address, state: unit.linkDown ? "unreachable" : !unit.obeys ? "waiting for its lease" : unit.draining ? "draining" : unit.overloaded ? "overloaded" : "active",
                     groupsPerUnit: unit.announcement.groupsPerUnit, groupCapacity: unit.capacity, viewers: unit.viewers(at: now),
                     bytesPerSecond: unit.load.bytesPerSecond,
                     groups: unit.groups.sorted { $0.key < $1.key }.map { id, record in

@@ -11,11 +11,13 @@ struct UnitRecord: Sendable {
     var linkDown = false
     /// It granted this CSM its lease: it carries out this CSM's commands.
     var obeys = true
+    /// Its last report said it cannot keep up (`ClusterSettings.maxUnitLoopDelay`).
+    var overloaded = false
     var groups: [GroupID: GroupRecord] = [:]
 
     var id: UnitID { announcement.address.unit }
     /// Whether new groups and viewers may go here.
-    var takesWork: Bool { !draining && !linkDown && obeys }
+    var takesWork: Bool { !draining && !linkDown && obeys && !overloaded }
     var address: UnitAddress { announcement.address }
     var capacity: Int { announcement.groupCapacity }
 

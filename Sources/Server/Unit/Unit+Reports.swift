@@ -27,13 +27,17 @@ extension Unit {
             unit: configuration.unit, epoch: epoch, sentAtMilliseconds: wallClock(), groups: assigned,
             load: UnitLoad(
                 viewers: assigned.reduce(0) { $0 + $1.viewers }, bytesPerSecond: bytesPerSecond,
-                freeGroups: groups.count { $0.isFree }),
+                freeGroups: groups.count { $0.isFree }, loopDelayMilliseconds: UInt64(max(loopDelay.nanoseconds, 0) / 1_000_000),
+                blockedReceivers: channels.values.reduce(0) { sum, channel in
+                    sum + channel.fanOut.tcp.count { sessions[$0].map { !$0.connection.isWritable } ?? false }
+                }),
             draining: draining)
     }
 
     /// Every heartbeat: status lines, silent UDP peers, old nonces, reports and events to the CSMs.
     func heartbeat() {
         let now = NIODeadline.now()
+        measureLoopDelay(heartbeatLate: now - lastHeartbeat - TimeAmount(configuration.heartbeatInterval))
         let elapsed = max(Double((now - lastHeartbeat).nanoseconds) / 1e9, 0.001)
         bytesPerSecond = UInt64(Double(counters.bytesOut - bytesOutAtLastHeartbeat) / elapsed)
         bytesOutAtLastHeartbeat = counters.bytesOut
@@ -50,6 +54,19 @@ extension Unit {
         let events = pendingEvents
         pendingEvents.removeAll()
         for link in csmLinks { link.send(report: report, events: events) }
+    }
+
+    /// How late the loop ran its timers since the last heartbeat (the heartbeat itself and the
+    /// TCP batches); past `maxLoopDelay` the unit refuses new viewers until it catches up.
+    private func measureLoopDelay(heartbeatLate: TimeAmount) {
+        loopDelay = max(heartbeatLate, loopDelaySinceHeartbeat, .zero)
+        loopDelaySinceHeartbeat = .zero
+        let over = loopDelay > TimeAmount(configuration.maxLoopDelay)
+        guard over != overloaded else { return }
+        overloaded = over
+        let late = "\(loopDelay.nanoseconds / 1_000_000) ms"
+        if over { logger.warning("unit \(configuration.unit) runs its timers \(late) late: it refuses new viewers until it catches up") }
+        record(.error, over ? "overloaded: timers run \(late) late; new viewers are refused" : "caught up: timers run \(late) late; new viewers are welcome again")
     }
 
     /// Open sessions whose client has gone quiet, except TCP-mode receivers, whose reading the

@@ -88,6 +88,9 @@ extension Unit {
         if draining && groups[index].isFree {
             return refuse(session, ControlError(.notAllowed, "unit \(configuration.unit) is draining; ask the web server again"))
         }
+        if ticket.role == .viewer, overloaded {
+            return refuse(session, ControlError(.noRoom, "unit \(configuration.unit) is overloaded (its timers run \(loopDelay.nanoseconds / 1_000_000) ms late); ask the web server again"))
+        }
         if ticket.role == .viewer, viewerCount(in: index) >= configuration.groupCapacity {
             return refuse(session, ControlError(.noRoom, "group \(ticket.group) is full; ask the web server again"))
         }

@@ -20,8 +20,10 @@ extension Unit {
     /// writes are few and large (one a frame) and a frame is never held back.
     func scheduleTCPBatch(of channel: LocalChannel) {
         guard channel.tcpBatchTimer == nil else { return }
-        channel.tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.tcpBatchInterval)) { [weak self, weak channel] in
+        let due = NIODeadline.now() + TimeAmount(configuration.tcpBatchInterval)
+        channel.tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(deadline: due) { [weak self, weak channel] in
             guard let self, let channel else { return }
+            self.loopDelaySinceHeartbeat = max(self.loopDelaySinceHeartbeat, .now() - due)
             channel.tcpBatchTimer = nil
             self.sendTCPBatch(of: channel)
             self.flushMedia()

@@ -46,6 +46,11 @@ final class Unit {
     var metrics: UnitMetrics
     private var nextSessionNumber: UInt64 = 1
     var bytesPerSecond: UInt64 = 0
+    /// The latest any timer ran since the last heartbeat, and at that heartbeat.
+    var loopDelaySinceHeartbeat = TimeAmount.zero
+    var loopDelay = TimeAmount.zero
+    /// The loop runs later than `maxLoopDelay`: new viewers are refused.
+    var overloaded = false
     var bytesOutAtLastHeartbeat: UInt64 = 0
     var lastHeartbeat = NIODeadline.now()
 

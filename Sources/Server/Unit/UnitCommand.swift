@@ -34,6 +34,8 @@ struct UnitCommand: AsyncParsableCommand {
     var lagThreshold: Int?
     @Option(name: .customLong("tcp-batch-ms"), help: "TCP viewers get a write at the end of each video frame, or this many milliseconds after a packet came (audio only): what came in between goes in one write. 0: at once. Default 40.")
     var tcpBatchMilliseconds: Int?
+    @Option(name: .customLong("max-loop-delay-ms"), help: "Refuse new viewers while the unit's event loop runs its timers later than this (the CSM places none here either). Default 250.")
+    var maxLoopDelayMilliseconds: Int?
     @Option(name: .customLong("csm"), help: "A CSM address (host:port); repeat for primary and backup.")
     var csmAddresses: [String] = []
     @Option(help: "File holding the cluster key, the same on every CSM and unit (avserver keygen). Else $AVCLUSTER_SECRET; off loopback one of them is required.")
@@ -61,6 +63,7 @@ struct UnitCommand: AsyncParsableCommand {
         configuration.feedCapacity = feedPackets ?? file.feedPackets ?? configuration.feedCapacity
         configuration.lagThreshold = lagThreshold ?? file.lagThreshold ?? configuration.lagThreshold
         if let milliseconds = tcpBatchMilliseconds ?? file.tcpBatchMilliseconds { configuration.tcpBatchInterval = .milliseconds(milliseconds) }
+        if let milliseconds = maxLoopDelayMilliseconds ?? file.maxLoopDelayMilliseconds { configuration.maxLoopDelay = .milliseconds(milliseconds) }
         configuration.csmAddresses = csmAddresses.isEmpty ? (file.csm ?? []) : csmAddresses
         configuration.ticketSecret = try Secret.load(
             file: secretFile ?? file.secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
@@ -83,6 +86,7 @@ struct UnitCommand: AsyncParsableCommand {
         guard (64...65535).contains(configuration.maxPacketBytes) else { throw ValidationError("the packet cap must be between 64 and 65535 bytes") }
         guard configuration.maxChannelBitrate >= 64_000 else { throw ValidationError("the channel bitrate cap must be at least 64 kbit/s") }
         guard configuration.lagThreshold >= 2 else { throw ValidationError("the lag threshold must be at least 2") }
+        guard configuration.maxLoopDelay >= .milliseconds(10) else { throw ValidationError("--max-loop-delay-ms must be at least 10") }
         guard (.zero ... .milliseconds(200)).contains(configuration.tcpBatchInterval) else {
             throw ValidationError("--tcp-batch-ms must be 0 to 200: longer adds that much delay for every TCP viewer")
         }

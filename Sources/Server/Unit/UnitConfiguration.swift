@@ -23,6 +23,9 @@ struct UnitConfiguration: Sendable {
     /// one write each (one shared chunk for every receiver that is caught up). Zero: after each
     /// read batch.
     var tcpBatchInterval: Duration = .milliseconds(40)
+    /// A unit whose event loop runs its timers later than this refuses new viewers (they join
+    /// elsewhere) and says so in its reports, until it catches up.
+    var maxLoopDelay: Duration = .milliseconds(250)
     /// The cluster key, shared with the CSMs: signs tickets and opens the control links.
     var ticketSecret = Secret.builtInClusterKey
     /// Sessions (TCP connections) one client address may hold.

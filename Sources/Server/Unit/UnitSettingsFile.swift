@@ -14,6 +14,7 @@ struct UnitSettingsFile: Codable, Equatable, Sendable {
     var feedPackets: Int?
     var lagThreshold: Int?
     var tcpBatchMilliseconds: Int?
+    var maxLoopDelayMilliseconds: Int?
     var csm: [String]?
     /// A file holding the cluster key (never the key itself: settings files get copied around).
     var secretFile: String?

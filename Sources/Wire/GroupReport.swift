@@ -11,10 +11,13 @@ public struct GroupReport: Codable, Equatable, Sendable {
     public var bytesSent: UInt64
     /// The channel as it was opened, where the unit holds the channel's root.
     public var info: ChannelInfo?
+    /// The nonces of the viewer tickets opened here since the last report: the CSM stops counting
+    /// those places as promised, as the viewers now count among those reported (once each).
+    public var openedTickets: [UInt64]?
 
     public init(
         group: GroupID, channel: ChannelID, parent: GroupLocation?, broadcasterHere: Bool, udpViewers: Int,
-        tcpViewers: Int, bytesSent: UInt64, info: ChannelInfo? = nil
+        tcpViewers: Int, bytesSent: UInt64, info: ChannelInfo? = nil, openedTickets: [UInt64]? = nil
     ) {
         self.group = group
         self.channel = channel
@@ -24,6 +27,7 @@ public struct GroupReport: Codable, Equatable, Sendable {
         self.tcpViewers = tcpViewers
         self.bytesSent = bytesSent
         self.info = info
+        self.openedTickets = openedTickets
     }
 
     public var viewers: Int { udpViewers + tcpViewers }

@@ -95,6 +95,7 @@ extension GroupReport: RangeChecked {
         try WireLimits.check("tcpViewers", tcpViewers, in: 0...WireLimits.groupCapacity.upperBound)
         try WireLimits.check("bytesSent", bytesSent, in: WireLimits.counter)
         try info?.checkRanges()
+        try WireLimits.check("openedTickets", openedTickets?.count ?? 0, in: 0...WireLimits.groupCapacity.upperBound)
     }
 }
 

@@ -272,7 +272,9 @@ actor ClusterManager: ClusterAPI {
 
     func joinChannel(_ channel: ChannelID) async -> Result<JoinChannelResponse, ControlError> {
         guard isPrimary else { return .failure(notPrimary) }
-        let result = state.join(channel, now: .now)
+        // The ticket's nonce is the place's: the unit reports it once the viewer has come.
+        let nonce = UInt64.random(in: .min ... .max)
+        let result = state.join(channel, nonce: nonce, now: .now)
         if case .success = result { metrics.joins.increment() } else { metrics.refusals.increment() }
         await carryOut()
         return result.flatMap { location in
@@ -281,7 +283,7 @@ actor ClusterManager: ClusterAPI {
             }
             return .success(JoinChannelResponse(
                 channel: channel, unit: address,
-                ticket: state.ticket(.viewer, channel: channel, at: location, lifetime: state.settings.ticketLifetime)))
+                ticket: state.ticket(.viewer, channel: channel, at: location, lifetime: state.settings.ticketLifetime, nonce: nonce)))
         }
     }
 

@@ -34,8 +34,9 @@ extension ClusterState {
     }
 
     /// Gives a viewer a place: a group of the channel with room, on the least-loaded unit; then
-    /// expands the channel when it runs short of places.
-    mutating func join(_ channel: ChannelID, now: ContinuousClock.Instant) -> Result<GroupLocation, ControlError> {
+    /// expands the channel when it runs short of places. `nonce` is its ticket's: the unit's
+    /// report names it once the viewer is there, so the place is counted once.
+    mutating func join(_ channel: ChannelID, nonce: UInt64 = .random(in: .min ... .max), now: ContinuousClock.Instant) -> Result<GroupLocation, ControlError> {
         guard channels[channel] != nil else {
             return .failure(ControlError(.unknownChannel, "channel \(channel) is not live; check the channel number"))
         }
@@ -47,7 +48,7 @@ extension ClusterState {
         guard let location else {
             return .failure(ControlError(.noRoom, "channel \(channel) is full and no unit has a free group; try again later"))
         }
-        units[location.unit]!.groups[location.group]!.pendingJoins.append(now)
+        units[location.unit]!.groups[location.group]!.pendingJoins.append(GroupRecord.PendingJoin(nonce: nonce, issued: now))
         units[location.unit]!.groups[location.group]!.emptySince = nil
         if freePlaces(of: channel, now: now) < settings.expansionThreshold {
             _ = expand(channel, from: location, now: now)

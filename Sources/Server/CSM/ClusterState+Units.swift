@@ -59,7 +59,8 @@ extension ClusterState {
             record!.reportedViewers = reported.viewers
             record!.broadcasterHere = reported.broadcasterHere
             record!.lastReport = now
-            record!.pendingJoins.removeAll { $0 <= now - GroupRecord.joinGrace }
+            let opened = Set(reported.openedTickets ?? [])
+            record!.pendingJoins.removeAll { $0.issued <= now - GroupRecord.joinGrace || opened.contains($0.nonce) }
             let empty = record!.occupancy(at: now) == 0 && !reported.broadcasterHere
             record!.emptySince = empty ? (record!.emptySince ?? now) : nil
             unit.groups[reported.group] = record

@@ -74,9 +74,10 @@ struct ClusterState: Sendable {
         Dictionary(uniqueKeysWithValues: groups(of: channel).map { ($0.location, $0.record.parent) })
     }
 
-    func ticket(_ role: TicketRole, channel: ChannelID, at location: GroupLocation, lifetime: Duration) -> String {
+    func ticket(_ role: TicketRole, channel: ChannelID, at location: GroupLocation, lifetime: Duration, nonce: UInt64 = .random(in: .min ... .max)) -> String {
         let milliseconds = lifetime.wholeMilliseconds
-        return signer.sign(Ticket(channel: channel, group: location.group, role: role, unit: location.unit, expiresAtMilliseconds: wallClock() + milliseconds))
+        return signer.sign(Ticket(
+            channel: channel, group: location.group, role: role, unit: location.unit, expiresAtMilliseconds: wallClock() + milliseconds, nonce: nonce))
     }
 
     /// The secret that lets a channel's broadcaster close or resume it: derived with the cluster

@@ -8,8 +8,14 @@ struct GroupRecord: Equatable, Sendable {
     var parent: GroupLocation?
     var reportedViewers = 0
     var broadcasterHere = false
-    /// When places were given to viewers the unit may not have reported yet.
-    var pendingJoins: [ContinuousClock.Instant] = []
+    /// A place given to a viewer (its ticket's nonce) that the unit has not reported opened yet.
+    struct PendingJoin: Equatable, Sendable {
+        var nonce: UInt64
+        var issued: ContinuousClock.Instant
+    }
+
+    /// Places given to viewers the unit has not reported yet.
+    var pendingJoins: [PendingJoin] = []
     /// When the unit last reported this group.
     var lastReport: ContinuousClock.Instant?
     /// Since when the group has had nobody; nil while anyone is there.
@@ -17,17 +23,13 @@ struct GroupRecord: Equatable, Sendable {
     /// When the CSM placed it (a group not yet reported is kept this long).
     var placedAt: ContinuousClock.Instant
 
-    /// A viewer connects within this of getting its ticket; a report later than that counts it.
-    static let connectAllowance: Duration = .milliseconds(500)
     /// A place promised to a viewer that never came is released after this.
     static let joinGrace: Duration = .seconds(3)
 
-    /// Viewers reported, plus places promised since the last report (less the time a viewer
-    /// takes to connect) that have not lapsed.
+    /// Viewers reported, plus places promised whose tickets the unit has not reported opened
+    /// and that have not lapsed: each viewer counts once, whether its ticket or its unit's
+    /// report reached the CSM first.
     func occupancy(at now: ContinuousClock.Instant) -> Int {
-        let reportCovers = lastReport.map { $0 - Self.connectAllowance }
-        return reportedViewers + pendingJoins.count { issued in
-            issued > now - Self.joinGrace && reportCovers.map { issued > $0 } ?? true
-        }
+        reportedViewers + pendingJoins.count { $0.issued > now - Self.joinGrace }
     }
 }

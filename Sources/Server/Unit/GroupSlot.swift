@@ -10,6 +10,8 @@ struct GroupSlot {
     /// The group on another unit that feeds this one.
     var parent: GroupLocation?
     var sessions: Set<SessionID> = []
+    /// Nonces of the viewer tickets opened since the last report (`GroupReport.openedTickets`).
+    var openedTickets: [UInt64] = []
 
     init(id: GroupID) { self.id = id }
 

@@ -21,7 +21,8 @@ extension Unit {
             }
             return GroupReport(
                 group: slot.id, channel: channelID, parent: slot.parent, broadcasterHere: broadcasterHere,
-                udpViewers: udp, tcpViewers: tcp, bytesSent: bytes, info: slot.isRoot ? channels[channelID]?.info : nil)
+                udpViewers: udp, tcpViewers: tcp, bytesSent: bytes, info: slot.isRoot ? channels[channelID]?.info : nil,
+                openedTickets: slot.openedTickets)
         }
         return UnitReport(
             unit: configuration.unit, epoch: epoch, sentAtMilliseconds: wallClock(), groups: assigned,
@@ -50,6 +51,7 @@ extension Unit {
         usedNonces = usedNonces.filter { $0.value >= wall }
 
         let report = makeReport()
+        for index in groups.indices { groups[index].openedTickets.removeAll() }
         metrics.publish(counters, sessions: sessions.count, channels: channels.count, freeGroups: report.load.freeGroups)
         let events = pendingEvents
         pendingEvents.removeAll()

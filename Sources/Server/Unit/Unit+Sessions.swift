@@ -101,6 +101,9 @@ extension Unit {
         session.phase = .open
         if !name.isEmpty { session.peerName = ChatText.clean(name, maxBytes: OpenChannelRequest.maxNameLength) ?? session.peerName }
         groups[index].sessions.insert(session.id)
+        if ticket.role == .viewer, groups[index].openedTickets.count < WireLimits.groupCapacity.upperBound {
+            groups[index].openedTickets.append(ticket.nonce)
+        }
         if ticket.role == .broadcaster {
             if let previous = channel.broadcaster, previous != session.id, let old = sessions[previous] {
                 send(.goodbye(reason: "the broadcaster connected again elsewhere"), to: old)

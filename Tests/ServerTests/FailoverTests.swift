@@ -93,7 +93,9 @@ import Wire
         #expect(await eventually(timeout: .seconds(10)) { await Self.canJoin(backup, opened.channel) })
         print("joins work again \(ContinuousClock.now - killed) after the primary stopped")
         let view = try await backup.view()
-        #expect(view.epoch == 2)
+        // Above the old primary's: 2, or more when a first campaign on a busy machine did not get
+        // its majority in time and the backup asked again higher.
+        #expect(view.epoch >= 2)
         // The channel is what it was: the root unit's reports carried its title, broadcaster and start.
         let opening = try #require(primaryChannels.first)
         let after = try #require(try await backup.http.json(.GET, "/api/channels", as: [ChannelSummary].self).first)
@@ -112,7 +114,7 @@ import Wire
             $0.peer = "127.0.0.1:\(ports[1])"
             $0.settings.failureTimeout = .seconds(1)
         }
-        #expect(try await eventually { try await returned.view().epoch == 2 })
+        #expect(try await eventually { try await returned.view().epoch == view.epoch })
         #expect(await eventually { await !Self.canJoin(returned, opened.channel) })
         #expect(await Self.canJoin(backup, opened.channel))
 

@@ -9,7 +9,20 @@ import Server
 enum AVServerMain {
     static func main() async {
         exitFastOnCrash()
+        exitWithParent()
         await AVServer.main()
+    }
+
+    /// A harness that runs servers as its child processes (the tests) sets
+    /// AVCLUSTER_EXIT_WITH_PARENT: the server then ends when its parent does, so a test run that is
+    /// killed leaves no server behind holding ports and CPU.
+    static func exitWithParent() {
+        guard getenv("AVCLUSTER_EXIT_WITH_PARENT") != nil else { return }
+        let parent = getppid()
+        Task.detached {
+            while getppid() == parent { try? await Task.sleep(for: .milliseconds(500)) }
+            exit(70)
+        }
     }
 
     /// A crashed server must give its ports back at once, so its service manager can start it

@@ -16,7 +16,7 @@ final class UnitProcess: @unchecked Sendable {
             "unit", "--id", "\(id)", "--session-port", "0", "--media-port", "0", "--admin-port", "0", "--csm", csm,
             "--heartbeat-milliseconds", "100",
         ] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_SECRET": secret]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_SECRET": secret, "AVCLUSTER_EXIT_WITH_PARENT": "1"]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

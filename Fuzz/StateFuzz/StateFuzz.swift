@@ -61,11 +61,15 @@ func fuzzCluster(_ input: inout FuzzInput) {
                     group: GroupID(UInt16(input.small(10))), channel: ChannelID(UInt32(input.small(5))),
                     parent: input.bool() ? nil : GroupLocation(unit: UnitID(UInt16(input.small(5))), group: GroupID(UInt16(input.small(10)))),
                     broadcasterHere: input.bool(), udpViewers: input.small(5) == 0 ? input.integer(Int.self) : input.small(12),
-                    tcpViewers: input.small(12), bytesSent: input.integer(UInt64.self), info: input.bool() ? ChannelInfo(title: input.string(), broadcasterName: input.string(), startedAtMilliseconds: input.integer(UInt64.self), secretNonce: input.integer(UInt64.self)) : nil))
+                    tcpViewers: input.small(12), bytesSent: input.integer(UInt64.self), info: input.bool() ? ChannelInfo(title: input.string(), broadcasterName: input.string(), startedAtMilliseconds: input.integer(UInt64.self), secretNonce: input.integer(UInt64.self)) : nil,
+                    // Opened tickets: the nonces of places given (small numbers) or anything at all.
+                    openedTickets: input.bool() ? nil : (0..<input.small(4)).map { _ in input.bool() ? UInt64(input.small(4)) : input.integer(UInt64.self) }))
             }
             let report = UnitReport(
                 unit: UnitID(UInt16(input.small(5))), epoch: UInt64(input.small(4)), sentAtMilliseconds: input.integer(UInt64.self), groups: groups,
-                load: UnitLoad(viewers: input.integer(Int16.self).asInt, bytesPerSecond: input.integer(UInt32.self).asUInt64, freeGroups: input.small(10)),
+                load: UnitLoad(
+                    viewers: input.integer(Int16.self).asInt, bytesPerSecond: input.integer(UInt32.self).asUInt64, freeGroups: input.small(10),
+                    loopDelayMilliseconds: input.bool() ? nil : UInt64(input.small(600)), blockedReceivers: input.bool() ? nil : input.small(20)),
                 draining: input.bool())
             if case .report(let decoded)? = overTheWire(UnitMessage.report(report)) { state.report(decoded, now: now) }
         case 2:
@@ -73,7 +77,7 @@ func fuzzCluster(_ input: inout FuzzInput) {
                 secrets[channel] = state.secret(of: channel)
             }
         case 3:
-            _ = state.join(ChannelID(UInt32(input.small(5))), now: now)
+            _ = state.join(ChannelID(UInt32(input.small(5))), nonce: UInt64(input.small(4)), now: now)
         case 4:
             _ = state.close(ChannelID(UInt32(input.small(5))), now: now)
         case 5:

@@ -5,12 +5,18 @@ import Wire
 @testable import Server
 
 @Suite(.serialized) struct UnitLagPolicyTests {
-    @Test func aSlowTCPReaderGetsAudioOnlyThenVideoFromAKeyframe() async throws {
-        let harness = try await UnitHarness { configuration in
+    /// A unit where lagging is quick to reach: a 40-packet threshold, small send buffers, and a
+    /// feed long enough that nobody is overrun.
+    static func laggingHarness() async throws -> UnitHarness {
+        try await UnitHarness { configuration in
             configuration.lagThreshold = 40
             configuration.sessionSendBuffer = 16 << 10
             configuration.feedCapacity = 4096
         }
+    }
+
+    @Test func aSlowTCPReaderGetsAudioOnlyThenVideoFromAKeyframe() async throws {
+        let harness = try await Self.laggingHarness()
         let broadcaster = try await harness.connect(.broadcaster)
         let udpViewer = EventRecorder(try await harness.connect(.viewer, name: "udp"))
         let tcpClient = try await harness.connect(.viewer, udp: false, name: "tcp")
@@ -64,11 +70,7 @@ import Wire
 /// it does, the viewers below are told why their picture stops.
 @Suite(.serialized) struct RelayLagTests {
     @Test func aLaggingRelayLinkKeepsItsVideoWhereAViewerWouldLoseIt() async throws {
-        let harness = try await UnitHarness { configuration in
-            configuration.lagThreshold = 40
-            configuration.sessionSendBuffer = 16 << 10
-            configuration.feedCapacity = 4096
-        }
+        let harness = try await UnitLagPolicyTests.laggingHarness()
         let broadcaster = try await harness.connect(.broadcaster)
         var lagging: [(client: SessionClient, recorder: EventRecorder)] = []
         for role in [TicketRole.relay, .viewer] {

@@ -70,18 +70,12 @@ extension Unit {
         case .fresh: cursor = FeedCursor(joining: channel.feed, lagThreshold: Int.max / 2)
         }
         var notices: [FeedCursor.Notice] = []
+        let receiver = [ChannelFanOut.UDPReceiver(session: session.id, address: address)]
         while let entry = cursor.next(in: channel.feed, notices: &notices) {
-            writeUDP(entry.datagram, to: address)
+            sendUDP(entry.datagram, to: receiver)
         }
         channel.fanOut.addUDP(session.id, at: address, awaitingKeyframe: cursor.video != .flowing)
         if cursor.video != .flowing { requestKeyframe(for: channel.id, reason: "a viewer joined before any keyframe", force: false) }
-    }
-
-    private func writeUDP(_ datagram: ByteBuffer, to address: SocketAddress) {
-        counters.udpPacketsOut += 1
-        counters.bytesOut += UInt64(datagram.readableBytes)
-        mediaChannel?.write(AddressedEnvelope(remoteAddress: address, data: datagram), promise: nil)
-        mediaNeedsFlush = true
     }
 
     /// One datagram (or GSO message of `segments` datagrams) to every receiver in `receivers`;

@@ -160,6 +160,9 @@ struct RawLink {
                 #"{"lease":{"id":1,"epoch":18446744073709551615,"grantedMilliseconds":1000}}"#,
                 #"{"lease":{"id":1,"epoch":1,"grantedMilliseconds":18446744073709551615}}"#,
                 #"{"report":{"_0":{"unit":9,"epoch":1,"sentAtMilliseconds":1,"groups":[{"group":65535,"channel":1,"broadcasterHere":true,"udpViewers":1,"tcpViewers":1,"bytesSent":1}],"load":{"viewers":0,"bytesPerSecond":0,"freeGroups":0},"draining":false}}}"#,
+                #"{"report":{"_0":{"unit":9,"epoch":1,"sentAtMilliseconds":1,"groups":[],"load":{"viewers":0,"bytesPerSecond":0,"freeGroups":0,"loopDelayMilliseconds":18446744073709551615},"draining":false}}}"#,
+                #"{"report":{"_0":{"unit":9,"epoch":1,"sentAtMilliseconds":1,"groups":[],"load":{"viewers":0,"bytesPerSecond":0,"freeGroups":0,"blockedReceivers":-1},"draining":false}}}"#,
+                #"{"report":{"_0":{"unit":9,"epoch":1,"sentAtMilliseconds":1,"groups":[{"group":1,"channel":1,"broadcasterHere":true,"udpViewers":1,"tcpViewers":1,"bytesSent":1,"openedTickets":[\#((0...10_000).map(String.init).joined(separator: ","))]}],"load":{"viewers":0,"bytesPerSecond":0,"freeGroups":0},"draining":false}}}"#,
             ]
             for text in extremes {
                 var frame = ByteBuffer()
@@ -175,9 +178,10 @@ struct RawLink {
             }
             return replies
         }
-        #expect(replies.count == 10)
+        #expect(replies.count == 13)
         #expect(replies.allSatisfy { $0.contains("outOfRange") || $0.contains("malformed") })
-        #expect(replies.filter { $0.contains("outOfRange") }.count >= 8)
+        #expect(replies.filter { $0.contains("outOfRange") }.count >= 11)
+        #expect(replies.contains { $0.contains("openedTickets") } && replies.contains { $0.contains("loopDelayMilliseconds") })
         // The CSM is up, took the sane announcement and nothing absurd.
         #expect(try await eventually { try await csm.view().units.map(\.unit) == [9] })
         await csm.stop()

@@ -165,3 +165,32 @@ import Wire
         await csm.stop()
     }
 }
+
+/// A server a harness started ends with the harness, so a killed test run leaves none behind.
+@Suite struct ExitWithParentTests {
+    @Test func aUnitStartedWithExitWithParentEndsWhenItsParentIsKilled() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString).pid")
+        defer { try? FileManager.default.removeItem(at: pidFile) }
+        // A shell starts the unit (it is the unit's parent), writes its pid, and waits.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = [
+            "-c", "\"$0\" unit --id 1 --session-port 0 --media-port 0 --admin-port 0 >/dev/null 2>&1 & echo $! > \"$1\"; exec sleep 60",
+            UnitProcess.binary.path, pidFile.path,
+        ]
+        shell.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_SECRET": UnitHarness.secret, "AVCLUSTER_EXIT_WITH_PARENT": "1"]) { $1 }
+        try shell.run()
+        #expect(await eventually { ((try? String(contentsOf: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") })
+        let unit = try #require(pid_t(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(kill(unit, 0) == 0, "the unit is running")
+        kill(shell.processIdentifier, SIGKILL)
+        // Gone (or a zombie waiting for init to reap it) within a couple of seconds.
+        func running() -> Bool {
+            guard let status = try? String(contentsOfFile: "/proc/\(unit)/status", encoding: .utf8) else { return false }
+            return !status.contains("zombie")
+        }
+        #expect(await eventually(timeout: .seconds(3)) { !running() })
+        if running() { kill(unit, SIGKILL) }
+    }
+}

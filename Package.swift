@@ -41,6 +41,8 @@ let package = Package(
         .systemLibrary(name: "CVPX", pkgConfig: "vpx", providers: [.apt(["libvpx-dev"])]),
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4lconvert", providers: [.apt(["libv4l-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // deflate and CRC-32 for PNG snapshots.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // recvmmsg(2) and kernel receive times, for `viewer load`'s reading thread.
         .systemLibrary(name: "CDatagram"),
 
@@ -58,7 +60,7 @@ let package = Package(
         ),
 
         // Codecs and capture devices, used by the clients only (the server never links a codec).
-        .target(name: "Media", dependencies: ["Wire", "COpus", "CVPX", "CV4L2", "CALSA"]),
+        .target(name: "Media", dependencies: ["Wire", "COpus", "CVPX", "CV4L2", "CALSA", "CZlib"]),
 
         // The server roles as a library, so tests and the fuzz target link them; `avserver` is its main.
         .target(

@@ -3,13 +3,15 @@
 # benchmarks) need, when they are missing. Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
-# Codecs and devices for the clients; curl for the scripts.
-packages=(pkg-config libopus-dev libvpx-dev libv4l-dev libasound2-dev curl)
+# Codecs and devices for the clients, zlib for their PNG snapshots; curl for the scripts.
+packages=(pkg-config libopus-dev libvpx-dev libv4l-dev libasound2-dev zlib1g-dev curl)
 if [ "${1:-}" = "--test" ]; then
   # Network namespaces for the HA and UDP-blocking tests, a PostgreSQL server for the portal's
   # database tests, a headless browser with its WebDriver for the dashboard test, and the model
-  # checker (with a C compiler for its verifiers) for the failover model.
+  # checker (with a C compiler for its verifiers) for the failover model; and for the device test,
+  # a VM booting Debian's own kernel with its vivid camera and snd-aloop sound card modules.
   packages+=(iproute2 nftables iputils-arping postgresql chromium chromium-driver spin gcc)
+  packages+=(qemu-system-x86 linux-image-amd64 busybox-static alsa-utils cpio)
 fi
 if [ "${1:-}" = "--bench" ]; then
   # The peer the TCP fan-out is compared with: nginx with its RTMP module, ffmpeg to encode its

@@ -23,7 +23,7 @@ final class AudioPump: @unchecked Sendable {
         self.stats = stats
     }
 
-    func start() { thread = CaptureThread(name: "audio capture", what: "audio") { [self] in try step() } }
+    func start(stop: StopSignal) { thread = CaptureThread(name: "audio capture", what: "audio", stop: stop) { [self] in try step() } }
 
     func stop() async { await thread?.stop() }
 

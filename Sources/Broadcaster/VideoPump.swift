@@ -28,7 +28,7 @@ final class VideoPump: @unchecked Sendable {
         pacer = Pacer(period: .seconds(1) / source.framesPerSecond)
     }
 
-    func start() { thread = CaptureThread(name: "video capture", what: "video") { [self] in try step() } }
+    func start(stop: StopSignal) { thread = CaptureThread(name: "video capture", what: "video", stop: stop) { [self] in try step() } }
 
     func stop() async { await thread?.stop() }
 

@@ -22,6 +22,9 @@ static const unsigned long avc_vidioc_streamon = VIDIOC_STREAMON;
 static const unsigned long avc_vidioc_streamoff = VIDIOC_STREAMOFF;
 static const unsigned long avc_vidioc_try_fmt = VIDIOC_TRY_FMT;
 static const unsigned long avc_vidioc_enum_framesizes = VIDIOC_ENUM_FRAMESIZES;
+static const unsigned long avc_vidioc_enum_frameintervals = VIDIOC_ENUM_FRAMEINTERVALS;
 
 // v4l2_ioctl is variadic; the capture path always passes one pointer.
 static inline int avc_v4l2_ioctl(int fd, unsigned long request, void *arg) { return v4l2_ioctl(fd, request, arg); }
+// The kernel's own view of a device (what `broadcaster devices` lists), without libv4l2's emulation.
+static inline int avc_ioctl(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }

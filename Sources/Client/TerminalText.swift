@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 import Wire
 
 /// Text from a server on its way to a terminal (DESIGN.md, trust): whatever a unit or a CSM
@@ -5,6 +9,13 @@ import Wire
 /// move the cursor, retitle the window or hide text; and its width is counted in terminal cells,
 /// so wide characters never break a line or a table.
 public enum TerminalText {
+    /// The terminal's columns and rows on standard output (80 x 24 when it does not say).
+    public static var windowSize: (columns: Int, rows: Int) {
+        var window = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &window) == 0, window.ws_col > 0, window.ws_row > 0 else { return (80, 24) }
+        return (Int(window.ws_col), Int(window.ws_row))
+    }
+
     /// The text with control and escape characters (C0, DEL, C1, ESC among them) and
     /// bidirectional overrides removed; tabs and line breaks become spaces, unless `keepingLines`
     /// (a table, a report), which keeps each line break.

@@ -34,6 +34,19 @@ public final class ALSADevice {
             snd_pcm_close(handle)
             throw MediaError.unsupportedFormat("\(what) cannot do 48000 Hz 16-bit \(channels == 1 ? "mono" : "stereo"): \(String(cString: snd_strerror(configured))); try the 'plughw:' or 'default' device")
         }
+        if capture {
+            // snd_pcm_set_params starts a capture only once a whole buffer is asked for; a read of
+            // one frame would then fail with EIO on a real card. Start at the first read instead.
+            var software: OpaquePointer?
+            snd_pcm_sw_params_malloc(&software)
+            defer { snd_pcm_sw_params_free(software) }
+            let started = snd_pcm_sw_params_current(handle, software) >= 0 && snd_pcm_sw_params_set_start_threshold(handle, software, 1) >= 0
+                && snd_pcm_sw_params(handle, software) >= 0
+            guard started else {
+                snd_pcm_close(handle)
+                throw MediaError.deviceFailed("cannot set when \(what) starts capturing")
+            }
+        }
         self.name = name
         self.channels = channels
         self.pcm = handle!

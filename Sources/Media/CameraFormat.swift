@@ -17,6 +17,13 @@ public struct CameraFormat: Equatable, Sendable, CustomStringConvertible {
     public static let i420 = avc_v4l2_pix_fmt_yuv420
     public static let rgb24 = avc_v4l2_pix_fmt_rgb24
 
+    /// The code of "YUYV", "MJPG", "RGB3" and so on; nil unless four printable characters.
+    public static func code(named name: String) -> UInt32? {
+        let bytes = Array(name.utf8)
+        guard bytes.count == 4, bytes.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
+        return bytes.enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+    }
+
     /// "YUYV", "MJPG" and so on.
     public static func name(of code: UInt32) -> String {
         String(decoding: (0..<4).map { UInt8(truncatingIfNeeded: code >> (8 * $0)) }, as: UTF8.self)

@@ -61,13 +61,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: path) }
         let samples = try ToneSource(channels: 1, frequency: 440).read()
         try Data(WAVFormat(sampleRate: 48_000, channels: 1, samples: samples).bytes).write(to: path)
-        let source = try WAVFileSource(path: path.path)
+        let source = try WAVFileSource(path: path.path, loop: true)
         #expect(try source.read() == samples)
         #expect(try source.read() == samples)
 
         try Data(WAVFormat(sampleRate: 44_100, channels: 1, samples: samples).bytes).write(to: path)
-        #expect { try WAVFileSource(path: path.path) } throws: { "\($0)".contains("48000") }
+        #expect { try WAVFileSource(path: path.path, loop: true) } throws: { "\($0)".contains("48000") }
         try Data("not a wave".utf8).write(to: path)
-        #expect { try WAVFileSource(path: path.path) } throws: { "\($0)".contains("not a WAV") }
+        #expect { try WAVFileSource(path: path.path, loop: true) } throws: { "\($0)".contains("not a WAV") }
     }
 }

@@ -167,6 +167,9 @@ import Wire
             (["--title", "t", "--video", "none", "--audio", "test", "--audio-frame-ms", "30"], 64, "--audio-frame-ms must be one of 10, 20, 40, 60"),
             (["--title", "t", "--video", "/dev/video-none", "--audio", "test"], 66, "--video test"),
             (["--title", "t", "--video", "none", "--audio", "/nonexistent.wav"], 66, "WAV"),
+            (["--title", "t", "--video", "/nonexistent.y4m", "--audio", "none"], 66, "YUV4MPEG2"),
+            (["--title", "t", "--video", "-", "--audio", "none", "--loop"], 65, "--loop needs a file"),
+            (["--title", "t", "--video", "test", "--pixel-format", "YUYV2"], 64, "--pixel-format"),
             (["--title", "t", "--video", "test", "--audio", "test", "--server", "http://127.0.0.1:9"], 69, "no server answered"),
         ]
         for (arguments, code, message) in cases {

@@ -9,21 +9,18 @@ final class AudioOutput: @unchecked Sendable {
     // The device and file are touched only by the player thread (device) or under the lock (file).
     enum Target {
         case device(ALSADevice)
-        case file(FileHandle)
+        case file(WAVFileWriter)
         case none
     }
 
     static let maxQueuedFrames = 10
     private let target: Target
-    private let queue = NIOLockedValueBox<(frames: [[Int16]], stopped: Bool, written: Int)>(([], false, 0))
+    private let queue = NIOLockedValueBox<(frames: [[Int16]], stopped: Bool)>(([], false))
     let channels: Int
 
     init(target: Target, channels: Int) {
         self.target = target
         self.channels = channels
-        if case .file(let handle) = target {
-            handle.write(Data(WAVFormat.header(sampleRate: OpusAudioEncoder.sampleRate, channels: channels, dataBytes: 0)))
-        }
         if case .device = target {
             let thread = Thread { [self] in playDevice() }
             thread.name = "audio playback"
@@ -36,11 +33,11 @@ final class AudioOutput: @unchecked Sendable {
     static func open(device: String, file: String?, muted: Bool, channels: Int, warn: (String) -> Void) -> AudioOutput {
         if muted { return AudioOutput(target: .none, channels: channels) }
         if let file {
-            guard FileManager.default.createFile(atPath: file, contents: nil), let handle = FileHandle(forWritingAtPath: file) else {
+            guard let writer = try? WAVFileWriter(path: file, channels: channels) else {
                 warn("cannot write \(file); playing no sound")
                 return AudioOutput(target: .none, channels: channels)
             }
-            return AudioOutput(target: .file(handle), channels: channels)
+            return AudioOutput(target: .file(writer), channels: channels)
         }
         do {
             return AudioOutput(target: .device(try ALSADevice(name: device, channels: channels, capture: false)), channels: channels)
@@ -53,9 +50,8 @@ final class AudioOutput: @unchecked Sendable {
     func play(_ samples: [Int16]) {
         switch target {
         case .none: return
-        case .file(let handle):
-            handle.write(Data(WAVFormat.littleEndian(samples)))
-            queue.withLockedValue { $0.written += samples.count * 2 }
+        case .file(let writer):
+            queue.withLockedValue { _ in writer.append(samples) }
         case .device:
             queue.withLockedValue { state in
                 state.frames.append(samples)
@@ -67,12 +63,7 @@ final class AudioOutput: @unchecked Sendable {
     /// Finishes the file's header or lets the device play out.
     func close() {
         queue.withLockedValue { $0.stopped = true }
-        if case .file(let handle) = target {
-            let written = queue.withLockedValue { $0.written }
-            handle.seek(toFileOffset: 0)
-            handle.write(Data(WAVFormat.header(sampleRate: OpusAudioEncoder.sampleRate, channels: channels, dataBytes: written)))
-            try? handle.close()
-        }
+        if case .file(let writer) = target { queue.withLockedValue { _ in writer.close() } }
     }
 
     private func playDevice() {

@@ -42,11 +42,7 @@ final class TerminalScreen {
     }
 
     /// Columns and rows now.
-    static var size: (columns: Int, rows: Int) {
-        var window = winsize()
-        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &window) == 0, window.ws_col > 0, window.ws_row > 0 else { return (80, 24) }
-        return (Int(window.ws_col), Int(window.ws_row))
-    }
+    static var size: (columns: Int, rows: Int) { TerminalText.windowSize }
 
     func write(_ text: String) { StandardStream.write(text, to: STDOUT_FILENO) }
 }

@@ -53,6 +53,8 @@ struct WatchCommand: AsyncParsableCommand {
     var rtpOut: String?
     @Option(help: "Write the SDP file of the --rtp-out stream here (for ffplay or VLC).")
     var sdp: String?
+    @Option(help: ArgumentHelp("At the end, write the last picture decoded to this file (.png or .ppm).", valueName: "file"))
+    var snapshot: String?
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
     @Option(help: "Append mode switches, re-joins and other news to this file.")
@@ -83,6 +85,10 @@ struct WatchCommand: AsyncParsableCommand {
         if rtpOut != nil && rtpDestination == nil { throw ValidationError("--rtp-out must look like HOST:PORT, PORT at most 65533 (video goes to PORT+2)") }
         if sdp != nil && rtpOut == nil { throw ValidationError("--sdp describes the --rtp-out stream; give --rtp-out too") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let snapshot {
+            guard !noVideo else { throw ValidationError("--snapshot needs the video decoded: not --no-video") }
+            do { try PictureFile.checkName(snapshot) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() async throws {
@@ -138,6 +144,13 @@ struct WatchCommand: AsyncParsableCommand {
         audio.close()
         await forwarder?.close()
         view.close()
+        if let snapshot {
+            if let picture = session.lastPicture {
+                try PictureFile(picture).write(to: snapshot)
+            } else {
+                FileHandle.standardError.write(Data("viewer: no picture was decoded; \(snapshot) not written\n".utf8))
+            }
+        }
         TerminalScreen.restoreNow()
         print(TerminalText.clean(summary, keepingLines: true))
     }

@@ -26,6 +26,8 @@ final class WatchSession {
     private var mode = MediaMode.udp
     private var policy: ModePolicy
     private var loss = LossMeter()
+    /// The last picture decoded (`--snapshot` writes it at the end).
+    private(set) var lastPicture: I420Frame?
     /// Every packet of either mode: where a re-join resumes, so the new unit fills the gap.
     private var received = LossMeter(seconds: 1)
     private var audioPlayout: AudioPlayout
@@ -166,6 +168,7 @@ final class WatchSession {
             guard settings.decodeVideo, let picture = videoPlayout.receive(packet) else { return }
             statistics.framesShown += 1
             statistics.secondFrames += 1
+            lastPicture = picture
             view.show(picture)
         default: break
         }

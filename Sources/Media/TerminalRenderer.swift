@@ -1,20 +1,20 @@
-import Media
-
 /// Turns cell grids into terminal output: 24-bit colour escape sequences for only the cells that
-/// changed since the last grid drawn, centred in the video area.
-struct TerminalRenderer {
+/// changed since the last grid drawn, centred in the video area (`viewer watch`, `broadcaster preview`).
+public struct TerminalRenderer: Sendable {
     /// Colours closer than this (per channel) count as unchanged: codec noise is not redrawn.
-    static let tolerance = 6
+    public static let tolerance = 6
 
     private var previous: CellGrid?
     private var origin = (row: 1, column: 1)
 
     /// Forgets what is on screen (after a resize or a clear): the next grid is drawn whole.
-    mutating func invalidate() { previous = nil }
+    public init() {}
+
+    public mutating func invalidate() { previous = nil }
 
     /// The bytes that bring the screen from the last grid to `grid`, centred in an area of
     /// `columns` x `rows` cells starting at row `top` (1-based).
-    mutating func draw(_ grid: CellGrid, areaColumns columns: Int, areaRows rows: Int, top: Int = 1) -> String {
+    public mutating func draw(_ grid: CellGrid, areaColumns columns: Int, areaRows rows: Int, top: Int = 1) -> String {
         let newOrigin = (row: top + max(0, (rows - grid.rows) / 2), column: 1 + max(0, (columns - grid.columns) / 2))
         var output = ""
         if let last = previous, last.columns != grid.columns || last.rows != grid.rows || newOrigin != origin {
@@ -52,7 +52,7 @@ struct TerminalRenderer {
         return output
     }
 
-    static func close(_ a: CellGrid.Cell, _ b: CellGrid.Cell) -> Bool {
+    public static func close(_ a: CellGrid.Cell, _ b: CellGrid.Cell) -> Bool {
         a.top.distance(to: b.top) <= tolerance && a.bottom.distance(to: b.bottom) <= tolerance
     }
 }

@@ -1,28 +1,31 @@
-import Media
-
 /// A picture as terminal cells: each cell is an upper half-block '▀' whose foreground is the top
 /// pixel and background the bottom one, so a cell shows two square pixels.
-struct CellGrid: Equatable {
-    struct Cell: Equatable {
-        var top: RGB
-        var bottom: RGB
+public struct CellGrid: Equatable, Sendable {
+    public struct Cell: Equatable, Sendable {
+        public var top: RGB
+        public var bottom: RGB
+
+        public init(top: RGB, bottom: RGB) {
+            self.top = top
+            self.bottom = bottom
+        }
     }
 
-    let columns: Int
-    let rows: Int
-    var cells: [Cell]
+    public let columns: Int
+    public let rows: Int
+    public var cells: [Cell]
 
-    init(columns: Int, rows: Int, cells: [Cell]) {
+    public init(columns: Int, rows: Int, cells: [Cell]) {
         self.columns = columns
         self.rows = rows
         self.cells = cells
     }
 
-    subscript(column: Int, row: Int) -> Cell { cells[row * columns + column] }
+    public subscript(column: Int, row: Int) -> Cell { cells[row * columns + column] }
 
     /// `frame` fitted into `columns` x `rows` cells, keeping its aspect ratio; each pixel of the
     /// result averages the block of source pixels it covers.
-    init(fitting frame: I420Frame, columns maxColumns: Int, rows maxRows: Int) {
+    public init(fitting frame: I420Frame, columns maxColumns: Int, rows maxRows: Int) {
         let scale = min(Double(maxColumns) / Double(frame.width), Double(maxRows * 2) / Double(frame.height))
         let columns = max(1, min(maxColumns, Int(Double(frame.width) * scale)))
         let pixelRows = max(2, min(maxRows * 2, Int(Double(frame.height) * scale)))

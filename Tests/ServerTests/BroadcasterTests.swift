@@ -1,4 +1,6 @@
 import Client
+import Foundation
+import Media
 import NIOCore
 import Testing
 import Wire
@@ -157,6 +159,42 @@ import Wire
         #expect(await watcher.finish() == 0, "\(watcher.text)")
         #expect(watcher.text.contains("1 re-joins"), "\(watcher.text)")
         _ = second
+        await csm.stop()
+    }
+
+    /// `ffmpeg ... -f yuv4mpegpipe - | broadcaster --video - --audio talk.wav`: pictures from a
+    /// pipe and sound from a file go out in real time, and the broadcast ends with the pipe.
+    @Test func aRecordedTalkOnStandardInputGoesOutInRealTimeAndEndsWithIt() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1)
+        defer { _ = units }
+        let sound = FileManager.default.temporaryDirectory.appendingPathComponent("talk-\(UUID().uuidString).wav")
+        defer { try? FileManager.default.removeItem(at: sound) }
+        let tone = ToneSource(channels: 1, frequency: 440)
+        try Data(WAVFormat(sampleRate: 48_000, channels: 1, samples: try (0..<400).flatMap { _ in try tone.read() }).bytes).write(to: sound)
+        let broadcaster = try ClientProcess("broadcaster", [
+            "--server", "http://127.0.0.1:\(csm.ports.http)", "--title", "Talk", "--video", "-", "--audio", sound.path,
+        ])
+        // 5 s of pictures at 25 fps, written as fast as the pipe takes them.
+        let writer = Thread {
+            broadcaster.write(Array("YUV4MPEG2 W160 H120 F25:1 Ip A1:1 C420jpeg\n".utf8))
+            for index in 0..<125 {
+                broadcaster.write(Array("FRAME\n".utf8) + I420Frame(width: 160, height: 120, y: UInt8(16 + index % 200)).bytes)
+            }
+            broadcaster.closeInput()
+        }
+        writer.start()
+        #expect(try await eventually { try await !csm.http.json(.GET, "/api/channels", as: [ChannelSummary].self).isEmpty }, "\(broadcaster.text)")
+        let channel = try #require(try await csm.http.json(.GET, "/api/channels", as: [ChannelSummary].self).first)
+        #expect(channel.title == "Talk")
+        let (viewer, _) = try await csm.http.watch(channel.channel)
+        let reception = await Self.watch(viewer, window: .seconds(2))
+        await viewer.close()
+        // Paced at the file's 25 fps and 50 audio frames a second, not as fast as the pipe goes.
+        #expect((40...60).contains(reception.videoFrames.count), "\(reception.videoFrames.count) frames in 2 s")
+        #expect((80...120).contains(reception.audioPackets), "\(reception.audioPackets) audio packets in 2 s")
+        #expect(await broadcaster.finish() == 0, "\(broadcaster.text)")
+        #expect(broadcaster.text.contains("stopped (standard input ended)") && broadcaster.text.contains("sent 125 video frames"), "\(broadcaster.text)")
+        #expect(broadcaster.text.contains("channel \(channel.channel) closed"), "\(broadcaster.text)")
         await csm.stop()
     }
 

@@ -32,6 +32,12 @@ final class ClientProcess: @unchecked Sendable {
         input.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
 
+    /// Writes bytes to the process's standard input (blocks while the pipe is full).
+    func write(_ bytes: [UInt8]) { input.fileHandleForWriting.write(Data(bytes)) }
+
+    /// Ends the process's standard input.
+    func closeInput() { try? input.fileHandleForWriting.close() }
+
     func interrupt() { process.interrupt() }
 
     deinit {

@@ -8,8 +8,8 @@ struct WebCommand: AsyncParsableCommand {
         commandName: "web",
         abstract: "Run the web portal: the client API, channel pages, the admin dashboard, and the channel database.",
         discussion: """
-            The database is an SQLite file (--database; in memory without it), or PostgreSQL when
-            --postgres names one, so several web servers can share it. The dashboard is at
+            The database is an SQLite file (--database; in memory without it), or PostgreSQL when \
+            --postgres names one, so several web servers can share it. The dashboard is at \
             /admin?token=TOKEN; the API is described at /openapi.json.
             """
     )

@@ -8,9 +8,9 @@ struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "Run many emulated viewers of one channel and report delivery, latency and stalls.",
         discussion: """
-            Each viewer is a real session with its own UDP socket (or TCP mode), joining through the
-            web API at the ramp rate and decoding nothing. Prints a progress line each second, then a
-            table (p50/p95/p99/max across viewers), and writes a JSON and an HTML report. Says when
+            Each viewer is a real session with its own UDP socket (or TCP mode), joining through the \
+            web API at the ramp rate and decoding nothing. Prints a progress line each second, then a \
+            table (p50/p95/p99/max across viewers), and writes a JSON and an HTML report. Says when \
             the load client itself was the bottleneck (its CPU, datagrams it did not read in time).
             """
     )

@@ -10,9 +10,9 @@ struct WatchCommand: AsyncParsableCommand {
         commandName: "watch",
         abstract: "Watch a channel: video in the terminal, sound through ALSA, chat.",
         discussion: """
-            Type to chat, Enter sends; Esc, Ctrl-D or Ctrl-C quits. Where standard output is not a
-            terminal, news and a status line are printed instead of the picture, and lines read from
-            standard input are sent as chat. Exit codes: 0 done, 64 bad flags, 69 no server answered
+            Type to chat, Enter sends; Esc, Ctrl-D or Ctrl-C quits. Where standard output is not a \
+            terminal, news and a status line are printed instead of the picture, and lines read from \
+            standard input are sent as chat. Exit codes: 0 done, 64 bad flags, 69 no server answered \
             or no unit took the viewer, 70 a codec failed.
             """
     )

@@ -43,16 +43,20 @@ go_live() {
 }
 go_live "$logs/broadcaster.log" --title "Demo channel" --name demo --video test --audio test
 channel=$live
-# An audio-only channel in 60 ms frames: what `viewer load` emulates thousands of viewers of.
-go_live "$logs/radio.log" --title "Demo radio" --name demo --video none --audio test --audio-frame-ms 60
+# An audio-only channel in 60 ms frames, from a WAV file played in a loop (recorded first by
+# `broadcaster preview` from the tone): what `viewer load` emulates thousands of viewers of.
+"$bin/broadcaster" preview --video none --audio test --duration 2 --record "$logs/tone.wav" > "$logs/preview.log" 2>&1
+go_live "$logs/radio.log" --title "Demo radio" --name demo --video none --audio "$logs/tone.wav" --loop --audio-frame-ms 60
 radio=$live
 cat <<TEXT
 
   The cluster is up and channel $channel is on the air (test pattern and tone; log: $logs/broadcaster.log).
   Watch it:           $bin/viewer watch $channel
-  Channel $radio is audio only (a tone in 60 ms Opus frames; log: $logs/radio.log).
+  Channel $radio is audio only (a WAV file in a loop, in 60 ms Opus frames; log: $logs/radio.log).
   Load test:          $bin/viewer load --channel $radio --viewers 1000 --duration 20
   Go live yourself:   $bin/broadcaster --title "My channel" --video test --audio test
+  Your camera and mic: $bin/broadcaster devices, then $bin/broadcaster preview --video /dev/video0 --audio default
+  A recorded talk:    ffmpeg -i talk.mp4 -f yuv4mpegpipe -pix_fmt yuv420p - | $bin/broadcaster --video - --audio talk.wav --title Talk
   Web portal:         http://127.0.0.1:8080/   (admin dashboard: http://127.0.0.1:8080/admin?token=$token)
   Cluster status:     $bin/avserver admin status --token-file $token_file
   Ctrl-C stops everything.

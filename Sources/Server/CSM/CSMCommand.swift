@@ -29,6 +29,8 @@ struct CSMCommand: AsyncParsableCommand {
     var failureTimeoutMilliseconds = 1250
     @Option(help: "Expand a channel when its free places fall below this.")
     var expansionThreshold = 3
+    @Option(name: .customLong("relay-fan-out"), help: "Groups on other units one group feeds at most; a channel across U units is then at most log(U) relay hops deep.")
+    var relayFanOut = 8
     @Option(help: "Free an empty leaf group after this many seconds.")
     var shrinkGraceSeconds = 30
     @Option(help: "The other CSM's unit port (host:port): run as a primary/backup pair.")
@@ -48,6 +50,7 @@ struct CSMCommand: AsyncParsableCommand {
     @OptionGroup var logRetention: LogRetentionOptions
 
     func validate() throws {
+        guard (2...1000).contains(relayFanOut) else { throw ValidationError("--relay-fan-out must be 2 to 1000") }
         guard heartbeatMilliseconds >= 10 else { throw ValidationError("--heartbeat-milliseconds must be at least 10") }
         guard failureTimeoutMilliseconds > heartbeatMilliseconds else {
             throw ValidationError("--failure-timeout-milliseconds must be longer than the heartbeat")
@@ -81,6 +84,7 @@ struct CSMCommand: AsyncParsableCommand {
         configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds)
         configuration.settings.failureTimeout = .milliseconds(failureTimeoutMilliseconds)
         configuration.settings.expansionThreshold = expansionThreshold
+        configuration.settings.relayFanOut = relayFanOut
         configuration.settings.shrinkGrace = .seconds(shrinkGraceSeconds)
         configuration.peer = peer
         configuration.startAsBackup = backup

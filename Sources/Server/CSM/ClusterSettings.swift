@@ -6,6 +6,10 @@ struct ClusterSettings: Sendable {
     var failureTimeout: Duration = .milliseconds(1250)
     /// Expand when a channel's free places fall below this.
     var expansionThreshold = 3
+    /// Across units a channel's tree has this fan-out: a group feeds at most this many groups on
+    /// other units, and a new one hangs under the group nearest the root with room, so a packet
+    /// crosses at most ⌈log_k(units used)⌉ relay links.
+    var relayFanOut = 8
     /// An empty leaf group is freed after this long.
     var shrinkGrace: Duration = .seconds(30)
     /// A channel whose broadcaster has not connected, or left and not come back, for this long is

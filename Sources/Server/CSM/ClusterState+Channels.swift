@@ -75,10 +75,11 @@ extension ClusterState {
     }
 
     /// Paper 3.1: link an empty group in the same unit as the group that filled; when that unit
-    /// has none, an empty group on the least-loaded other unit, fed over a relay link.
+    /// has none, an empty group on the least-loaded other unit, fed over a relay link from the
+    /// group nearest the root with fan-out to spare (`relayParent`).
     mutating func expand(_ channel: ChannelID, from filled: GroupLocation?, now: ContinuousClock.Instant) -> GroupLocation? {
         guard let record = channels[channel] else { return nil }
-        let parent = filled ?? record.root
+        var parent = filled ?? record.root
         let location: GroupLocation
         if let unit = units[parent.unit], unit.takesWork, let group = unit.firstFreeGroup {
             location = GroupLocation(unit: unit.id, group: group)
@@ -86,6 +87,7 @@ extension ClusterState {
             let group = unit.firstFreeGroup
         {
             location = GroupLocation(unit: unit.id, group: group)
+            parent = relayParent(for: channel) ?? parent
         } else {
             log("expansionFailed", channel: channel, "channel \(channel) needs room but no unit has a free group")
             return nil

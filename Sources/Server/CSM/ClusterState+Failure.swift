@@ -35,7 +35,10 @@ extension ClusterState {
             // Groups on live units whose parent was on the failed unit get the replacement.
             for (location, record) in groups(of: channel) {
                 guard let parent = record.parent, parent.unit == id else { continue }
-                let newParent = replacement[parent] ?? channels[channel]!.root
+                // Without a replacement, or one that feeds all it may, the subtree moves up to the
+                // group nearest the root with fan-out to spare: never down a chain.
+                let fit = replacement[parent].flatMap { canFeed($0, onto: location.unit, in: channel) ? $0 : nil }
+                let newParent = fit ?? relayParent(for: channel) ?? channels[channel]!.root
                 place(channel, at: location, parent: newParent, now: now)
                 units[location.unit]?.groups[location.group]?.reportedViewers = record.reportedViewers
                 log("groupReparented", unit: location.unit, channel: channel, group: location.group, "group \(location) now fed by \(newParent)")
@@ -52,6 +55,9 @@ extension ClusterState {
             return nil
         }
         let location = GroupLocation(unit: unit.id, group: group)
+        // On another unit than its parent, and the parent feeds all it may: hang it higher up.
+        var parent = parent
+        if let wanted = parent, !canFeed(wanted, onto: unit.id, in: channel) { parent = relayParent(for: channel) ?? wanted }
         place(channel, at: location, parent: parent, now: now)
         log("groupRecreated", unit: unit.id, channel: channel, group: group, "group re-created as \(location)" + (parent.map { " under \($0)" } ?? " (root)"))
         return location

@@ -3,8 +3,9 @@
 # loads vivid (a virtual V4L2 camera, /dev/video0 with colour bars) and snd-aloop (an ALSA
 # loopback card: what is played into hw:Loopback,0 is captured from hw:Loopback,1), mounts this
 # machine's root read-only over 9p, chroots into it and runs the command there, so that the
-# project's own binaries meet real devices. RESULTS (a directory) is the guest's only writable
-# host directory; the command's output goes to RESULTS/guest.log.
+# project's own binaries meet real devices. The current directory (the project) is there at its
+# own path, even under /tmp (the guest's /tmp is its own); RESULTS (a directory, inside it) is
+# the guest's only writable host directory; the command's output goes to RESULTS/guest.log.
 #
 #   Tests/Devices/device-vm.sh RESULTS COMMAND [ARG...]
 #
@@ -52,7 +53,11 @@ for fs in proc sys dev; do mount --bind "/$fs" "/host/$fs"; done
 mkdir -p /dev/pts && mount -t devpts devpts /host/dev/pts
 mount -t tmpfs tmpfs /host/tmp
 mount -t tmpfs tmpfs /host/run
+# The project (read-only) and the results (writable) at their own paths, even under /tmp.
+project=$(sed -n 's/.*avc.project=\([^ ]*\).*/\1/p' /proc/cmdline)
 results=$(sed -n 's/.*avc.results=\([^ ]*\).*/\1/p' /proc/cmdline)
+mkdir -p "/host$project" "/host$results" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,ro project "/host$project"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 results "/host$results"
 chroot /host /bin/sh "$results/guest-command" >"/host$results/guest.log" 2>&1
 echo $? >"/host$results/guest.rc"
@@ -72,8 +77,9 @@ chmod +x "$root/init"
 started=$(date +%s)
 timeout 600 qemu-system-x86_64 -accel tcg -cpu max -smp "$(nproc)" -m 1024 -nographic -no-reboot -nic none \
   -kernel "$kernel" -initrd "$work/initramfs.gz" \
-  -append "console=ttyS0 quiet panic=-1 rdinit=/init avc.results=$results" \
+  -append "console=ttyS0 quiet panic=-1 rdinit=/init avc.project=$PWD avc.results=$results" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  -virtfs "local,path=$PWD,mount_tag=project,security_model=none,readonly=on,multidevs=remap" \
   -virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
   >"$results/console.log" 2>&1 || { echo "device-vm: qemu failed or timed out; its console:"; tail -20 "$results/console.log"; exit 1; }
 echo "device-vm: guest ran for $(($(date +%s) - started)) s"

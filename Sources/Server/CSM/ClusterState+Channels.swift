@@ -3,9 +3,8 @@ import Wire
 extension ClusterState {
     /// Opens a channel: a root group on the least-loaded unit with a free group.
     mutating func open(title: String = "", broadcasterName: String = "", now: ContinuousClock.Instant) -> Result<(ChannelID, GroupLocation), ControlError> {
-        guard let unit = LeastLoadedUnitPolicy.choose(activeUnits.filter { $0.freeGroupCount > 0 }, at: now),
-            let group = unit.firstFreeGroup
-        else {
+        refreshIndex(now: now)
+        guard let id = index.unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
             return .failure(ControlError(.noRoom, "every group of every unit is in use; try again later or add a unit"))
         }
         while channels[ChannelID(nextChannel)] != nil || nextChannel == 0 { nextChannel &+= 1 }
@@ -40,16 +39,19 @@ extension ClusterState {
         guard channels[channel] != nil else {
             return .failure(ControlError(.unknownChannel, "channel \(channel) is not live; check the channel number"))
         }
-        var location = placeForViewer(in: channel, now: now)
+        refreshIndex(now: now)
+        var location = placeForViewer(in: channel)
         if location == nil {
             _ = expand(channel, from: nil, now: now)
-            location = placeForViewer(in: channel, now: now)
+            refreshIndex(now: now)
+            location = placeForViewer(in: channel)
         }
         guard let location else {
             return .failure(ControlError(.noRoom, "channel \(channel) is full and no unit has a free group; try again later"))
         }
         units[location.unit]!.groups[location.group]!.pendingJoins.append(GroupRecord.PendingJoin(nonce: nonce, issued: now))
         units[location.unit]!.groups[location.group]!.emptySince = nil
+        notePromise(on: location.unit, at: now)
         if freePlaces(of: channel, now: now) < settings.expansionThreshold {
             _ = expand(channel, from: location, now: now)
         }
@@ -57,21 +59,16 @@ extension ClusterState {
         return .success(location)
     }
 
-    /// The lowest open group of the channel on the least-loaded unit that has one.
-    private func placeForViewer(in channel: ChannelID, now: ContinuousClock.Instant) -> GroupLocation? {
-        var lowestOpen: [UnitID: GroupID] = [:]
-        for unit in units.values where unit.takesWork {
-            for (id, record) in unit.groups where record.channel == channel && record.occupancy(at: now) < unit.capacity {
-                if lowestOpen[unit.id].map({ id < $0 }) ?? true { lowestOpen[unit.id] = id }
-            }
-        }
-        guard let unit = LeastLoadedUnitPolicy.choose(lowestOpen.keys.compactMap { units[$0] }, at: now), let group = lowestOpen[unit.id]
-        else { return nil }
-        return GroupLocation(unit: unit.id, group: group)
+    /// The lowest open group of the channel on the least-loaded unit that has one (the index
+    /// must be current).
+    private func placeForViewer(in channel: ChannelID) -> GroupLocation? {
+        guard let places = index.places(of: channel), let unit = places.openUnits.min, let group = places.openGroups[unit]?.first else { return nil }
+        return GroupLocation(unit: unit, group: group)
     }
 
     func freePlaces(of channel: ChannelID, now: ContinuousClock.Instant) -> Int {
-        sum(over: channel) { unit, record in unit.draining ? 0 : max(0, unit.capacity - record.occupancy(at: now)) }
+        if indexIsCurrent(at: now) { return index.places(of: channel)?.freePlaces ?? 0 }
+        return sum(over: channel) { unit, record in unit.draining ? 0 : max(0, unit.capacity - record.occupancy(at: now)) }
     }
 
     /// Paper 3.1: link an empty group in the same unit as the group that filled; when that unit
@@ -81,11 +78,10 @@ extension ClusterState {
         guard let record = channels[channel] else { return nil }
         var parent = filled ?? record.root
         let location: GroupLocation
+        refreshIndex(now: now)
         if let unit = units[parent.unit], unit.takesWork, let group = unit.firstFreeGroup {
             location = GroupLocation(unit: unit.id, group: group)
-        } else if let unit = LeastLoadedUnitPolicy.choose(activeUnits.filter { $0.id != parent.unit && $0.freeGroupCount > 0 }, at: now),
-            let group = unit.firstFreeGroup
-        {
+        } else if let id = index.unitsWithFreeGroups.min(excluding: parent.unit), let unit = units[id], let group = unit.firstFreeGroup {
             location = GroupLocation(unit: unit.id, group: group)
             parent = relayParent(for: channel) ?? parent
         } else {
@@ -101,6 +97,8 @@ extension ClusterState {
     /// (or any empty leaf, when the admin forces it). Leaf-first keeps the tree connected.
     @discardableResult
     mutating func shrink(_ channel: ChannelID, now: ContinuousClock.Instant, force: Bool) -> GroupLocation? {
+        refreshIndex(now: now)
+        guard (index.places(of: channel)?.emptyGroups ?? 0) > 0 else { return nil }
         let all = groups(of: channel)
         let parents = Set(all.compactMap(\.record.parent))
         guard let leaf = all.first(where: { location, record in
@@ -131,8 +129,9 @@ extension ClusterState {
     /// Closes the channels whose broadcaster has been away for the grace period (never came, or
     /// left and did not come back).
     mutating func closeAbandoned(now: ContinuousClock.Instant) {
+        refreshIndex(now: now)
         for id in channels.keys.sorted() {
-            if sum(over: id, { $1.broadcasterHere ? 1 : 0 }) > 0 {
+            if (index.places(of: id)?.broadcasters ?? 0) > 0 {
                 channels[id]!.broadcasterAbsentSince = nil
                 continue
             }

@@ -48,9 +48,9 @@ extension ClusterState {
 
     /// Places a replacement group: on the parent's unit when it has room, else the least loaded.
     private mutating func recreate(_ channel: ChannelID, near parent: GroupLocation?, now: ContinuousClock.Instant) -> GroupLocation? {
-        let candidates = activeUnits.filter { $0.freeGroupCount > 0 }
-        let unit = parent.flatMap { parent in candidates.first { $0.id == parent.unit } } ?? LeastLoadedUnitPolicy.choose(candidates, at: now)
-        guard let unit, let group = unit.firstFreeGroup else {
+        refreshIndex(now: now)
+        let near = parent.flatMap { index.unitsWithFreeGroups.contains($0.unit) ? $0.unit : nil }
+        guard let id = near ?? index.unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
             log("recreateFailed", channel: channel, "no unit has a free group for channel \(channel)")
             return nil
         }

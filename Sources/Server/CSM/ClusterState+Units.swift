@@ -84,6 +84,7 @@ extension ClusterState {
 
     mutating func noteViewers(of channel: ChannelID, at now: ContinuousClock.Instant) {
         guard channels[channel] != nil else { return }
+        refreshIndex(now: now)
         channels[channel]!.maxViewers = max(channels[channel]!.maxViewers, viewers(of: channel, at: now))
     }
 

@@ -10,7 +10,9 @@ struct ClusterState: Sendable {
     /// Wall-clock milliseconds, for tickets and the log.
     let wallClock: @Sendable () -> UInt64
 
-    var units: [UnitID: UnitRecord] = [:]
+    var units = UnitTable()
+    /// What placement asks, kept up to date from `units` (`refreshIndex` before each decision).
+    private(set) var index = PlacementIndex()
     var channels: [ChannelID: ChannelRecord] = [:]
     /// Channels closed lately: a unit report sent before its free-group command arrived must not
     /// adopt them again.
@@ -24,6 +26,20 @@ struct ClusterState: Sendable {
         self.signer = signer
         self.wallClock = wallClock
     }
+
+    /// Brings the placement index up to `now`: only the units changed since, and those whose
+    /// promised places lapsed.
+    mutating func refreshIndex(now: ContinuousClock.Instant) { index.refresh(&units, now: now) }
+
+    /// Builds the index again from every unit (a check that the kept one agrees).
+    mutating func rebuildIndex(now: ContinuousClock.Instant) {
+        index = PlacementIndex()
+        units.markAllChanged()
+        refreshIndex(now: now)
+    }
+
+    /// Notes a place promised at `now` on `unit`, so the index sees it lapse.
+    mutating func notePromise(on unit: UnitID, at now: ContinuousClock.Instant) { index.promised(on: unit, at: now) }
 
     /// Takes the queued actions.
     mutating func drainActions() -> [ClusterAction] {
@@ -42,9 +58,16 @@ struct ClusterState: Sendable {
         units[location.unit]?.groups[location.group]
     }
 
-    /// Every group of a channel, wherever it is.
+    /// Every group of a channel, wherever it is: from the index when no unit changed since it
+    /// was refreshed (membership is then exact), else by looking at every unit.
     func groups(of channel: ChannelID) -> [(location: GroupLocation, record: GroupRecord)] {
-        units.values.flatMap { unit in
+        if units.unchanged {
+            let byUnit = index.places(of: channel)?.groups ?? [:]
+            return byUnit.keys.sorted().flatMap { unit in
+                byUnit[unit]!.compactMap { id in units[unit]?.groups[id].map { (GroupLocation(unit: unit, group: id), $0) } }
+            }
+        }
+        return units.values.flatMap { unit in
             unit.groups.compactMap { id, record in
                 record.channel == channel ? (GroupLocation(unit: unit.id, group: id), record) : nil
             }
@@ -66,8 +89,12 @@ struct ClusterState: Sendable {
     }
 
     func viewers(of channel: ChannelID, at now: ContinuousClock.Instant) -> Int {
-        sum(over: channel) { $1.occupancy(at: now) }
+        if indexIsCurrent(at: now) { return index.places(of: channel)?.viewers ?? 0 }
+        return sum(over: channel) { $1.occupancy(at: now) }
     }
+
+    /// Whether the index answers for `now` exactly: no unit changed and no promise lapsed since.
+    func indexIsCurrent(at now: ContinuousClock.Instant) -> Bool { units.unchanged && !index.hasLapses(by: now) }
 
     /// The tree as parent links (paper fig. 5): child to parent.
     func tree(of channel: ChannelID) -> [GroupLocation: GroupLocation?] {

@@ -1,0 +1,116 @@
+import Wire
+
+/// What placement asks on every join, kept up to date instead of scanned for: the units that
+/// take work ordered by load (those with a free group, and per channel those with an open
+/// group), each channel's open groups per unit, and its viewer, free-place and broadcaster
+/// counts. It is refreshed from the units that changed since the last decision (`UnitTable`
+/// notes them) and the places promised to viewers that lapsed since, so a decision costs
+/// O(log units), not a scan of every group of every unit.
+struct PlacementIndex: Sendable {
+    /// Load, then id: the least-loaded unit first, ties to the lowest id (as the policy says).
+    struct LoadKey: Comparable, Sendable {
+        var load: Double
+        var unit: UnitID
+        static func < (a: LoadKey, b: LoadKey) -> Bool { a.load != b.load ? a.load < b.load : a.unit < b.unit }
+    }
+
+    struct ChannelPlaces: Sendable {
+        /// Units that take work and have a group of the channel with room.
+        var openUnits = IndexedHeap<UnitID, LoadKey>()
+        /// Those groups, per unit, lowest first.
+        var openGroups: [UnitID: [GroupID]] = [:]
+        /// Every group of the channel, per unit.
+        var groups: [UnitID: [GroupID]] = [:]
+        var viewers = 0
+        var freePlaces = 0
+        var broadcasters = 0
+        /// Groups with nobody in them (the only ones shrinking looks at).
+        var emptyGroups = 0
+    }
+
+    private struct Contribution: Sendable {
+        var viewers = 0
+        var freePlaces = 0
+        var broadcasters = 0
+        var emptyGroups = 0
+    }
+
+    /// Units that take work and have a free group: where channels open and grow to.
+    private(set) var unitsWithFreeGroups = IndexedHeap<UnitID, LoadKey>()
+    private(set) var channels: [ChannelID: ChannelPlaces] = [:]
+    /// What each unit added to the channels' counts, taken away again when it changes.
+    private var contributions: [UnitID: [ChannelID: Contribution]] = [:]
+    /// Promised places in the order they lapse (the grace is the same for all), and the unit.
+    private var lapses: [(at: ContinuousClock.Instant, unit: UnitID)] = []
+    private var lapsesStart = 0
+
+    func places(of channel: ChannelID) -> ChannelPlaces? { channels[channel] }
+
+    /// Whether a promised place lapses by `now` that the index still counts.
+    func hasLapses(by now: ContinuousClock.Instant) -> Bool { lapsesStart < lapses.count && lapses[lapsesStart].at <= now }
+
+    /// A place promised on `unit` at `issued`: the unit's counts change again when it lapses.
+    mutating func promised(on unit: UnitID, at issued: ContinuousClock.Instant) {
+        lapses.append((issued + GroupRecord.joinGrace, unit))
+    }
+
+    /// Brings the index up to `now`: the units changed since, and those whose promised places lapsed.
+    mutating func refresh(_ table: inout UnitTable, now: ContinuousClock.Instant) {
+        var changed = table.takeChanged()
+        while lapsesStart < lapses.count, lapses[lapsesStart].at <= now {
+            changed.insert(lapses[lapsesStart].unit)
+            lapsesStart += 1
+        }
+        if lapsesStart > 1024, lapsesStart * 2 > lapses.count {
+            lapses.removeFirst(lapsesStart)
+            lapsesStart = 0
+        }
+        for unit in changed { refresh(unit, table[unit], now: now) }
+    }
+
+    private mutating func refresh(_ unit: UnitID, _ record: UnitRecord?, now: ContinuousClock.Instant) {
+        for (channel, old) in contributions.removeValue(forKey: unit) ?? [:] {
+            channels[channel]!.viewers -= old.viewers
+            channels[channel]!.freePlaces -= old.freePlaces
+            channels[channel]!.broadcasters -= old.broadcasters
+            channels[channel]!.emptyGroups -= old.emptyGroups
+            channels[channel]!.openUnits.remove(unit)
+            channels[channel]!.openGroups[unit] = nil
+            channels[channel]!.groups[unit] = nil
+            if channels[channel]!.groups.isEmpty { channels[channel] = nil }
+        }
+        unitsWithFreeGroups.remove(unit)
+        guard let record else { return }
+        let key = LoadKey(load: LeastLoadedUnitPolicy.load(of: record, at: now), unit: unit)
+        if record.takesWork && record.freeGroupCount > 0 { unitsWithFreeGroups.set(unit, key: key) }
+        var added: [ChannelID: Contribution] = [:]
+        var groups: [ChannelID: [GroupID]] = [:]
+        var open: [ChannelID: [GroupID]] = [:]
+        for (id, group) in record.groups {
+            let occupancy = group.occupancy(at: now)
+            var contribution = added[group.channel, default: Contribution()]
+            contribution.viewers += occupancy
+            contribution.freePlaces += record.draining ? 0 : max(0, record.capacity - occupancy)
+            if group.broadcasterHere { contribution.broadcasters += 1 }
+            if occupancy == 0 && !group.broadcasterHere { contribution.emptyGroups += 1 }
+            added[group.channel] = contribution
+            groups[group.channel, default: []].append(id)
+            if record.takesWork && occupancy < record.capacity { open[group.channel, default: []].append(id) }
+        }
+        for (channel, contribution) in added {
+            // Moved out and back, so the heap inside is changed in place, never copied.
+            var places = channels.removeValue(forKey: channel) ?? ChannelPlaces()
+            places.viewers += contribution.viewers
+            places.freePlaces += contribution.freePlaces
+            places.broadcasters += contribution.broadcasters
+            places.emptyGroups += contribution.emptyGroups
+            places.groups[unit] = groups[channel]!.sorted()
+            if let open = open[channel] {
+                places.openGroups[unit] = open.sorted()
+                places.openUnits.set(unit, key: key)
+            }
+            channels[channel] = places
+        }
+        contributions[unit] = added
+    }
+}

@@ -62,11 +62,16 @@ let package = Package(
         // Codecs and capture devices, used by the clients only (the server never links a codec).
         .target(name: "Media", dependencies: ["Wire", "COpus", "CVPX", "CV4L2", "CALSA", "CZlib"]),
 
+        // The CSM's decisions without sockets or clocks: the cluster state (units, channels, group
+        // trees, placement and its index, failures) and the failover state machine. Time comes in
+        // as arguments, so the server, the tests and `avbench cluster` run the same logic.
+        .target(name: "ClusterLogic", dependencies: ["Wire"]),
+
         // The server roles as a library, so tests and the fuzz target link them; `avserver` is its main.
         .target(
             name: "Server",
             dependencies: [
-                "Wire", "Client",
+                "Wire", "Client", "ClusterLogic",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -106,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Wire", "Client",
+                "Wire", "Client", "ClusterLogic",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -129,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Wire", "Client", "Media",
+                "Server", "ClusterLogic", "Wire", "Client", "Media",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -152,7 +157,7 @@ if Context.environment["AVCLUSTER_FUZZ"] != nil {
         .executableTarget(
             name: "StateFuzz",
             dependencies: [
-                "Server", "Wire",
+                "Server", "ClusterLogic", "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

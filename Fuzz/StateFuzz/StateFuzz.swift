@@ -5,6 +5,7 @@ import NIOCore
 import NIOEmbedded
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 /// libFuzzer entry over the real state machines, fed decoded messages: `AVCLUSTER_FUZZ_TARGET`

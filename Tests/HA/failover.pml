@@ -1,3 +1,4 @@
+import ClusterLogic
 /*
  * The CSM failover protocol (docs/HA.md), as Sources/Server/HA/FailoverStateMachine.swift (the
  * CSMs) and Sources/Wire/UnitLease.swift (the units) do it: two CSMs, three units, lost and

@@ -6,6 +6,7 @@ import NIOPosix
 import ServiceLifecycle
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 /// A CSM running in this process (ServiceLifecycle, real ports) that a test can stop and start

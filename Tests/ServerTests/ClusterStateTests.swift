@@ -1,6 +1,7 @@
 import Testing
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 @Suite struct ClusterStateTests {

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 @Suite(.serialized) struct ClusterTests {

@@ -1,6 +1,7 @@
 import Testing
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 /// Two CSMs' failover machines and three units' leases on a simulated network: every beat each

@@ -4,6 +4,7 @@ import NIOPosix
 import Testing
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 @Suite(.serialized) struct FailoverTests {

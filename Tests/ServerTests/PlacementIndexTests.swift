@@ -1,6 +1,7 @@
 import Testing
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 /// The placement index kept up to date by joins, reports, failures, drains, shrinking and time

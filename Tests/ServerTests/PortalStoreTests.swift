@@ -3,6 +3,7 @@ import Logging
 import Testing
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 /// The portal's storage layer, the same checks against both back ends.

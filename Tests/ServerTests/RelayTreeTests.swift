@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 /// A channel's tree across units has fan-out k: however many units it spans, a packet crosses at

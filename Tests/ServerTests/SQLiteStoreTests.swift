@@ -3,6 +3,7 @@ import Logging
 import Testing
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 @Suite struct SQLiteStoreTests {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Wire
 
+@testable import ClusterLogic
 @testable import Server
 
 /// The web portal in-process against a real CSM and unit, with either database.

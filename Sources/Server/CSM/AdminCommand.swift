@@ -2,6 +2,7 @@ import ArgumentParser
 import Client
 import Foundation
 import NIOHTTP1
+import ClusterLogic
 import Wire
 
 /// `avserver admin …`: the CSM's admin service from a terminal.

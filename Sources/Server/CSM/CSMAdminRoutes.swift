@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import ClusterLogic
 import Wire
 
 /// The admin service (paper 2.3), JSON over HTTP behind the admin token: list and control

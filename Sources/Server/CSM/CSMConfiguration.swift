@@ -1,3 +1,4 @@
+import ClusterLogic
 /// Everything a CSM is told at start.
 struct CSMConfiguration: Sendable {
     var bindHost = "127.0.0.1"

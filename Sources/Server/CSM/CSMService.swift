@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import ClusterLogic
 import Wire
 
 /// Runs a CSM under ServiceLifecycle: the unit port (units and the peer CSM, each link

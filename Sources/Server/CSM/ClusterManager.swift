@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import ClusterLogic
 import Wire
 
 /// The CSM at work: owns the cluster state (one actor, so every decision is serial), sends its
@@ -19,7 +20,10 @@ actor ClusterManager: ClusterAPI {
     private var nextCommandID: UInt64 = 1
     private var pendingLog: [ClusterLogEntry] = []
     private let retention: LogRetention
-    private var lastPrune = ContinuousClock.now
+    private var lastPrune: ContinuousClock.Instant
+    /// What time it is: the system's clock in service, a simulated one in tests and benchmarks
+    /// (every decision below takes its time from here, never from the clock itself).
+    private let clock: @Sendable () -> ContinuousClock.Instant
     /// Events each unit may send: a flood from one is dropped, not stored.
     private var eventBudget: RequestRateLimiter
     private var eventsDropped: [UnitID: Int] = [:]
@@ -31,8 +35,10 @@ actor ClusterManager: ClusterAPI {
     init(
         settings: ClusterSettings, secret: String, name: String, failover: FailoverStateMachine, stateFile: CSMStateFile,
         members: Set<UnitID>, peer: PeerLink?, hook: FailoverHook?, store: (any EventLogStore)?, retention: LogRetention = LogRetention(),
-        unitEventsPerSecond: Double = 100, logger: Logger
+        unitEventsPerSecond: Double = 100, logger: Logger, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
+        self.clock = clock
+        lastPrune = clock()
         self.retention = retention
         eventBudget = RequestRateLimiter(burst: Int(unitEventsPerSecond * 10), perSecond: unitEventsPerSecond)
         state = ClusterState(settings: settings, signer: TicketSigner(secret: secret), wallClock: Unit.systemMilliseconds)
@@ -49,7 +55,7 @@ actor ClusterManager: ClusterAPI {
 
     var epoch: UInt64 { failover.epoch }
     /// Primary with a majority's lease running: the only state in which it opens, joins and commands.
-    var isPrimary: Bool { failover.mayServe(members: members, now: .now) }
+    var isPrimary: Bool { failover.mayServe(members: members, now: clock()) }
 
     // MARK: Failover
 
@@ -66,7 +72,7 @@ actor ClusterManager: ClusterAPI {
     /// address is claimed on promotion.
     func started() async {
         runHook("demote", epoch)
-        await handle(failover.tick(now: .now, members: members))
+        await handle(failover.tick(now: clock(), members: members))
     }
 
     func peerHeartbeat(_ heartbeat: Heartbeat) async {
@@ -77,11 +83,11 @@ actor ClusterManager: ClusterAPI {
             }
             if let next = heartbeat.nextChannel { state.nextChannel = max(state.nextChannel, next) }
         }
-        await handle(failover.peerHeartbeat(heartbeat, now: .now))
+        await handle(failover.peerHeartbeat(heartbeat, now: clock()))
     }
 
     func leaseAnswered(by unit: UnitID, id: UInt64, epoch: UInt64, grantedMilliseconds: UInt64?, holder: String?) async {
-        let now = ContinuousClock.now
+        let now = clock()
         if failover.role == .primary {
             state.setObeys(unit, grantedMilliseconds != nil, holder: holder)
         }
@@ -101,7 +107,7 @@ actor ClusterManager: ClusterAPI {
                 }
             case .promoted(let epoch):
                 // Work goes only to the units that granted this CSM their lease.
-                for unit in state.units.keys where !failover.holdsLease(of: unit, now: .now) { state.awaitLease(unit) }
+                for unit in state.units.keys where !failover.holdsLease(of: unit, now: clock()) { state.awaitLease(unit) }
                 state.log("csmPromoted", "\(name) is primary at epoch \(epoch): a majority of the \(members.count) registered units granted it their lease")
                 runHook("promote", epoch)
             case .demoted(let epoch, let reason):
@@ -146,16 +152,16 @@ actor ClusterManager: ClusterAPI {
     /// A unit announced itself on `link`; nil, or the error to send before closing.
     func unitAnnounced(_ announcement: UnitAnnouncement, link: UInt64, channel: any Channel) async -> ControlError? {
         await handle(failover.unitSaw(epoch: announcement.epoch))
-        if let error = state.announce(announcement, now: .now) {
+        if let error = state.announce(announcement, now: clock()) {
             await carryOut()
             return error
         }
         let unit = announcement.address.unit
         unitLinks[unit] = (link, channel)
-        if failover.role == .primary, !failover.holdsLease(of: unit, now: .now) { state.awaitLease(unit) }
+        if failover.role == .primary, !failover.holdsLease(of: unit, now: clock()) { state.awaitLease(unit) }
         if members.insert(unit).inserted { remember() }
         // Asked at once rather than at the next beat, so its first commands find it obeying.
-        if case .requestLeases(let id, let epoch, let duration)? = failover.askNow(now: .now) {
+        if case .requestLeases(let id, let epoch, let duration)? = failover.askNow(now: clock()) {
             write(.leaseRequest(id: id, epoch: epoch, milliseconds: duration.wholeMilliseconds), to: channel)
         }
         await carryOut()
@@ -163,12 +169,12 @@ actor ClusterManager: ClusterAPI {
     }
 
     func unitReported(_ report: UnitReport) async {
-        state.report(report, now: .now)
+        state.report(report, now: clock())
         await handle(failover.unitSaw(epoch: report.epoch))
     }
 
     func unitEvent(_ event: UnitEvent) {
-        guard eventBudget.admit("\(event.unit)", now: .now) == nil else {
+        guard eventBudget.admit("\(event.unit)", now: clock()) == nil else {
             eventsDropped[event.unit, default: 0] += 1
             return
         }
@@ -181,14 +187,14 @@ actor ClusterManager: ClusterAPI {
         // Only forget the link the unit still uses: a reconnect may already have replaced it.
         guard unitLinks[unit]?.link == link else { return }
         unitLinks[unit] = nil
-        state.linkClosed(unit, now: .now)
+        state.linkClosed(unit, now: clock())
         Task { await self.carryOut() }
     }
 
     /// Every heartbeat: heartbeats to the peer and the units; the primary handles failures and
     /// shrinking, the backup watches the primary.
     func tick() async {
-        let now = ContinuousClock.now
+        let now = clock()
         if isPrimary { state.tick(now: now) }
         metrics.record(
             units: state.units.count, channels: state.channels.count,
@@ -249,7 +255,7 @@ actor ClusterManager: ClusterAPI {
         guard isPrimary else { return .failure(notPrimary) }
         let title = ChatText.clean(request.title, maxBytes: OpenChannelRequest.maxTitleLength) ?? "Untitled"
         let name = ChatText.clean(request.broadcasterName, maxBytes: OpenChannelRequest.maxNameLength) ?? "anonymous"
-        let result = state.open(title: title, broadcasterName: name, now: .now)
+        let result = state.open(title: title, broadcasterName: name, now: clock())
         if case .success = result { metrics.opens.increment() } else { metrics.refusals.increment() }
         await carryOut()
         return result.flatMap { channel, root in broadcasterAnswer(channel, root) }
@@ -274,7 +280,7 @@ actor ClusterManager: ClusterAPI {
         guard isPrimary else { return .failure(notPrimary) }
         // The ticket's nonce is the place's: the unit reports it once the viewer has come.
         let nonce = UInt64.random(in: .min ... .max)
-        let result = state.join(channel, nonce: nonce, now: .now)
+        let result = state.join(channel, nonce: nonce, now: clock())
         if case .success = result { metrics.joins.increment() } else { metrics.refusals.increment() }
         await carryOut()
         return result.flatMap { location in
@@ -298,7 +304,7 @@ actor ClusterManager: ClusterAPI {
     }
 
     func listChannels() -> [ChannelSummary] {
-        let now = ContinuousClock.now
+        let now = clock()
         return state.channels.values.sorted { $0.id < $1.id }.map {
             ChannelSummary(
                 channel: $0.id, title: $0.title, broadcasterName: $0.broadcasterName, viewers: state.viewers(of: $0.id, at: now),
@@ -308,7 +314,7 @@ actor ClusterManager: ClusterAPI {
 
     // MARK: Admin
 
-    func view() -> ClusterView { state.view(epoch: epoch, at: .now) }
+    func view() -> ClusterView { state.view(epoch: epoch, at: clock()) }
 
     func adminClose(_ channel: ChannelID) async -> ControlError? {
         guard isPrimary else { return notPrimary }
@@ -320,7 +326,7 @@ actor ClusterManager: ClusterAPI {
     func adminExpand(_ channel: ChannelID) async -> ControlError? {
         guard isPrimary else { return notPrimary }
         guard state.channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
-        let placed = state.expand(channel, from: nil, now: .now)
+        let placed = state.expand(channel, from: nil, now: clock())
         await carryOut()
         return placed == nil ? ControlError(.noRoom, "no unit has a free group") : nil
     }
@@ -328,7 +334,7 @@ actor ClusterManager: ClusterAPI {
     func adminShrink(_ channel: ChannelID) async -> ControlError? {
         guard isPrimary else { return notPrimary }
         guard state.channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
-        let freed = state.shrink(channel, now: .now, force: true)
+        let freed = state.shrink(channel, now: clock(), force: true)
         await carryOut()
         return freed == nil ? ControlError(.notAllowed, "channel \(channel) has no empty leaf group to free") : nil
     }
@@ -346,7 +352,7 @@ actor ClusterManager: ClusterAPI {
     func adminRemove(_ unit: UnitID) async -> ControlError? {
         if members.remove(unit) != nil { remember() }
         guard isPrimary else { return state.units[unit] == nil ? nil : notPrimary }
-        let error = state.remove(unit, now: .now)
+        let error = state.remove(unit, now: clock())
         await carryOut()
         return error
     }

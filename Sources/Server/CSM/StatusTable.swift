@@ -1,3 +1,4 @@
+import ClusterLogic
 import Client
 
 /// The admin's terminal tables (paper fig. 3 in text). Every cell is cleaned (titles and hosts

@@ -1,3 +1,4 @@
+import ClusterLogic
 /// Where the CSM's event log lives: SQLite by default; PostgreSQL when several web servers
 /// share one database (the web portal adds that back end to the same protocol).
 protocol EventLogStore: Sendable {

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import SQLiteNIO
+import ClusterLogic
 import Wire
 
 /// The embedded database: one SQLite file (or memory), versioned migrations, the event log.

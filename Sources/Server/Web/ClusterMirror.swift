@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import ClusterLogic
 import Wire
 
 /// The web server's fresh copy of the cluster (paper 2.1.1): every second it asks the primary CSM

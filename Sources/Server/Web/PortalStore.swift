@@ -1,3 +1,4 @@
+import ClusterLogic
 import Wire
 
 /// The portal's database (paper 2.1.1): channels and the event log, behind one interface with

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import ClusterLogic
 import Wire
 
 /// The portal's shared database: PostgreSQL, so several web servers can share one. Migrations

@@ -1,5 +1,6 @@
 import Logging
 import SQLiteNIO
+import ClusterLogic
 import Wire
 
 /// The portal's embedded database: one SQLite file (nothing to set up), versioned migrations.

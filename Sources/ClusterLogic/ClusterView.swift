@@ -2,52 +2,52 @@ import Wire
 
 /// The CSM's view for the admin service and the dashboard: units with their groups, channels
 /// with their trees. `Equatable` on structure, so a rebuilt view can be compared with the old.
-struct ClusterView: Codable, Equatable, Sendable {
-    struct Unit: Codable, Equatable, Sendable {
-        var unit: UnitID
-        var address: UnitAddress
-        var state: String
-        var groupsPerUnit: Int
-        var groupCapacity: Int
-        var viewers: Int
-        var bytesPerSecond: UInt64
-        var groups: [Group]
+package struct ClusterView: Codable, Equatable, Sendable {
+    package struct Unit: Codable, Equatable, Sendable {
+        package var unit: UnitID
+        package var address: UnitAddress
+        package var state: String
+        package var groupsPerUnit: Int
+        package var groupCapacity: Int
+        package var viewers: Int
+        package var bytesPerSecond: UInt64
+        package var groups: [Group]
     }
 
-    struct Group: Codable, Equatable, Sendable {
-        var group: GroupID
-        var channel: ChannelID
-        var parent: GroupLocation?
-        var viewers: Int
-        var broadcasterHere: Bool
+    package struct Group: Codable, Equatable, Sendable {
+        package var group: GroupID
+        package var channel: ChannelID
+        package var parent: GroupLocation?
+        package var viewers: Int
+        package var broadcasterHere: Bool
     }
 
-    struct Channel: Codable, Equatable, Sendable {
-        var channel: ChannelID
-        var title: String
-        var broadcasterName: String
-        var root: GroupLocation
-        var viewers: Int
-        var maxViewers: Int
-        var groupCount: Int
-        var startedAtMilliseconds: UInt64
+    package struct Channel: Codable, Equatable, Sendable {
+        package var channel: ChannelID
+        package var title: String
+        package var broadcasterName: String
+        package var root: GroupLocation
+        package var viewers: Int
+        package var maxViewers: Int
+        package var groupCount: Int
+        package var startedAtMilliseconds: UInt64
         /// Child to parent (paper fig. 5).
-        var tree: [String: GroupLocation]
+        package var tree: [String: GroupLocation]
     }
 
-    var epoch: UInt64
-    var units: [Unit]
-    var channels: [Channel]
+    package var epoch: UInt64
+    package var units: [Unit]
+    package var channels: [Channel]
 
     /// Units, groups, parents and roots only: what must survive a CSM restart.
-    var structure: [String] {
+    package var structure: [String] {
         units.flatMap { unit in unit.groups.map { "\(unit.unit)-\($0.group) channel \($0.channel) parent \($0.parent.map { "\($0)" } ?? "none")" } }
             + channels.map { "channel \($0.channel) root \($0.root)" }
     }
 }
 
 extension ClusterState {
-    func view(epoch: UInt64, at now: ContinuousClock.Instant) -> ClusterView {
+    package func view(epoch: UInt64, at now: ContinuousClock.Instant) -> ClusterView {
         ClusterView(
             epoch: epoch,
             units: units.values.sorted { $0.id < $1.id }.map { unit in

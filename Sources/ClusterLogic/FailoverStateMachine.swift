@@ -11,10 +11,10 @@ import Wire
 /// majority granted it; epochs seen and held are kept on disk. Two CSMs that both find no primary
 /// resolve it by name: the higher one lets a lower peer it hears go first for a lease time, and
 /// after a split campaign each waits (the higher one a lease time longer) before it asks again.
-struct FailoverStateMachine: Sendable {
-    enum Role: String, Sendable, Codable { case primary, backup }
+package struct FailoverStateMachine: Sendable {
+    package enum Role: String, Sendable, Codable { case primary, backup }
 
-    enum Action: Equatable, Sendable {
+    package enum Action: Equatable, Sendable {
         /// Keep this epoch on disk before anything else goes out: a restarted CSM never goes below it.
         case remember(epoch: UInt64)
         /// Ask every unit for a lease at `epoch`; the answers come back to `leaseAnswered` by `id`.
@@ -23,14 +23,14 @@ struct FailoverStateMachine: Sendable {
         case demoted(epoch: UInt64, reason: String)
     }
 
-    let name: String
-    let leaseDuration: Duration
-    let heartbeatInterval: Duration
+    package let name: String
+    package let leaseDuration: Duration
+    package let heartbeatInterval: Duration
     /// No peer is configured: nobody else can be primary, so no majority is needed.
-    let alone: Bool
-    private(set) var role: Role = .backup
+    package let alone: Bool
+    package private(set) var role: Role = .backup
     /// The highest epoch this CSM has seen granted or held; on disk.
-    private(set) var highestEpoch: UInt64
+    package private(set) var highestEpoch: UInt64
     /// The epoch it is primary at, or campaigns at.
     private var ownEpoch: UInt64 = 0
     /// Lease expiry per unit, by this CSM's own clock, for `ownEpoch`.
@@ -52,7 +52,7 @@ struct FailoverStateMachine: Sendable {
 
     /// `preferred`: started without `--backup`, so it campaigns at once; a backup first waits a
     /// lease time to hear a primary. `members`: the registered units kept on disk, settled already.
-    init(
+    package init(
         name: String, highestEpoch: UInt64, members: Set<UnitID> = [], preferred: Bool, alone: Bool, leaseDuration: Duration,
         heartbeatInterval: Duration, now: ContinuousClock.Instant
     ) {
@@ -67,15 +67,15 @@ struct FailoverStateMachine: Sendable {
     }
 
     /// The epoch to show and to command with.
-    var epoch: UInt64 { role == .primary ? ownEpoch : highestEpoch }
+    package var epoch: UInt64 { role == .primary ? ownEpoch : highestEpoch }
 
     /// Whether this CSM may answer opens and joins now: primary, with a majority's lease running.
-    func mayServe(members: Set<UnitID>, now: ContinuousClock.Instant) -> Bool {
+    package func mayServe(members: Set<UnitID>, now: ContinuousClock.Instant) -> Bool {
         role == .primary && hasMajority(members: members, now: now)
     }
 
     /// Whether `unit`'s lease for this CSM runs now.
-    func holdsLease(of unit: UnitID, now: ContinuousClock.Instant) -> Bool {
+    package func holdsLease(of unit: UnitID, now: ContinuousClock.Instant) -> Bool {
         leases[unit].map { now < $0 } ?? false
     }
 
@@ -100,7 +100,7 @@ struct FailoverStateMachine: Sendable {
     }
 
     /// Every heartbeat interval. `members`: the registered units a majority is counted over.
-    mutating func tick(now: ContinuousClock.Instant, members: Set<UnitID>) -> [Action] {
+    package mutating func tick(now: ContinuousClock.Instant, members: Set<UnitID>) -> [Action] {
         _ = membersSettled(members, now: now)
         requests = requests.filter { now - $0.value.sentAt < leaseDuration }
         switch role {
@@ -159,7 +159,7 @@ struct FailoverStateMachine: Sendable {
     }
 
     /// The request a unit that just connected is sent at once: nil unless primary or campaigning.
-    mutating func askNow(now: ContinuousClock.Instant) -> Action? {
+    package mutating func askNow(now: ContinuousClock.Instant) -> Action? {
         role == .primary || campaigning ? ask(at: ownEpoch, now: now) : nil
     }
 
@@ -187,7 +187,7 @@ struct FailoverStateMachine: Sendable {
     }
 
     /// A unit's answer to request `id`: its epoch, and the lease it granted (nil: refused).
-    mutating func leaseAnswered(
+    package mutating func leaseAnswered(
         by unit: UnitID, id: UInt64, unitEpoch: UInt64, granted: Duration?, members: Set<UnitID>, now: ContinuousClock.Instant
     ) -> [Action] {
         var actions = saw(epoch: unitEpoch)
@@ -204,7 +204,7 @@ struct FailoverStateMachine: Sendable {
 
     /// A unit announced or reported the highest epoch it has seen. Only raises what is
     /// remembered: whether this CSM is still obeyed is what its leases say.
-    mutating func unitSaw(epoch: UInt64) -> [Action] { saw(epoch: epoch) }
+    package mutating func unitSaw(epoch: UInt64) -> [Action] { saw(epoch: epoch) }
 
     private mutating func saw(epoch seen: UInt64) -> [Action] {
         guard seen > highestEpoch else { return [] }
@@ -215,7 +215,7 @@ struct FailoverStateMachine: Sendable {
     /// The peer's heartbeat. A primary that hears a primary of a higher epoch (which can only have
     /// a majority once its own leases ran out), or of the same epoch and a lower name (possible
     /// only with no units at all), steps down.
-    mutating func peerHeartbeat(_ heartbeat: Heartbeat, now: ContinuousClock.Instant) -> [Action] {
+    package mutating func peerHeartbeat(_ heartbeat: Heartbeat, now: ContinuousClock.Instant) -> [Action] {
         peer = (heartbeat.csm, heartbeat.role, now)
         var actions = saw(epoch: heartbeat.epoch)
         if role == .primary, heartbeat.role == .primary,

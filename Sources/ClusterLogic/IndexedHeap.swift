@@ -1,19 +1,19 @@
 /// A binary min-heap of distinct elements, each with a key that can change: insert, update,
 /// remove and the minimum in O(log n), found by element through a position table. The CSM keeps
 /// units ordered by load in these, so a join costs the same with a thousand units as with three.
-struct IndexedHeap<Element: Hashable & Sendable, Key: Comparable & Sendable>: Sendable {
+package struct IndexedHeap<Element: Hashable & Sendable, Key: Comparable & Sendable>: Sendable {
     private var nodes: [(element: Element, key: Key)] = []
     private var positions: [Element: Int] = [:]
 
-    var count: Int { nodes.count }
-    var isEmpty: Bool { nodes.isEmpty }
-    var min: Element? { nodes.first?.element }
+    package var count: Int { nodes.count }
+    package var isEmpty: Bool { nodes.isEmpty }
+    package var min: Element? { nodes.first?.element }
 
-    func contains(_ element: Element) -> Bool { positions[element] != nil }
-    func key(of element: Element) -> Key? { positions[element].map { nodes[$0].key } }
+    package func contains(_ element: Element) -> Bool { positions[element] != nil }
+    package func key(of element: Element) -> Key? { positions[element].map { nodes[$0].key } }
 
     /// The smallest element other than `excluded`: the minimum, or the smaller of its children.
-    func min(excluding excluded: Element) -> Element? {
+    package func min(excluding excluded: Element) -> Element? {
         guard let first = nodes.first else { return nil }
         guard first.element == excluded else { return first.element }
         let children = [1, 2].filter { $0 < nodes.count }
@@ -21,7 +21,7 @@ struct IndexedHeap<Element: Hashable & Sendable, Key: Comparable & Sendable>: Se
     }
 
     /// Inserts `element`, or gives it `key` if it is there.
-    mutating func set(_ element: Element, key: Key) {
+    package mutating func set(_ element: Element, key: Key) {
         if let index = positions[element] {
             let old = nodes[index].key
             nodes[index].key = key
@@ -33,7 +33,7 @@ struct IndexedHeap<Element: Hashable & Sendable, Key: Comparable & Sendable>: Se
         }
     }
 
-    mutating func remove(_ element: Element) {
+    package mutating func remove(_ element: Element) {
         guard let index = positions.removeValue(forKey: element) else { return }
         let last = nodes.removeLast()
         guard index < nodes.count else { return }

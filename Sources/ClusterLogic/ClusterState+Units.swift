@@ -2,7 +2,7 @@ import Wire
 
 extension ClusterState {
     /// A unit introduces itself (first connection, or again after a reconnect).
-    mutating func announce(_ announcement: UnitAnnouncement, now: ContinuousClock.Instant) -> ControlError? {
+    package mutating func announce(_ announcement: UnitAnnouncement, now: ContinuousClock.Instant) -> ControlError? {
         let id = announcement.address.unit
         if let existing = units[id] {
             if existing.address != announcement.address && now - existing.lastHeard < settings.failureTimeout {
@@ -22,7 +22,7 @@ extension ClusterState {
     /// A unit's heartbeat report: the truth about its groups. Groups the CSM placed but the unit
     /// does not list yet are kept for a failure timeout (the command may still be on its way);
     /// groups the CSM did not know are adopted, which is how a new CSM rebuilds its view.
-    mutating func report(_ report: UnitReport, now: ContinuousClock.Instant) {
+    package mutating func report(_ report: UnitReport, now: ContinuousClock.Instant) {
         guard var unit = units[report.unit] else { return }
         let outside = report.groups.filter { Int($0.group.rawValue) > unit.announcement.groupsPerUnit || $0.viewers > unit.capacity }
         if !outside.isEmpty {
@@ -82,14 +82,14 @@ extension ClusterState {
         for channel in Set(report.groups.map(\.channel)) { noteViewers(of: channel, at: now) }
     }
 
-    mutating func noteViewers(of channel: ChannelID, at now: ContinuousClock.Instant) {
+    package mutating func noteViewers(of channel: ChannelID, at now: ContinuousClock.Instant) {
         guard channels[channel] != nil else { return }
         refreshIndex(now: now)
         channels[channel]!.maxViewers = max(channels[channel]!.maxViewers, viewers(of: channel, at: now))
     }
 
     /// Every heartbeat of the CSM: silent units fail, long-empty leaf groups are freed.
-    mutating func tick(now: ContinuousClock.Instant) {
+    package mutating func tick(now: ContinuousClock.Instant) {
         closedChannels = closedChannels.filter { now - $0.value < Self.closedChannelMemory }
         for unit in units.values where now - unit.lastHeard > settings.failureTimeout {
             fail(unit.id, now: now, reason: "silent for \(now - unit.lastHeard)")
@@ -100,7 +100,7 @@ extension ClusterState {
 
     /// A unit's control link closed: it may be dead. It gets no new work (so viewers re-joining
     /// from it are placed elsewhere at once) until it announces again or its failure timeout ends.
-    mutating func linkClosed(_ id: UnitID, now: ContinuousClock.Instant) {
+    package mutating func linkClosed(_ id: UnitID, now: ContinuousClock.Instant) {
         guard units[id] != nil, !units[id]!.linkDown else { return }
         units[id]!.linkDown = true
         log("unitUnreachable", unit: id, "control link to unit \(id) closed; no new work there until it is back")
@@ -109,7 +109,7 @@ extension ClusterState {
 
     /// Groups on other units fed by the unreachable one are re-parented at once to their nearest
     /// ancestor elsewhere, so their viewers lose a moment, not a failure timeout, if it is dead.
-    mutating func bypass(_ id: UnitID, now: ContinuousClock.Instant) {
+    package mutating func bypass(_ id: UnitID, now: ContinuousClock.Instant) {
         for channel in channels.keys.sorted() {
             let tree = tree(of: channel)
             for (location, record) in groups(of: channel) where location.unit != id {
@@ -125,7 +125,7 @@ extension ClusterState {
     }
 
     /// The admin drains a unit: no new work there; its viewers stay.
-    mutating func drain(_ id: UnitID, _ on: Bool) -> ControlError? {
+    package mutating func drain(_ id: UnitID, _ on: Bool) -> ControlError? {
         guard units[id] != nil else { return ControlError(.notAllowed, "there is no unit \(id)") }
         units[id]!.draining = on
         actions.append(.command(id, .drain(on)))
@@ -137,18 +137,18 @@ extension ClusterState {
     /// Whether the unit granted this CSM its lease (it refuses commands otherwise).
     /// A unit whose lease this CSM does not hold yet (just connected, or just promoted without
     /// it): no work goes there until it grants one. Quiet: it is no refusal.
-    mutating func awaitLease(_ id: UnitID) {
+    package mutating func awaitLease(_ id: UnitID) {
         units[id]?.obeys = false
     }
 
-    mutating func setObeys(_ id: UnitID, _ obeys: Bool, holder: String? = nil) {
+    package mutating func setObeys(_ id: UnitID, _ obeys: Bool, holder: String? = nil) {
         guard units[id] != nil, units[id]!.obeys != obeys else { return }
         units[id]!.obeys = obeys
         let refusal = "unit \(id) refused this CSM its lease\(holder.map { " (it obeys \($0))" } ?? ""): no new work there"
         log(obeys ? "unitObeys" : "unitObeysAnother", unit: id, obeys ? "unit \(id) granted this CSM its lease" : refusal)
     }
 
-    mutating func remove(_ id: UnitID, now: ContinuousClock.Instant) -> ControlError? {
+    package mutating func remove(_ id: UnitID, now: ContinuousClock.Instant) -> ControlError? {
         guard units[id] != nil else { return ControlError(.notAllowed, "there is no unit \(id)") }
         for (group, _) in units[id]!.groups { actions.append(.command(id, .freeGroup(group))) }
         fail(id, now: now, reason: "removed by the admin")

@@ -6,56 +6,56 @@ import Wire
 /// counts. It is refreshed from the units that changed since the last decision (`UnitTable`
 /// notes them) and the places promised to viewers that lapsed since, so a decision costs
 /// O(log units), not a scan of every group of every unit.
-struct PlacementIndex: Sendable {
+package struct PlacementIndex: Sendable {
     /// Load, then id: the least-loaded unit first, ties to the lowest id (as the policy says).
-    struct LoadKey: Comparable, Sendable {
-        var load: Double
-        var unit: UnitID
-        static func < (a: LoadKey, b: LoadKey) -> Bool { a.load != b.load ? a.load < b.load : a.unit < b.unit }
+    package struct LoadKey: Comparable, Sendable {
+        package var load: Double
+        package var unit: UnitID
+        package static func < (a: LoadKey, b: LoadKey) -> Bool { a.load != b.load ? a.load < b.load : a.unit < b.unit }
     }
 
-    struct ChannelPlaces: Sendable {
+    package struct ChannelPlaces: Sendable {
         /// Units that take work and have a group of the channel with room.
-        var openUnits = IndexedHeap<UnitID, LoadKey>()
+        package var openUnits = IndexedHeap<UnitID, LoadKey>()
         /// Those groups, per unit, lowest first.
-        var openGroups: [UnitID: [GroupID]] = [:]
+        package var openGroups: [UnitID: [GroupID]] = [:]
         /// Every group of the channel, per unit.
-        var groups: [UnitID: [GroupID]] = [:]
-        var viewers = 0
-        var freePlaces = 0
-        var broadcasters = 0
+        package var groups: [UnitID: [GroupID]] = [:]
+        package var viewers = 0
+        package var freePlaces = 0
+        package var broadcasters = 0
         /// Groups with nobody in them (the only ones shrinking looks at).
-        var emptyGroups = 0
+        package var emptyGroups = 0
     }
 
     private struct Contribution: Sendable {
-        var viewers = 0
-        var freePlaces = 0
-        var broadcasters = 0
-        var emptyGroups = 0
+        package var viewers = 0
+        package var freePlaces = 0
+        package var broadcasters = 0
+        package var emptyGroups = 0
     }
 
     /// Units that take work and have a free group: where channels open and grow to.
-    private(set) var unitsWithFreeGroups = IndexedHeap<UnitID, LoadKey>()
-    private(set) var channels: [ChannelID: ChannelPlaces] = [:]
+    package private(set) var unitsWithFreeGroups = IndexedHeap<UnitID, LoadKey>()
+    package private(set) var channels: [ChannelID: ChannelPlaces] = [:]
     /// What each unit added to the channels' counts, taken away again when it changes.
     private var contributions: [UnitID: [ChannelID: Contribution]] = [:]
     /// Promised places in the order they lapse (the grace is the same for all), and the unit.
     private var lapses: [(at: ContinuousClock.Instant, unit: UnitID)] = []
     private var lapsesStart = 0
 
-    func places(of channel: ChannelID) -> ChannelPlaces? { channels[channel] }
+    package func places(of channel: ChannelID) -> ChannelPlaces? { channels[channel] }
 
     /// Whether a promised place lapses by `now` that the index still counts.
-    func hasLapses(by now: ContinuousClock.Instant) -> Bool { lapsesStart < lapses.count && lapses[lapsesStart].at <= now }
+    package func hasLapses(by now: ContinuousClock.Instant) -> Bool { lapsesStart < lapses.count && lapses[lapsesStart].at <= now }
 
     /// A place promised on `unit` at `issued`: the unit's counts change again when it lapses.
-    mutating func promised(on unit: UnitID, at issued: ContinuousClock.Instant) {
+    package mutating func promised(on unit: UnitID, at issued: ContinuousClock.Instant) {
         lapses.append((issued + GroupRecord.joinGrace, unit))
     }
 
     /// Brings the index up to `now`: the units changed since, and those whose promised places lapsed.
-    mutating func refresh(_ table: inout UnitTable, now: ContinuousClock.Instant) {
+    package mutating func refresh(_ table: inout UnitTable, now: ContinuousClock.Instant) {
         var changed = table.takeChanged()
         while lapsesStart < lapses.count, lapses[lapsesStart].at <= now {
             changed.insert(lapses[lapsesStart].unit)

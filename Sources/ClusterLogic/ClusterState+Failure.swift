@@ -4,7 +4,7 @@ extension ClusterState {
     /// Paper fig. 8: a failed unit leaves the cluster; each of its groups is re-created on a live
     /// unit (parents before children, near the new parent when it has room) and the groups it fed
     /// are re-parented. Its clients re-join through the web server by themselves.
-    mutating func fail(_ id: UnitID, now: ContinuousClock.Instant, reason: String) {
+    package mutating func fail(_ id: UnitID, now: ContinuousClock.Instant, reason: String) {
         guard let failed = units.removeValue(forKey: id) else { return }
         log("unitFailed", unit: id, "unit \(id) left the cluster: \(reason)")
         var replacement: [GroupLocation: GroupLocation] = [:]

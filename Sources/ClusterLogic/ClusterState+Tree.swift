@@ -6,7 +6,7 @@ extension ClusterState {
     /// Relay links between the root and `location` (groups linked inside one unit add none);
     /// nil when its chain of parents does not reach the channel's root (a parent on a failed
     /// unit, not yet re-created).
-    func relayHops(of location: GroupLocation) -> Int? {
+    package func relayHops(of location: GroupLocation) -> Int? {
         guard let channel = group(at: location)?.channel, let root = channels[channel]?.root else { return nil }
         var hops = 0
         var current = location
@@ -21,7 +21,7 @@ extension ClusterState {
     }
 
     /// The deepest chain of relay links in the channel's tree.
-    func deepestRelayChain(of channel: ChannelID) -> Int {
+    package func deepestRelayChain(of channel: ChannelID) -> Int {
         groups(of: channel).compactMap { relayHops(of: $0.location) }.max() ?? 0
     }
 
@@ -29,7 +29,7 @@ extension ClusterState {
     /// feed fewer than `relayFanOut` groups on other units, the one fewest relay hops from the
     /// root (then the lowest location, so placement is predictable). Filling the tree level by
     /// level keeps a channel across U units within ⌈log_k U⌉ hops.
-    func relayParent(for channel: ChannelID) -> GroupLocation? {
+    package func relayParent(for channel: ChannelID) -> GroupLocation? {
         let all = groups(of: channel)
         let crossUnitChildren = crossUnitChildren(of: all)
         var best: (hops: Int, location: GroupLocation)?
@@ -43,7 +43,7 @@ extension ClusterState {
     }
 
     /// Whether `parent` can feed one more group on `unit` without going past the fan-out.
-    func canFeed(_ parent: GroupLocation, onto unit: UnitID, in channel: ChannelID) -> Bool {
+    package func canFeed(_ parent: GroupLocation, onto unit: UnitID, in channel: ChannelID) -> Bool {
         parent.unit == unit || crossUnitChildren(of: groups(of: channel))[parent, default: 0] < settings.relayFanOut
     }
 

@@ -4,24 +4,24 @@ import Wire
 /// placement, expansion, shrinking and unit failure. Pure: no sockets, no clock of its own;
 /// every call says what time it is and queues the commands and log lines it decides on in
 /// `actions`, which the service carries out. It can be rebuilt from unit reports alone.
-struct ClusterState: Sendable {
-    var settings: ClusterSettings
-    let signer: TicketSigner
+package struct ClusterState: Sendable {
+    package var settings: ClusterSettings
+    package let signer: TicketSigner
     /// Wall-clock milliseconds, for tickets and the log.
-    let wallClock: @Sendable () -> UInt64
+    package let wallClock: @Sendable () -> UInt64
 
-    var units = UnitTable()
+    package var units = UnitTable()
     /// What placement asks, kept up to date from `units` (`refreshIndex` before each decision).
-    private(set) var index = PlacementIndex()
-    var channels: [ChannelID: ChannelRecord] = [:]
+    package private(set) var index = PlacementIndex()
+    package var channels: [ChannelID: ChannelRecord] = [:]
     /// Channels closed lately: a unit report sent before its free-group command arrived must not
     /// adopt them again.
-    var closedChannels: [ChannelID: ContinuousClock.Instant] = [:]
-    static let closedChannelMemory: Duration = .seconds(10)
-    var nextChannel: UInt32 = 1
-    var actions: [ClusterAction] = []
+    package var closedChannels: [ChannelID: ContinuousClock.Instant] = [:]
+    package static let closedChannelMemory: Duration = .seconds(10)
+    package var nextChannel: UInt32 = 1
+    package var actions: [ClusterAction] = []
 
-    init(settings: ClusterSettings, signer: TicketSigner, wallClock: @escaping @Sendable () -> UInt64) {
+    package init(settings: ClusterSettings, signer: TicketSigner, wallClock: @escaping @Sendable () -> UInt64) {
         self.settings = settings
         self.signer = signer
         self.wallClock = wallClock
@@ -29,38 +29,38 @@ struct ClusterState: Sendable {
 
     /// Brings the placement index up to `now`: only the units changed since, and those whose
     /// promised places lapsed.
-    mutating func refreshIndex(now: ContinuousClock.Instant) { index.refresh(&units, now: now) }
+    package mutating func refreshIndex(now: ContinuousClock.Instant) { index.refresh(&units, now: now) }
 
     /// Builds the index again from every unit (a check that the kept one agrees).
-    mutating func rebuildIndex(now: ContinuousClock.Instant) {
+    package mutating func rebuildIndex(now: ContinuousClock.Instant) {
         index = PlacementIndex()
         units.markAllChanged()
         refreshIndex(now: now)
     }
 
     /// Notes a place promised at `now` on `unit`, so the index sees it lapse.
-    mutating func notePromise(on unit: UnitID, at now: ContinuousClock.Instant) { index.promised(on: unit, at: now) }
+    package mutating func notePromise(on unit: UnitID, at now: ContinuousClock.Instant) { index.promised(on: unit, at: now) }
 
     /// Takes the queued actions.
-    mutating func drainActions() -> [ClusterAction] {
+    package mutating func drainActions() -> [ClusterAction] {
         defer { actions.removeAll() }
         return actions
     }
 
-    mutating func log(_ kind: String, unit: UnitID? = nil, channel: ChannelID? = nil, group: GroupID? = nil, _ details: String) {
+    package mutating func log(_ kind: String, unit: UnitID? = nil, channel: ChannelID? = nil, group: GroupID? = nil, _ details: String) {
         actions.append(.log(ClusterLogEntry(unit: unit, timeMilliseconds: wallClock(), kind: kind, channel: channel, group: group, details: details)))
     }
 
     /// Units that take new work.
-    var activeUnits: some Sequence<UnitRecord> { units.values.lazy.filter(\.takesWork) }
+    package var activeUnits: some Sequence<UnitRecord> { units.values.lazy.filter(\.takesWork) }
 
-    func group(at location: GroupLocation) -> GroupRecord? {
+    package func group(at location: GroupLocation) -> GroupRecord? {
         units[location.unit]?.groups[location.group]
     }
 
     /// Every group of a channel, wherever it is: from the index when no unit changed since it
     /// was refreshed (membership is then exact), else by looking at every unit.
-    func groups(of channel: ChannelID) -> [(location: GroupLocation, record: GroupRecord)] {
+    package func groups(of channel: ChannelID) -> [(location: GroupLocation, record: GroupRecord)] {
         if units.unchanged {
             let byUnit = index.places(of: channel)?.groups ?? [:]
             return byUnit.keys.sorted().flatMap { unit in
@@ -76,7 +76,7 @@ struct ClusterState: Sendable {
 
     /// Adds up something of every group of a channel, in no order and without copying the
     /// groups out: what every join asks several times, so it stays cheap with hundreds of groups.
-    func sum(over channel: ChannelID, _ value: (UnitRecord, GroupRecord) -> Int) -> Int {
+    package func sum(over channel: ChannelID, _ value: (UnitRecord, GroupRecord) -> Int) -> Int {
         var total = 0
         for unit in units.values {
             for record in unit.groups.values where record.channel == channel {
@@ -88,20 +88,20 @@ struct ClusterState: Sendable {
         return total
     }
 
-    func viewers(of channel: ChannelID, at now: ContinuousClock.Instant) -> Int {
+    package func viewers(of channel: ChannelID, at now: ContinuousClock.Instant) -> Int {
         if indexIsCurrent(at: now) { return index.places(of: channel)?.viewers ?? 0 }
         return sum(over: channel) { $1.occupancy(at: now) }
     }
 
     /// Whether the index answers for `now` exactly: no unit changed and no promise lapsed since.
-    func indexIsCurrent(at now: ContinuousClock.Instant) -> Bool { units.unchanged && !index.hasLapses(by: now) }
+    package func indexIsCurrent(at now: ContinuousClock.Instant) -> Bool { units.unchanged && !index.hasLapses(by: now) }
 
     /// The tree as parent links (paper fig. 5): child to parent.
-    func tree(of channel: ChannelID) -> [GroupLocation: GroupLocation?] {
+    package func tree(of channel: ChannelID) -> [GroupLocation: GroupLocation?] {
         Dictionary(uniqueKeysWithValues: groups(of: channel).map { ($0.location, $0.record.parent) })
     }
 
-    func ticket(_ role: TicketRole, channel: ChannelID, at location: GroupLocation, lifetime: Duration, nonce: UInt64 = .random(in: .min ... .max)) -> String {
+    package func ticket(_ role: TicketRole, channel: ChannelID, at location: GroupLocation, lifetime: Duration, nonce: UInt64 = .random(in: .min ... .max)) -> String {
         let milliseconds = lifetime.wholeMilliseconds
         return signer.sign(Ticket(
             channel: channel, group: location.group, role: role, unit: location.unit, expiresAtMilliseconds: wallClock() + milliseconds, nonce: nonce))
@@ -110,11 +110,11 @@ struct ClusterState: Sendable {
     /// The secret that lets a channel's broadcaster close or resume it: derived with the cluster
     /// key from the channel's number and the nonce made at its open, so any CSM that has the
     /// root unit's reports (a backup, a restarted one) can check it, and no earlier channel's does.
-    func secret(of channel: ChannelID) -> String {
+    package func secret(of channel: ChannelID) -> String {
         signer.derivedSecret("channel \(channel) \(channels[channel]?.secretNonce ?? 0)")
     }
 
-    func checkSecret(_ secret: String, of channel: ChannelID) -> Bool {
+    package func checkSecret(_ secret: String, of channel: ChannelID) -> Bool {
         guard let nonce = channels[channel]?.secretNonce, nonce != 0 else { return false }
         return signer.checkDerivedSecret(secret, "channel \(channel) \(nonce)")
     }

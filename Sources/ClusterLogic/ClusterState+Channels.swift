@@ -2,7 +2,7 @@ import Wire
 
 extension ClusterState {
     /// Opens a channel: a root group on the least-loaded unit with a free group.
-    mutating func open(title: String = "", broadcasterName: String = "", now: ContinuousClock.Instant) -> Result<(ChannelID, GroupLocation), ControlError> {
+    package mutating func open(title: String = "", broadcasterName: String = "", now: ContinuousClock.Instant) -> Result<(ChannelID, GroupLocation), ControlError> {
         refreshIndex(now: now)
         guard let id = index.unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
             return .failure(ControlError(.noRoom, "every group of every unit is in use; try again later or add a unit"))
@@ -21,7 +21,7 @@ extension ClusterState {
     }
 
     /// Records a new group and tells its unit; across units the child opens a relay link.
-    mutating func place(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation?, now: ContinuousClock.Instant) {
+    package mutating func place(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation?, now: ContinuousClock.Instant) {
         units[location.unit]?.groups[location.group] = GroupRecord(channel: channel, parent: parent, emptySince: now, placedAt: now)
         if let parent, parent.unit != location.unit, let parentAddress = units[parent.unit]?.address {
             let ticket = ticket(.relay, channel: channel, at: parent, lifetime: settings.relayTicketLifetime)
@@ -35,7 +35,7 @@ extension ClusterState {
     /// Gives a viewer a place: a group of the channel with room, on the least-loaded unit; then
     /// expands the channel when it runs short of places. `nonce` is its ticket's: the unit's
     /// report names it once the viewer is there, so the place is counted once.
-    mutating func join(_ channel: ChannelID, nonce: UInt64 = .random(in: .min ... .max), now: ContinuousClock.Instant) -> Result<GroupLocation, ControlError> {
+    package mutating func join(_ channel: ChannelID, nonce: UInt64 = .random(in: .min ... .max), now: ContinuousClock.Instant) -> Result<GroupLocation, ControlError> {
         guard channels[channel] != nil else {
             return .failure(ControlError(.unknownChannel, "channel \(channel) is not live; check the channel number"))
         }
@@ -66,7 +66,7 @@ extension ClusterState {
         return GroupLocation(unit: unit, group: group)
     }
 
-    func freePlaces(of channel: ChannelID, now: ContinuousClock.Instant) -> Int {
+    package func freePlaces(of channel: ChannelID, now: ContinuousClock.Instant) -> Int {
         if indexIsCurrent(at: now) { return index.places(of: channel)?.freePlaces ?? 0 }
         return sum(over: channel) { unit, record in unit.draining ? 0 : max(0, unit.capacity - record.occupancy(at: now)) }
     }
@@ -74,7 +74,7 @@ extension ClusterState {
     /// Paper 3.1: link an empty group in the same unit as the group that filled; when that unit
     /// has none, an empty group on the least-loaded other unit, fed over a relay link from the
     /// group nearest the root with fan-out to spare (`relayParent`).
-    mutating func expand(_ channel: ChannelID, from filled: GroupLocation?, now: ContinuousClock.Instant) -> GroupLocation? {
+    package mutating func expand(_ channel: ChannelID, from filled: GroupLocation?, now: ContinuousClock.Instant) -> GroupLocation? {
         guard let record = channels[channel] else { return nil }
         var parent = filled ?? record.root
         let location: GroupLocation
@@ -96,7 +96,7 @@ extension ClusterState {
     /// Frees one empty leaf group of the channel that has stayed empty past the grace period
     /// (or any empty leaf, when the admin forces it). Leaf-first keeps the tree connected.
     @discardableResult
-    mutating func shrink(_ channel: ChannelID, now: ContinuousClock.Instant, force: Bool) -> GroupLocation? {
+    package mutating func shrink(_ channel: ChannelID, now: ContinuousClock.Instant, force: Bool) -> GroupLocation? {
         refreshIndex(now: now)
         guard (index.places(of: channel)?.emptyGroups ?? 0) > 0 else { return nil }
         let all = groups(of: channel)
@@ -114,7 +114,7 @@ extension ClusterState {
     }
 
     /// Closes a channel: every group freed.
-    mutating func close(_ channel: ChannelID, now: ContinuousClock.Instant = .now) -> ControlError? {
+    package mutating func close(_ channel: ChannelID, now: ContinuousClock.Instant = .now) -> ControlError? {
         guard channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
         closedChannels[channel] = now
         for group in groups(of: channel) {
@@ -128,7 +128,7 @@ extension ClusterState {
 
     /// Closes the channels whose broadcaster has been away for the grace period (never came, or
     /// left and did not come back).
-    mutating func closeAbandoned(now: ContinuousClock.Instant) {
+    package mutating func closeAbandoned(now: ContinuousClock.Instant) {
         refreshIndex(now: now)
         for id in channels.keys.sorted() {
             if (index.places(of: id)?.broadcasters ?? 0) > 0 {
@@ -144,7 +144,7 @@ extension ClusterState {
     }
 
     /// The broadcaster's place: its channel's root group (after a failure, the new root).
-    func broadcasterPlace(_ channel: ChannelID, secret: String) -> Result<GroupLocation, ControlError> {
+    package func broadcasterPlace(_ channel: ChannelID, secret: String) -> Result<GroupLocation, ControlError> {
         guard let record = channels[channel] else {
             return .failure(ControlError(.unknownChannel, "channel \(channel) is not live; open a new channel"))
         }

@@ -2,21 +2,21 @@ import Wire
 
 /// One live channel: its root group and its most viewers so far. Its groups and tree are in
 /// the unit records (as the units report them).
-struct ChannelRecord: Equatable, Sendable {
-    var id: ChannelID
-    var root: GroupLocation
-    var startedAtMilliseconds: UInt64
-    var maxViewers = 0
-    var title = ""
-    var broadcasterName = ""
+package struct ChannelRecord: Equatable, Sendable {
+    package var id: ChannelID
+    package var root: GroupLocation
+    package var startedAtMilliseconds: UInt64
+    package var maxViewers = 0
+    package var title = ""
+    package var broadcasterName = ""
     /// Made at open: the channel's secret is derived from its number and this, so a secret of an
     /// earlier channel with the same number never matches. Known to every CSM, with the title,
     /// name and start, through the root unit's reports.
-    var secretNonce: UInt64 = 0
+    package var secretNonce: UInt64 = 0
     /// What the root unit is told, and reports back to every CSM.
-    var info: ChannelInfo {
+    package var info: ChannelInfo {
         ChannelInfo(title: title, broadcasterName: broadcasterName, startedAtMilliseconds: startedAtMilliseconds, secretNonce: secretNonce)
     }
     /// Since when no unit reports the channel's broadcaster; nil while one does.
-    var broadcasterAbsentSince: ContinuousClock.Instant?
+    package var broadcasterAbsentSince: ContinuousClock.Instant?
 }

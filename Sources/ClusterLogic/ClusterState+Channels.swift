@@ -52,6 +52,7 @@ extension ClusterState {
         units[location.unit]!.groups[location.group]!.pendingJoins.append(GroupRecord.PendingJoin(nonce: nonce, issued: now))
         units[location.unit]!.groups[location.group]!.emptySince = nil
         notePromise(on: location.unit, at: now)
+        refreshIndex(now: now)
         if freePlaces(of: channel, now: now) < settings.expansionThreshold {
             _ = expand(channel, from: location, now: now)
         }

@@ -95,28 +95,29 @@ extension ClusterState {
     }
 
     /// Frees one empty leaf group of the channel that has stayed empty past the grace period
-    /// (or any empty leaf, when the admin forces it). Leaf-first keeps the tree connected.
+    /// (or any empty leaf, when the admin forces it). Leaf-first keeps the tree connected. Only
+    /// the channel's empty groups are looked at (the index keeps them, and who feeds whom).
     @discardableResult
     package mutating func shrink(_ channel: ChannelID, now: ContinuousClock.Instant, force: Bool) -> GroupLocation? {
         refreshIndex(now: now)
-        guard (index.places(of: channel)?.emptyGroups ?? 0) > 0 else { return nil }
-        let all = groups(of: channel)
-        let parents = Set(all.compactMap(\.record.parent))
-        guard let leaf = all.first(where: { location, record in
-            guard record.parent != nil, !parents.contains(location), record.occupancy(at: now) == 0, !record.broadcasterHere,
-                let since = record.emptySince
+        guard let places = index.places(of: channel), !places.emptyGroups.isEmpty else { return nil }
+        let leaf = places.emptyGroups.sorted { ($0.unit, $0.group) < ($1.unit, $1.group) }.first { location in
+            guard let record = group(at: location), record.parent != nil, places.children[location, default: 0] == 0,
+                record.occupancy(at: now) == 0, !record.broadcasterHere, let since = record.emptySince
             else { return false }
             return force || now - since > settings.shrinkGrace
-        }) else { return nil }
-        units[leaf.location.unit]?.groups[leaf.location.group] = nil
-        actions.append(.command(leaf.location.unit, .freeGroup(leaf.location.group)))
-        log("channelShrunk", unit: leaf.location.unit, channel: channel, group: leaf.location.group, "empty leaf group \(leaf.location) freed")
-        return leaf.location
+        }
+        guard let leaf else { return nil }
+        units[leaf.unit]?.groups[leaf.group] = nil
+        actions.append(.command(leaf.unit, .freeGroup(leaf.group)))
+        log("channelShrunk", unit: leaf.unit, channel: channel, group: leaf.group, "empty leaf group \(leaf) freed")
+        return leaf
     }
 
     /// Closes a channel: every group freed.
     package mutating func close(_ channel: ChannelID, now: ContinuousClock.Instant = .now) -> ControlError? {
         guard channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
+        refreshIndex(now: now)
         closedChannels[channel] = now
         for group in groups(of: channel) {
             units[group.location.unit]?.groups[group.location.group] = nil

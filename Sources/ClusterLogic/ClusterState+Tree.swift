@@ -66,8 +66,15 @@ extension ClusterState {
     /// root (then the lowest location, so placement is predictable). Filling the tree level by
     /// level keeps a channel across U units within ⌈log_k U⌉ hops.
     package func relayParent(for channel: ChannelID) -> GroupLocation? {
-        var frontier = RelayFrontier(self, groups(of: channel))
-        return frontier.next(fanOut: settings.relayFanOut)
+        let all = groups(of: channel)
+        let hops = relayHops(of: all)
+        let fanOut = crossUnitChildren(of: all)
+        var best: (hops: Int, unit: UnitID, group: GroupID)?
+        for (location, value) in hops where fanOut[location, default: 0] < settings.relayFanOut {
+            let candidate = (value, location.unit, location.group)
+            if best.map({ candidate < $0 }) ?? true { best = candidate }
+        }
+        return best.map { GroupLocation(unit: $0.unit, group: $0.group) }
     }
 
     package func crossUnitChildren(of groups: [(location: GroupLocation, record: GroupRecord)]) -> [GroupLocation: Int] {

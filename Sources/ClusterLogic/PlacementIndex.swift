@@ -24,15 +24,18 @@ package struct PlacementIndex: Sendable {
         package var viewers = 0
         package var freePlaces = 0
         package var broadcasters = 0
-        /// Groups with nobody in them (the only ones shrinking looks at).
-        package var emptyGroups = 0
+        /// Groups with nobody in them, broadcaster neither (the only ones shrinking looks at).
+        package var emptyGroups: Set<GroupLocation> = []
+        /// How many groups each group feeds (a group feeding none is a leaf).
+        package var children: [GroupLocation: Int] = [:]
     }
 
     private struct Contribution: Sendable {
-        package var viewers = 0
-        package var freePlaces = 0
-        package var broadcasters = 0
-        package var emptyGroups = 0
+        var viewers = 0
+        var freePlaces = 0
+        var broadcasters = 0
+        var emptyGroups: [GroupLocation] = []
+        var parents: [GroupLocation] = []
     }
 
     /// Units that take work and have a free group: where channels open and grow to.
@@ -73,7 +76,11 @@ package struct PlacementIndex: Sendable {
             channels[channel]!.viewers -= old.viewers
             channels[channel]!.freePlaces -= old.freePlaces
             channels[channel]!.broadcasters -= old.broadcasters
-            channels[channel]!.emptyGroups -= old.emptyGroups
+            channels[channel]!.emptyGroups.subtract(old.emptyGroups)
+            for parent in old.parents {
+                channels[channel]!.children[parent, default: 0] -= 1
+                if channels[channel]!.children[parent] == 0 { channels[channel]!.children[parent] = nil }
+            }
             channels[channel]!.openUnits.remove(unit)
             channels[channel]!.openGroups[unit] = nil
             channels[channel]!.groups[unit] = nil
@@ -92,7 +99,8 @@ package struct PlacementIndex: Sendable {
             contribution.viewers += occupancy
             contribution.freePlaces += record.draining ? 0 : max(0, record.capacity - occupancy)
             if group.broadcasterHere { contribution.broadcasters += 1 }
-            if occupancy == 0 && !group.broadcasterHere { contribution.emptyGroups += 1 }
+            if occupancy == 0 && !group.broadcasterHere { contribution.emptyGroups.append(GroupLocation(unit: unit, group: id)) }
+            if let parent = group.parent { contribution.parents.append(parent) }
             added[group.channel] = contribution
             groups[group.channel, default: []].append(id)
             if record.takesWork && occupancy < record.capacity { open[group.channel, default: []].append(id) }
@@ -103,7 +111,8 @@ package struct PlacementIndex: Sendable {
             places.viewers += contribution.viewers
             places.freePlaces += contribution.freePlaces
             places.broadcasters += contribution.broadcasters
-            places.emptyGroups += contribution.emptyGroups
+            places.emptyGroups.formUnion(contribution.emptyGroups)
+            for parent in contribution.parents { places.children[parent, default: 0] += 1 }
             places.groups[unit] = groups[channel]!.sorted()
             if let open = open[channel] {
                 places.openGroups[unit] = open.sorted()

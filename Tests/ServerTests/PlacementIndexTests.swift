@@ -30,7 +30,7 @@ import Wire
         for channel in kept.channels.keys {
             let a = kept.index.places(of: channel), b = rebuilt.index.places(of: channel)
             #expect(a?.viewers == b?.viewers && a?.freePlaces == b?.freePlaces && a?.broadcasters == b?.broadcasters, "\(step): channel \(channel)")
-            #expect(a?.emptyGroups == b?.emptyGroups && a?.groups == b?.groups && a?.openGroups == b?.openGroups, "\(step): channel \(channel)")
+            #expect(a?.emptyGroups == b?.emptyGroups && a?.children == b?.children && a?.groups == b?.groups && a?.openGroups == b?.openGroups, "\(step): channel \(channel)")
             #expect(a?.openUnits.min == b?.openUnits.min && a?.openUnits.count == b?.openUnits.count, "\(step): channel \(channel)")
             #expect(a?.viewers ?? 0 == kept.sum(over: channel) { $1.occupancy(at: now) }, "\(step): channel \(channel)")
         }

@@ -22,7 +22,10 @@ extension ClusterState {
 
     /// Records a new group and tells its unit; across units the child opens a relay link.
     package mutating func place(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation?, now: ContinuousClock.Instant) {
+        let existed = units[location.unit]?.groups[location.group]?.channel == channel
         units[location.unit]?.groups[location.group] = GroupRecord(channel: channel, parent: parent, emptySince: now, placedAt: now)
+        // A group moved under another parent takes its subtree along: the levels are built again.
+        if existed || treeLevels[channel]?.placed(location, under: parent) == false { treeLevels[channel] = nil }
         if let parent, parent.unit != location.unit, let parentAddress = units[parent.unit]?.address {
             let ticket = ticket(.relay, channel: channel, at: parent, lifetime: settings.relayTicketLifetime)
             actions.append(.command(location.unit, .openRelayLink(group: location.group, channel: channel, parent: parentAddress, parentGroup: parent.group, ticket: ticket)))
@@ -100,6 +103,12 @@ extension ClusterState {
     @discardableResult
     package mutating func shrink(_ channel: ChannelID, now: ContinuousClock.Instant, force: Bool) -> GroupLocation? {
         refreshIndex(now: now)
+        return shrinkWithoutRefresh(channel, now: now, force: force)
+    }
+
+    /// `shrink` on the index as it is: a channel's own empty groups and who feeds them change
+    /// only when it shrinks, so one refresh serves a tick's pass over every channel.
+    mutating func shrinkWithoutRefresh(_ channel: ChannelID, now: ContinuousClock.Instant, force: Bool) -> GroupLocation? {
         guard let places = index.places(of: channel), !places.emptyGroups.isEmpty else { return nil }
         let leaf = places.emptyGroups.sorted { ($0.unit, $0.group) < ($1.unit, $1.group) }.first { location in
             guard let record = group(at: location), record.parent != nil, places.children[location, default: 0] == 0,
@@ -108,6 +117,8 @@ extension ClusterState {
             return force || now - since > settings.shrinkGrace
         }
         guard let leaf else { return nil }
+        let parent = group(at: leaf)?.parent
+        treeLevels[channel]?.freed(leaf, under: parent)
         units[leaf.unit]?.groups[leaf.group] = nil
         actions.append(.command(leaf.unit, .freeGroup(leaf.group)))
         log("channelShrunk", unit: leaf.unit, channel: channel, group: leaf.group, "empty leaf group \(leaf) freed")
@@ -124,6 +135,7 @@ extension ClusterState {
             actions.append(.command(group.location.unit, .freeGroup(group.location.group)))
         }
         channels[channel] = nil
+        treeLevels[channel] = nil
         log("channelClosed", channel: channel, "channel \(channel) closed")
         return nil
     }

@@ -9,8 +9,9 @@ extension ClusterState {
         log("unitFailed", unit: id, "unit \(id) left the cluster: \(reason)")
         var replacement: [GroupLocation: GroupLocation] = [:]
         for channel in Set(failed.groups.values.map(\.channel)).sorted() {
-            refreshIndex(now: now)
-            var frontier = RelayFrontier(self, groups(of: channel))
+            treeLevels[channel] = nil
+            // Where subtrees may hang, built only once one needs a parent on another unit.
+            var frontier: RelayFrontier?
             let lost = failed.groups.filter { $0.value.channel == channel }
                 .map { (location: GroupLocation(unit: id, group: $0.key), parent: $0.value.parent) }
             // Parents first: a group's parent is re-created before it.
@@ -41,9 +42,10 @@ extension ClusterState {
                 guard let parent = record.parent, parent.unit == id else { continue }
                 // Without a replacement, or one that feeds all it may, the subtree moves up to the
                 // group nearest the root with fan-out to spare: never down a chain.
-                let fit = replacement[parent].flatMap { frontier.canFeed($0, onto: location.unit, fanOut: k) ? $0 : nil }
-                let newParent = fit ?? frontier.next(fanOut: k) ?? channels[channel]!.root
-                frontier.feeds(newParent, onto: location.unit)
+                if frontier == nil { frontier = makeFrontier(channel, now: now) }
+                let fit = replacement[parent].flatMap { frontier!.canFeed($0, onto: location.unit, fanOut: k) ? $0 : nil }
+                let newParent = fit ?? frontier!.next(fanOut: k) ?? channels[channel]!.root
+                frontier!.feeds(newParent, onto: location.unit)
                 place(channel, at: location, parent: newParent, now: now)
                 units[location.unit]?.groups[location.group]?.reportedViewers = record.reportedViewers
                 log("groupReparented", unit: location.unit, channel: channel, group: location.group, "group \(location) now fed by \(newParent)")
@@ -52,7 +54,13 @@ extension ClusterState {
     }
 
     /// Places a replacement group: on the parent's unit when it has room, else the least loaded.
-    private mutating func recreate(_ channel: ChannelID, near parent: GroupLocation?, frontier: inout RelayFrontier, now: ContinuousClock.Instant) -> GroupLocation? {
+    /// The channel's relay frontier as the tree is now.
+    private mutating func makeFrontier(_ channel: ChannelID, now: ContinuousClock.Instant) -> RelayFrontier {
+        refreshIndex(now: now)
+        return RelayFrontier(self, groups(of: channel))
+    }
+
+    private mutating func recreate(_ channel: ChannelID, near parent: GroupLocation?, frontier: inout RelayFrontier?, now: ContinuousClock.Instant) -> GroupLocation? {
         refreshIndex(now: now)
         let near = parent.flatMap { index.unitsWithFreeGroups.contains($0.unit) ? $0.unit : nil }
         guard let id = near ?? index.unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
@@ -62,10 +70,13 @@ extension ClusterState {
         let location = GroupLocation(unit: unit.id, group: group)
         // On another unit than its parent, and the parent feeds all it may: hang it higher up.
         var parent = parent
-        if let wanted = parent, !frontier.canFeed(wanted, onto: unit.id, fanOut: settings.relayFanOut) {
-            parent = frontier.next(fanOut: settings.relayFanOut) ?? wanted
+        if let wanted = parent, wanted.unit != unit.id {
+            if frontier == nil { frontier = makeFrontier(channel, now: now) }
+            if !frontier!.canFeed(wanted, onto: unit.id, fanOut: settings.relayFanOut) {
+                parent = frontier!.next(fanOut: settings.relayFanOut) ?? wanted
+            }
+            frontier!.feeds(parent!, onto: unit.id)
         }
-        if let parent { frontier.feeds(parent, onto: unit.id) }
         place(channel, at: location, parent: parent, now: now)
         log("groupRecreated", unit: unit.id, channel: channel, group: group, "group re-created as \(location)" + (parent.map { " under \($0)" } ?? " (root)"))
         return location

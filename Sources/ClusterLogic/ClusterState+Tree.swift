@@ -62,19 +62,13 @@ extension ClusterState {
     }
 
     /// The group a new group on another unit should hang under: of the channel's groups that
-    /// feed fewer than `relayFanOut` groups on other units, the one fewest relay hops from the
-    /// root (then the lowest location, so placement is predictable). Filling the tree level by
-    /// level keeps a channel across U units within ⌈log_k U⌉ hops.
-    package func relayParent(for channel: ChannelID) -> GroupLocation? {
-        let all = groups(of: channel)
-        let hops = relayHops(of: all)
-        let fanOut = crossUnitChildren(of: all)
-        var best: (hops: Int, unit: UnitID, group: GroupID)?
-        for (location, value) in hops where fanOut[location, default: 0] < settings.relayFanOut {
-            let candidate = (value, location.unit, location.group)
-            if best.map({ candidate < $0 }) ?? true { best = candidate }
-        }
-        return best.map { GroupLocation(unit: $0.unit, group: $0.group) }
+    /// feed fewer than `relayFanOut` groups on other units, one fewest relay hops from the root
+    /// (the first placed of those). Filling the tree level by level keeps a channel across U
+    /// units within ⌈log_k U⌉ hops. The levels are kept (`TreeLevels`); built here when missing.
+    package mutating func relayParent(for channel: ChannelID) -> GroupLocation? {
+        if treeLevels[channel] == nil { treeLevels[channel] = TreeLevels(self, groups(of: channel)) }
+        let units = units
+        return treeLevels[channel]!.next(fanOut: settings.relayFanOut) { units[$0.unit]?.groups[$0.group]?.channel == channel }
     }
 
     package func crossUnitChildren(of groups: [(location: GroupLocation, record: GroupRecord)]) -> [GroupLocation: Int] {
@@ -113,5 +107,71 @@ package struct RelayFrontier {
     /// Notes that `parent` now feeds a group on `unit`.
     package mutating func feeds(_ parent: GroupLocation, onto unit: UnitID) {
         if parent.unit != unit { fanOut[parent, default: 0] += 1 }
+    }
+}
+
+/// A channel's groups level by level (relay hops from the root), kept as groups are placed, so
+/// the next cross-unit group finds its parent in amortized constant time instead of a walk of
+/// the whole tree: a cursor per level moves past groups whose fan-out is full or that are gone.
+/// Dropped (and built again on demand) when the tree is rearranged: failures, bypasses, groups
+/// a report adds or takes away.
+package struct TreeLevels: Sendable {
+    package private(set) var hops: [GroupLocation: Int] = [:]
+    package private(set) var fanOut: [GroupLocation: Int] = [:]
+    private var levels: [[GroupLocation]] = []
+    private var cursors: [Int] = []
+
+    package init() {}
+
+    /// The tree as `state` holds it now.
+    package init(_ state: ClusterState, _ groups: [(location: GroupLocation, record: GroupRecord)]) {
+        hops = state.relayHops(of: groups)
+        fanOut = state.crossUnitChildren(of: groups)
+        for location in hops.keys.sorted(by: { (hops[$0]!, $0.unit, $0.group) < (hops[$1]!, $1.unit, $1.group) }) {
+            append(location, level: hops[location]!)
+        }
+    }
+
+    /// A group placed under `parent` (nil for a root). False when the parent is not known here:
+    /// the levels must be built again.
+    package mutating func placed(_ location: GroupLocation, under parent: GroupLocation?) -> Bool {
+        guard let parent else {
+            hops[location] = 0
+            append(location, level: 0)
+            return true
+        }
+        guard let above = hops[parent] else { return false }
+        let crosses = parent.unit != location.unit
+        if crosses { fanOut[parent, default: 0] += 1 }
+        hops[location] = above + (crosses ? 1 : 0)
+        append(location, level: above + (crosses ? 1 : 0))
+        return true
+    }
+
+    /// A leaf freed: its parent feeds one fewer.
+    package mutating func freed(_ location: GroupLocation, under parent: GroupLocation?) {
+        hops[location] = nil
+        if let parent, parent.unit != location.unit, let count = fanOut[parent] { fanOut[parent] = max(0, count - 1) }
+    }
+
+    /// The group nearest the root that feeds fewer than `limit` groups on other units and
+    /// `isLive` still holds.
+    package mutating func next(fanOut limit: Int, isLive: (GroupLocation) -> Bool) -> GroupLocation? {
+        for level in levels.indices {
+            while cursors[level] < levels[level].count {
+                let location = levels[level][cursors[level]]
+                if hops[location] == level, fanOut[location, default: 0] < limit, isLive(location) { return location }
+                cursors[level] += 1
+            }
+        }
+        return nil
+    }
+
+    private mutating func append(_ location: GroupLocation, level: Int) {
+        while levels.count <= level {
+            levels.append([])
+            cursors.append(0)
+        }
+        levels[level].append(location)
     }
 }

@@ -43,6 +43,7 @@ extension ClusterState {
         // not have reached the unit yet.
         for (id, record) in unit.groups where !listed.contains(id) && (record.lastReport != nil || now - record.placedAt > settings.failureTimeout) {
             unit.groups[id] = nil
+            treeLevels[record.channel] = nil
         }
         for reported in report.groups {
             if let closed = closedChannels[reported.channel], now - closed < Self.closedChannelMemory {
@@ -54,7 +55,9 @@ extension ClusterState {
             var record = unit.groups[reported.group]
             if record?.channel != reported.channel {
                 record = GroupRecord(channel: reported.channel, parent: reported.parent, placedAt: now)
+                treeLevels[reported.channel] = nil
             }
+            if record!.parent != reported.parent { treeLevels[reported.channel] = nil }
             record!.parent = reported.parent
             record!.reportedViewers = reported.viewers
             record!.broadcasterHere = reported.broadcasterHere
@@ -94,7 +97,9 @@ extension ClusterState {
         for unit in units.values where now - unit.lastHeard > settings.failureTimeout {
             fail(unit.id, now: now, reason: "silent for \(now - unit.lastHeard)")
         }
-        for channel in channels.keys { shrink(channel, now: now, force: false) }
+        refreshIndex(now: now)
+        let shrinkable = index.channels.compactMap { $0.value.emptyGroups.isEmpty ? nil : $0.key }.sorted()
+        for channel in shrinkable where channels[channel] != nil { shrinkWithoutRefresh(channel, now: now, force: false) }
         closeAbandoned(now: now)
     }
 

@@ -11,6 +11,9 @@ package struct ClusterState: Sendable {
     package let wallClock: @Sendable () -> UInt64
 
     package var units = UnitTable()
+    /// Each channel's groups by relay hops, where new cross-unit groups find their parent; a
+    /// channel without an entry has it built again when next asked.
+    package var treeLevels: [ChannelID: TreeLevels] = [:]
     /// What placement asks, kept up to date from `units` (`refreshIndex` before each decision).
     package private(set) var index = PlacementIndex()
     package var channels: [ChannelID: ChannelRecord] = [:]

@@ -52,10 +52,12 @@ extension ClusterState {
         guard let location else {
             return .failure(ControlError(.noRoom, "channel \(channel) is full and no unit has a free group; try again later"))
         }
-        units[location.unit]!.groups[location.group]!.pendingJoins.append(GroupRecord.PendingJoin(nonce: nonce, issued: now))
-        units[location.unit]!.groups[location.group]!.emptySince = nil
-        notePromise(on: location.unit, at: now)
-        refreshIndex(now: now)
+        let before = group(at: location)!.occupancy(at: now)
+        units.modifyUnnoted(location.unit) {
+            $0.groups[location.group]!.pendingJoins.append(GroupRecord.PendingJoin(nonce: nonce, issued: now))
+            $0.groups[location.group]!.emptySince = nil
+        }
+        notePromise(at: location, channel: channel, before: before, now: now)
         if freePlaces(of: channel, now: now) < settings.expansionThreshold {
             _ = expand(channel, from: location, now: now)
         }

@@ -91,7 +91,9 @@ package struct RelayFrontier {
     package init(_ state: ClusterState, _ groups: [(location: GroupLocation, record: GroupRecord)]) {
         let hops = state.relayHops(of: groups)
         fanOut = state.crossUnitChildren(of: groups)
-        candidates = hops.keys.sorted { (hops[$0]!, $0.unit, $0.group) < (hops[$1]!, $1.unit, $1.group) }
+        // Sorted on keys taken out first: a comparison that looked hops up would cost two hashes.
+        candidates = hops.map { (hops: $0.value, unit: $0.key.unit, group: $0.key.group) }.sorted { ($0.hops, $0.unit, $0.group) < ($1.hops, $1.unit, $1.group) }
+            .map { GroupLocation(unit: $0.unit, group: $0.group) }
     }
 
     /// The nearest group with fan-out to spare.
@@ -127,9 +129,8 @@ package struct TreeLevels: Sendable {
     package init(_ state: ClusterState, _ groups: [(location: GroupLocation, record: GroupRecord)]) {
         hops = state.relayHops(of: groups)
         fanOut = state.crossUnitChildren(of: groups)
-        for location in hops.keys.sorted(by: { (hops[$0]!, $0.unit, $0.group) < (hops[$1]!, $1.unit, $1.group) }) {
-            append(location, level: hops[location]!)
-        }
+        let ordered = hops.map { (hops: $0.value, unit: $0.key.unit, group: $0.key.group) }.sorted { ($0.hops, $0.unit, $0.group) < ($1.hops, $1.unit, $1.group) }
+        for entry in ordered { append(GroupLocation(unit: entry.unit, group: entry.group), level: entry.hops) }
     }
 
     /// A group placed under `parent` (nil for a root). False when the parent is not known here:

@@ -34,15 +34,18 @@ package struct ClusterState: Sendable {
     /// promised places lapsed.
     package mutating func refreshIndex(now: ContinuousClock.Instant) { index.refresh(&units, now: now) }
 
+    /// A place promised at `location` (its group held `before` before): told to the index as a
+    /// change of that one group.
+    package mutating func notePromise(at location: GroupLocation, channel: ChannelID, before: Int, now: ContinuousClock.Instant) {
+        index.promise(at: location, channel: channel, before: before, record: units[location.unit]!, now: now)
+    }
+
     /// Builds the index again from every unit (a check that the kept one agrees).
     package mutating func rebuildIndex(now: ContinuousClock.Instant) {
         index = PlacementIndex()
         units.markAllChanged()
         refreshIndex(now: now)
     }
-
-    /// Notes a place promised at `now` on `unit`, so the index sees it lapse.
-    package mutating func notePromise(on unit: UnitID, at now: ContinuousClock.Instant) { index.promised(on: unit, at: now) }
 
     /// Takes the queued actions.
     package mutating func drainActions() -> [ClusterAction] {

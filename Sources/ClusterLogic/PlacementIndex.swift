@@ -52,9 +52,36 @@ package struct PlacementIndex: Sendable {
     /// Whether a promised place lapses by `now` that the index still counts.
     package func hasLapses(by now: ContinuousClock.Instant) -> Bool { lapsesStart < lapses.count && lapses[lapsesStart].at <= now }
 
-    /// A place promised on `unit` at `issued`: the unit's counts change again when it lapses.
-    package mutating func promised(on unit: UnitID, at issued: ContinuousClock.Instant) {
-        lapses.append((issued + GroupRecord.joinGrace, unit))
+    /// One more place promised in `location`'s group, applied to the counts, the open groups and
+    /// the unit's load where it stands instead of refreshing the whole unit. `before` is the
+    /// group's occupancy before the promise; the index must be current and `record` the unit
+    /// after it.
+    package mutating func promise(at location: GroupLocation, channel: ChannelID, before: Int, record: UnitRecord, now: ContinuousClock.Instant) {
+        lapses.append((now + GroupRecord.joinGrace, location.unit))
+        let unit = location.unit
+        guard contributions[unit]?[channel] != nil, channels[channel] != nil else { return }
+        let freed = !record.draining && before < record.capacity ? 1 : 0
+        contributions[unit]![channel]!.viewers += 1
+        contributions[unit]![channel]!.freePlaces -= freed
+        channels[channel]!.viewers += 1
+        channels[channel]!.freePlaces -= freed
+        if before == 0, let index = contributions[unit]![channel]!.emptyGroups.firstIndex(of: location) {
+            contributions[unit]![channel]!.emptyGroups.remove(at: index)
+            channels[channel]!.emptyGroups.remove(location)
+        }
+        if before + 1 >= record.capacity, let open = channels[channel]!.openGroups[unit], let index = open.firstIndex(of: location.group) {
+            channels[channel]!.openGroups[unit]!.remove(at: index)
+            if channels[channel]!.openGroups[unit]!.isEmpty {
+                channels[channel]!.openGroups[unit] = nil
+                channels[channel]!.openUnits.remove(unit)
+            }
+        }
+        // One more viewer on the unit: its place among the units, in every channel it serves.
+        let key = LoadKey(load: LeastLoadedUnitPolicy.load(of: record, at: now), unit: unit)
+        if unitsWithFreeGroups.contains(unit) { unitsWithFreeGroups.set(unit, key: key) }
+        for other in contributions[unit]!.keys where channels[other]?.openUnits.contains(unit) == true {
+            channels[other]!.openUnits.set(unit, key: key)
+        }
     }
 
     /// Brings the index up to `now`: the units changed since, and those whose promised places lapsed.

@@ -19,6 +19,13 @@ package struct UnitTable: Sendable {
         }
     }
 
+    /// Changes a record without noting it: for a change the caller tells the index itself
+    /// (`PlacementIndex.promise`), so the unit is not looked at whole again.
+    package mutating func modifyUnnoted(_ id: UnitID, _ body: (inout UnitRecord) -> Void) {
+        guard records[id] != nil else { return }
+        body(&records[id]!)
+    }
+
     package var values: Dictionary<UnitID, UnitRecord>.Values { records.values }
     package var keys: Dictionary<UnitID, UnitRecord>.Keys { records.keys }
     package var count: Int { records.count }

@@ -30,6 +30,7 @@ package struct GroupRecord: Equatable, Sendable {
     /// and that have not lapsed: each viewer counts once, whether its ticket or its unit's
     /// report reached the CSM first.
     package func occupancy(at now: ContinuousClock.Instant) -> Int {
-        reportedViewers + pendingJoins.count { $0.issued > now - Self.joinGrace }
+        let cutoff = now - Self.joinGrace
+        return reportedViewers + pendingJoins.count { $0.issued > cutoff }
     }
 }

@@ -41,6 +41,8 @@ package struct PlacementIndex: Sendable {
     /// Units that take work and have a free group: where channels open and grow to.
     package private(set) var unitsWithFreeGroups = IndexedHeap<UnitID, LoadKey>()
     package private(set) var channels: [ChannelID: ChannelPlaces] = [:]
+    /// Each unit's load as the policy counts it (`LeastLoadedUnitPolicy.load`).
+    private var unitLoads: [UnitID: Double] = [:]
     /// What each unit added to the channels' counts, taken away again when it changes.
     private var contributions: [UnitID: [ChannelID: Contribution]] = [:]
     /// Promised places in the order they lapse (the grace is the same for all), and the unit.
@@ -77,7 +79,8 @@ package struct PlacementIndex: Sendable {
             }
         }
         // One more viewer on the unit: its place among the units, in every channel it serves.
-        let key = LoadKey(load: LeastLoadedUnitPolicy.load(of: record, at: now), unit: unit)
+        unitLoads[unit, default: 0] += 1
+        let key = LoadKey(load: unitLoads[unit]!, unit: unit)
         if unitsWithFreeGroups.contains(unit) { unitsWithFreeGroups.set(unit, key: key) }
         for other in contributions[unit]!.keys where channels[other]?.openUnits.contains(unit) == true {
             channels[other]!.openUnits.set(unit, key: key)
@@ -114,9 +117,8 @@ package struct PlacementIndex: Sendable {
             if channels[channel]!.groups.isEmpty { channels[channel] = nil }
         }
         unitsWithFreeGroups.remove(unit)
+        unitLoads[unit] = nil
         guard let record else { return }
-        let key = LoadKey(load: LeastLoadedUnitPolicy.load(of: record, at: now), unit: unit)
-        if record.takesWork && record.freeGroupCount > 0 { unitsWithFreeGroups.set(unit, key: key) }
         var added: [ChannelID: Contribution] = [:]
         var groups: [ChannelID: [GroupID]] = [:]
         var open: [ChannelID: [GroupID]] = [:]
@@ -132,6 +134,12 @@ package struct PlacementIndex: Sendable {
             groups[group.channel, default: []].append(id)
             if record.takesWork && occupancy < record.capacity { open[group.channel, default: []].append(id) }
         }
+        // The policy's load, from the occupancies just counted.
+        let viewers = added.values.reduce(0) { $0 + $1.viewers }
+        let load = Double(viewers) + Double(record.load.bytesPerSecond) / 125_000
+        unitLoads[unit] = load
+        let key = LoadKey(load: load, unit: unit)
+        if record.takesWork && record.freeGroupCount > 0 { unitsWithFreeGroups.set(unit, key: key) }
         for (channel, contribution) in added {
             // Moved out and back, so the heap inside is changed in place, never copied.
             var places = channels.removeValue(forKey: channel) ?? ChannelPlaces()

@@ -46,7 +46,9 @@ package struct PlacementIndex: Sendable {
     /// What each unit added to the channels' counts, taken away again when it changes.
     private var contributions: [UnitID: [ChannelID: Contribution]] = [:]
     /// Promised places in the order they lapse (the grace is the same for all), and the unit.
-    private var lapses: [(at: ContinuousClock.Instant, unit: UnitID)] = []
+    private var lapses: [(at: ContinuousClock.Instant, location: GroupLocation, channel: ChannelID)] = []
+    /// Each group's occupancy as last counted.
+    private var occupancies: [GroupLocation: Int] = [:]
     private var lapsesStart = 0
 
     package func places(of channel: ChannelID) -> ChannelPlaces? { channels[channel] }
@@ -54,45 +56,67 @@ package struct PlacementIndex: Sendable {
     /// Whether a promised place lapses by `now` that the index still counts.
     package func hasLapses(by now: ContinuousClock.Instant) -> Bool { lapsesStart < lapses.count && lapses[lapsesStart].at <= now }
 
-    /// One more place promised in `location`'s group, applied to the counts, the open groups and
-    /// the unit's load where it stands instead of refreshing the whole unit. `before` is the
-    /// group's occupancy before the promise; the index must be current and `record` the unit
-    /// after it.
+    /// One more place promised in `location`'s group: applied where it stands (`occupancy`)
+    /// instead of refreshing the whole unit; it lapses the same way. The index must be current
+    /// and `record` the unit after the promise.
     package mutating func promise(at location: GroupLocation, channel: ChannelID, before: Int, record: UnitRecord, now: ContinuousClock.Instant) {
-        lapses.append((now + GroupRecord.joinGrace, location.unit))
+        lapses.append((now + GroupRecord.joinGrace, location, channel))
+        occupancy(of: location, channel: channel, from: before, to: before + 1, record: record)
+    }
+
+    /// A group's occupancy went from `old` to `new`: its channel's counts, whether it is empty or
+    /// open, and its unit's load (in every heap the unit is in) follow.
+    private mutating func occupancy(of location: GroupLocation, channel: ChannelID, from old: Int, to new: Int, record: UnitRecord) {
         let unit = location.unit
-        guard contributions[unit]?[channel] != nil, channels[channel] != nil else { return }
-        let freed = !record.draining && before < record.capacity ? 1 : 0
-        contributions[unit]![channel]!.viewers += 1
-        contributions[unit]![channel]!.freePlaces -= freed
-        channels[channel]!.viewers += 1
-        channels[channel]!.freePlaces -= freed
-        if before == 0, let index = contributions[unit]![channel]!.emptyGroups.firstIndex(of: location) {
+        guard old != new, contributions[unit]?[channel] != nil, channels[channel] != nil,
+            let group = record.groups[location.group] else { return }
+        occupancies[location] = new
+        let free = { (occupancy: Int) in record.draining ? 0 : max(0, record.capacity - occupancy) }
+        contributions[unit]![channel]!.viewers += new - old
+        contributions[unit]![channel]!.freePlaces += free(new) - free(old)
+        channels[channel]!.viewers += new - old
+        channels[channel]!.freePlaces += free(new) - free(old)
+        let empty = { (occupancy: Int) in occupancy == 0 && !group.broadcasterHere }
+        if empty(old) && !empty(new), let index = contributions[unit]![channel]!.emptyGroups.firstIndex(of: location) {
             contributions[unit]![channel]!.emptyGroups.remove(at: index)
             channels[channel]!.emptyGroups.remove(location)
+        } else if !empty(old) && empty(new) {
+            contributions[unit]![channel]!.emptyGroups.append(location)
+            channels[channel]!.emptyGroups.insert(location)
         }
-        if before + 1 >= record.capacity, let open = channels[channel]!.openGroups[unit], let index = open.firstIndex(of: location.group) {
+        unitLoads[unit, default: 0] += Double(new - old)
+        let key = LoadKey(load: unitLoads[unit]!, unit: unit)
+        let open = { (occupancy: Int) in record.takesWork && occupancy < record.capacity }
+        if open(old) && !open(new), let index = channels[channel]!.openGroups[unit]?.firstIndex(of: location.group) {
             channels[channel]!.openGroups[unit]!.remove(at: index)
             if channels[channel]!.openGroups[unit]!.isEmpty {
                 channels[channel]!.openGroups[unit] = nil
                 channels[channel]!.openUnits.remove(unit)
             }
+        } else if !open(old) && open(new) {
+            var groups = channels[channel]!.openGroups[unit] ?? []
+            groups.insert(location.group, at: groups.firstIndex { $0 > location.group } ?? groups.count)
+            channels[channel]!.openGroups[unit] = groups
+            channels[channel]!.openUnits.set(unit, key: key)
         }
-        // One more viewer on the unit: its place among the units, in every channel it serves.
-        unitLoads[unit, default: 0] += 1
-        let key = LoadKey(load: unitLoads[unit]!, unit: unit)
+        // Its place among the units, in every channel it serves.
         if unitsWithFreeGroups.contains(unit) { unitsWithFreeGroups.set(unit, key: key) }
         for other in contributions[unit]!.keys where channels[other]?.openUnits.contains(unit) == true {
             channels[other]!.openUnits.set(unit, key: key)
         }
     }
 
-    /// Brings the index up to `now`: the units changed since, and those whose promised places lapsed.
+    /// Brings the index up to `now`: the units changed since are looked at whole; a promised
+    /// place that lapsed changes only its group.
     package mutating func refresh(_ table: inout UnitTable, now: ContinuousClock.Instant) {
-        var changed = table.takeChanged()
+        let changed = table.takeChanged()
         while lapsesStart < lapses.count, lapses[lapsesStart].at <= now {
-            changed.insert(lapses[lapsesStart].unit)
+            let (_, location, channel) = lapses[lapsesStart]
             lapsesStart += 1
+            guard !changed.contains(location.unit), let record = table[location.unit], let group = record.groups[location.group],
+                group.channel == channel, let old = occupancies[location]
+            else { continue }
+            occupancy(of: location, channel: channel, from: old, to: group.occupancy(at: now), record: record)
         }
         if lapsesStart > 1024, lapsesStart * 2 > lapses.count {
             lapses.removeFirst(lapsesStart)
@@ -113,6 +137,7 @@ package struct PlacementIndex: Sendable {
             }
             channels[channel]!.openUnits.remove(unit)
             channels[channel]!.openGroups[unit] = nil
+            for group in channels[channel]!.groups[unit] ?? [] { occupancies[GroupLocation(unit: unit, group: group)] = nil }
             channels[channel]!.groups[unit] = nil
             if channels[channel]!.groups.isEmpty { channels[channel] = nil }
         }
@@ -124,6 +149,7 @@ package struct PlacementIndex: Sendable {
         var open: [ChannelID: [GroupID]] = [:]
         for (id, group) in record.groups {
             let occupancy = group.occupancy(at: now)
+            occupancies[GroupLocation(unit: unit, group: id)] = occupancy
             var contribution = added[group.channel, default: Contribution()]
             contribution.viewers += occupancy
             contribution.freePlaces += record.draining ? 0 : max(0, record.capacity - occupancy)

@@ -1,6 +1,5 @@
-import ClusterLogic
 /*
- * The CSM failover protocol (docs/HA.md), as Sources/Server/HA/FailoverStateMachine.swift (the
+ * The CSM failover protocol (docs/HA.md), as Sources/ClusterLogic/FailoverStateMachine.swift (the
  * CSMs) and Sources/Wire/UnitLease.swift (the units) do it: two CSMs, three units, lost and
  * reordered messages, crashes and restarts of CSMs (with or without the epoch on disk) and of
  * units, partitions of any link. Checked by Tests/HA/model-check.sh:

@@ -11,7 +11,7 @@ extension ClusterState {
         for channel in Set(failed.groups.values.map(\.channel)).sorted() {
             treeLevels[channel] = nil
             // Where subtrees may hang, built only once one needs a parent on another unit.
-            var frontier: RelayFrontier?
+            var frontier: TreeLevels?
             let lost = failed.groups.filter { $0.value.channel == channel }
                 .map { (location: GroupLocation(unit: id, group: $0.key), parent: $0.value.parent) }
             // Parents first: a group's parent is re-created before it.
@@ -44,7 +44,7 @@ extension ClusterState {
                 // group nearest the root with fan-out to spare: never down a chain.
                 if frontier == nil { frontier = makeFrontier(channel, now: now) }
                 let fit = replacement[parent].flatMap { frontier!.canFeed($0, onto: location.unit, fanOut: k) ? $0 : nil }
-                let newParent = fit ?? frontier!.next(fanOut: k) ?? channels[channel]!.root
+                let newParent = fit ?? nextRelayParent(in: &frontier!, channel: channel) ?? channels[channel]!.root
                 frontier!.feeds(newParent, onto: location.unit)
                 place(channel, at: location, parent: newParent, now: now)
                 units[location.unit]?.groups[location.group]?.reportedViewers = record.reportedViewers
@@ -53,14 +53,15 @@ extension ClusterState {
         }
     }
 
-    /// Places a replacement group: on the parent's unit when it has room, else the least loaded.
-    /// The channel's relay frontier as the tree is now.
-    private mutating func makeFrontier(_ channel: ChannelID, now: ContinuousClock.Instant) -> RelayFrontier {
+    /// The channel's tree levels as the tree is now, for re-homing: never kept, as the failure
+    /// rearranges the tree.
+    private mutating func makeFrontier(_ channel: ChannelID, now: ContinuousClock.Instant) -> TreeLevels {
         refreshIndex(now: now)
-        return RelayFrontier(self, groups(of: channel))
+        return TreeLevels(self, groups(of: channel))
     }
 
-    private mutating func recreate(_ channel: ChannelID, near parent: GroupLocation?, frontier: inout RelayFrontier?, now: ContinuousClock.Instant) -> GroupLocation? {
+    /// Places a replacement group: on the parent's unit when it has room, else the least loaded.
+    private mutating func recreate(_ channel: ChannelID, near parent: GroupLocation?, frontier: inout TreeLevels?, now: ContinuousClock.Instant) -> GroupLocation? {
         refreshIndex(now: now)
         let near = parent.flatMap { index.unitsWithFreeGroups.contains($0.unit) ? $0.unit : nil }
         guard let id = near ?? index.unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
@@ -73,7 +74,7 @@ extension ClusterState {
         if let wanted = parent, wanted.unit != unit.id {
             if frontier == nil { frontier = makeFrontier(channel, now: now) }
             if !frontier!.canFeed(wanted, onto: unit.id, fanOut: settings.relayFanOut) {
-                parent = frontier!.next(fanOut: settings.relayFanOut) ?? wanted
+                parent = nextRelayParent(in: &frontier!, channel: channel) ?? wanted
             }
             frontier!.feeds(parent!, onto: unit.id)
         }

@@ -66,9 +66,14 @@ extension ClusterState {
     /// (the first placed of those). Filling the tree level by level keeps a channel across U
     /// units within ⌈log_k U⌉ hops. The levels are kept (`TreeLevels`); built here when missing.
     package mutating func relayParent(for channel: ChannelID) -> GroupLocation? {
-        if treeLevels[channel] == nil { treeLevels[channel] = TreeLevels(self, groups(of: channel)) }
-        let units = units
-        return treeLevels[channel]!.next(fanOut: settings.relayFanOut) { units[$0.unit]?.groups[$0.group]?.channel == channel }
+        var levels = treeLevels.removeValue(forKey: channel) ?? TreeLevels(self, groups(of: channel))
+        defer { treeLevels[channel] = levels }
+        return nextRelayParent(in: &levels, channel: channel)
+    }
+
+    /// The next group of `levels` with fan-out to spare that is still the channel's.
+    func nextRelayParent(in levels: inout TreeLevels, channel: ChannelID) -> GroupLocation? {
+        levels.next(fanOut: settings.relayFanOut) { group(at: $0)?.channel == channel }
     }
 
     package func crossUnitChildren(of groups: [(location: GroupLocation, record: GroupRecord)]) -> [GroupLocation: Int] {
@@ -77,38 +82,6 @@ extension ClusterState {
             if let parent = record.parent, parent.unit != location.unit { counts[parent, default: 0] += 1 }
         }
         return counts
-    }
-}
-
-/// A channel's groups that can feed another unit, nearest the root first, with how many they
-/// feed: what re-homing after a failure takes parents from, one after another, without walking
-/// the tree again for each.
-package struct RelayFrontier {
-    private var candidates: [GroupLocation]
-    private var cursor = 0
-    package private(set) var fanOut: [GroupLocation: Int]
-
-    package init(_ state: ClusterState, _ groups: [(location: GroupLocation, record: GroupRecord)]) {
-        let hops = state.relayHops(of: groups)
-        fanOut = state.crossUnitChildren(of: groups)
-        // Sorted on keys taken out first: a comparison that looked hops up would cost two hashes.
-        candidates = hops.map { (hops: $0.value, unit: $0.key.unit, group: $0.key.group) }.sorted { ($0.hops, $0.unit, $0.group) < ($1.hops, $1.unit, $1.group) }
-            .map { GroupLocation(unit: $0.unit, group: $0.group) }
-    }
-
-    /// The nearest group with fan-out to spare.
-    package mutating func next(fanOut limit: Int) -> GroupLocation? {
-        while cursor < candidates.count, fanOut[candidates[cursor], default: 0] >= limit { cursor += 1 }
-        return cursor < candidates.count ? candidates[cursor] : nil
-    }
-
-    package func canFeed(_ parent: GroupLocation, onto unit: UnitID, fanOut limit: Int) -> Bool {
-        parent.unit == unit || fanOut[parent, default: 0] < limit
-    }
-
-    /// Notes that `parent` now feeds a group on `unit`.
-    package mutating func feeds(_ parent: GroupLocation, onto unit: UnitID) {
-        if parent.unit != unit { fanOut[parent, default: 0] += 1 }
     }
 }
 
@@ -147,6 +120,16 @@ package struct TreeLevels: Sendable {
         hops[location] = above + (crosses ? 1 : 0)
         append(location, level: above + (crosses ? 1 : 0))
         return true
+    }
+
+    /// Whether `parent` can feed one more group on `unit` without going past `limit`.
+    package func canFeed(_ parent: GroupLocation, onto unit: UnitID, fanOut limit: Int) -> Bool {
+        parent.unit == unit || fanOut[parent, default: 0] < limit
+    }
+
+    /// `parent` now feeds a group on `unit` (a group moved under it, not placed).
+    package mutating func feeds(_ parent: GroupLocation, onto unit: UnitID) {
+        if parent.unit != unit { fanOut[parent, default: 0] += 1 }
     }
 
     /// A leaf freed: its parent feeds one fewer.

@@ -23,7 +23,7 @@ extension ClusterState {
     /// Records a new group and tells its unit; across units the child opens a relay link.
     package mutating func place(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation?, now: ContinuousClock.Instant) {
         let existed = units[location.unit]?.groups[location.group]?.channel == channel
-        units[location.unit]?.groups[location.group] = GroupRecord(channel: channel, parent: parent, emptySince: now, placedAt: now)
+        storeGroup(GroupRecord(channel: channel, parent: parent, emptySince: now, placedAt: now), at: location)
         // A group moved under another parent takes its subtree along: the levels are built again.
         if existed || treeLevels[channel]?.placed(location, under: parent) == false { treeLevels[channel] = nil }
         if let parent, parent.unit != location.unit, let parentAddress = units[parent.unit]?.address {

@@ -40,6 +40,19 @@ package struct ClusterState: Sendable {
         index.promise(at: location, channel: channel, before: before, record: units[location.unit]!, now: now)
     }
 
+    /// Stores a new group's record: told to the index as that one group when the unit is
+    /// otherwise as the index last saw it and the place was free, else noted for a refresh.
+    package mutating func storeGroup(_ record: GroupRecord, at location: GroupLocation) {
+        let unit = location.unit
+        guard units[unit]?.groups[location.group] == nil, !units.isChanged(unit), index.knows(unit) else {
+            units[unit]?.groups[location.group] = record
+            return
+        }
+        units.modifyUnnoted(unit) { $0.groups[location.group] = record }
+        guard let after = units[unit] else { return }
+        index.placed(at: location, channel: record.channel, parent: record.parent, record: after)
+    }
+
     /// Builds the index again from every unit (a check that the kept one agrees).
     package mutating func rebuildIndex(now: ContinuousClock.Instant) {
         index = PlacementIndex()

@@ -106,6 +106,39 @@ package struct PlacementIndex: Sendable {
         }
     }
 
+    /// Whether `unit` is counted in the index (a group placed on it can be added where it stands).
+    package func knows(_ unit: UnitID) -> Bool { contributions[unit] != nil }
+
+    /// A new, empty group placed at `location` (the unit was current and `record` is it after the
+    /// placement): added to its channel's groups, empty and open groups and free places, and to
+    /// who feeds whom, instead of refreshing the whole unit.
+    package mutating func placed(at location: GroupLocation, channel: ChannelID, parent: GroupLocation?, record: UnitRecord) {
+        let unit = location.unit
+        occupancies[location] = 0
+        let free = record.draining ? 0 : record.capacity
+        var contribution = contributions[unit]![channel] ?? Contribution()
+        contribution.freePlaces += free
+        contribution.emptyGroups.append(location)
+        if let parent { contribution.parents.append(parent) }
+        contributions[unit]![channel] = contribution
+        // Moved out and back, so the heap inside is changed in place, never copied.
+        var places = channels.removeValue(forKey: channel) ?? ChannelPlaces()
+        places.freePlaces += free
+        places.emptyGroups.insert(location)
+        if let parent { places.children[parent, default: 0] += 1 }
+        var groups = places.groups[unit] ?? []
+        groups.insert(location.group, at: groups.firstIndex { $0 > location.group } ?? groups.count)
+        places.groups[unit] = groups
+        if record.takesWork && record.capacity > 0 {
+            var open = places.openGroups[unit] ?? []
+            open.insert(location.group, at: open.firstIndex { $0 > location.group } ?? open.count)
+            places.openGroups[unit] = open
+            places.openUnits.set(unit, key: LoadKey(load: unitLoads[unit] ?? 0, unit: unit))
+        }
+        channels[channel] = places
+        if record.freeGroupCount == 0 { unitsWithFreeGroups.remove(unit) }
+    }
+
     /// Brings the index up to `now`: the units changed since are looked at whole; a promised
     /// place that lapsed changes only its group.
     package mutating func refresh(_ table: inout UnitTable, now: ContinuousClock.Instant) {

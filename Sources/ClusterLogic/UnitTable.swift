@@ -37,6 +37,9 @@ package struct UnitTable: Sendable {
         return records.removeValue(forKey: id)
     }
 
+    /// Whether `id` changed since the index last looked.
+    package func isChanged(_ id: UnitID) -> Bool { changed.contains(id) }
+
     /// Whether nothing changed since the index last looked (what it holds of group membership is exact).
     package var unchanged: Bool { changed.isEmpty }
 

@@ -29,7 +29,16 @@ final class WebDriver: @unchecked Sendable {
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000", "--user-data-dir=\(profile)"],
             ]]]
         ]
-        let answer = try await call(.POST, "/session", capabilities)
+        // A cold browser start on a busy machine can outlast one request's deadline: ask again.
+        var answer: [String: Any] = [:]
+        for attempt in 1...3 {
+            do {
+                answer = try await call(.POST, "/session", capabilities)
+                break
+            } catch let failure as APIEndpoint.Failure where failure.status == 0 && attempt < 3 {
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
         session = ((answer["value"] as? [String: Any])?["sessionId"] as? String) ?? ""
     }
 

@@ -135,7 +135,10 @@ package struct TreeLevels: Sendable {
     /// A leaf freed: its parent feeds one fewer.
     package mutating func freed(_ location: GroupLocation, under parent: GroupLocation?) {
         hops[location] = nil
-        if let parent, parent.unit != location.unit, let count = fanOut[parent] { fanOut[parent] = max(0, count - 1) }
+        guard let parent, parent.unit != location.unit, let count = fanOut[parent] else { return }
+        fanOut[parent] = max(0, count - 1)
+        // Its level's cursor may have passed it: it has room again, so it is offered again.
+        if let level = hops[parent] { append(parent, level: level) }
     }
 
     /// The group nearest the root that feeds fewer than `limit` groups on other units and

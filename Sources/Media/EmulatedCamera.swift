@@ -21,18 +21,37 @@ public final class EmulatedCamera: CameraDevice {
     }
 
     public func makeConverter() throws -> FrameConverter {
-        var operations = libv4l_dev_ops()
-        operations.ioctl = { private_, _, request, argument in
-            guard let private_, let argument else { return -1 }
-            let camera = Unmanaged<EmulatedCamera>.fromOpaque(private_).takeUnretainedValue()
-            return camera.answer(request, argument)
-        }
-        operations.close = { _ in }
+        // libv4lconvert keeps the pointer to the operations, not a copy: they live on the heap,
+        // as long as the converter.
+        let operations = DeviceOperations(camera: self)
         let pointer = Unmanaged.passUnretained(self).toOpaque()
-        guard let data = withUnsafePointer(to: &operations, { v4lconvert_create_with_dev_ops(-1, pointer, $0) }) else {
+        guard let data = v4lconvert_create_with_dev_ops(-1, pointer, operations.pointer) else {
             throw MediaError.deviceFailed("libv4lconvert could not start")
         }
-        return FrameConverter(data: data, retaining: self)
+        return FrameConverter(data: data, retaining: operations)
+    }
+
+    /// The device operations libv4lconvert calls, and the camera they answer for.
+    private final class DeviceOperations {
+        let pointer = UnsafeMutablePointer<libv4l_dev_ops>.allocate(capacity: 1)
+        let camera: EmulatedCamera
+
+        init(camera: EmulatedCamera) {
+            self.camera = camera
+            var operations = libv4l_dev_ops()
+            operations.ioctl = { private_, _, request, argument in
+                guard let private_, let argument else { return -1 }
+                let camera = Unmanaged<EmulatedCamera>.fromOpaque(private_).takeUnretainedValue()
+                return camera.answer(request, argument)
+            }
+            operations.close = { _ in }
+            pointer.initialize(to: operations)
+        }
+
+        deinit {
+            pointer.deinitialize(count: 1)
+            pointer.deallocate()
+        }
     }
 
     public func setFormat(_ wanted: CameraFormat) throws -> CameraFormat {

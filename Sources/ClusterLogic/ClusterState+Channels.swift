@@ -22,10 +22,23 @@ extension ClusterState {
 
     /// Records a new group and tells its unit; across units the child opens a relay link.
     package mutating func place(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation?, now: ContinuousClock.Instant) {
-        let existed = units[location.unit]?.groups[location.group]?.channel == channel
         storeGroup(GroupRecord(channel: channel, parent: parent, emptySince: now, placedAt: now), at: location)
-        // A group moved under another parent takes its subtree along: the levels are built again.
-        if existed || treeLevels[channel]?.placed(location, under: parent) == false { treeLevels[channel] = nil }
+        if treeLevels[channel]?.placed(location, under: parent) == false { treeLevels[channel] = nil }
+        tellParent(channel, at: location, parent: parent)
+    }
+
+    /// Moves a group under another parent, its viewers and promised places kept, and tells its
+    /// unit. It takes its subtree along, so the channel's levels are built again (a failure
+    /// moves them itself).
+    package mutating func reparent(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation) {
+        guard group(at: location)?.channel == channel else { return }
+        storeParent(parent, at: location)
+        treeLevels[channel] = nil
+        tellParent(channel, at: location, parent: parent)
+    }
+
+    /// The command that gives a group its parent: across units the child opens a relay link.
+    private mutating func tellParent(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation?) {
         if let parent, parent.unit != location.unit, let parentAddress = units[parent.unit]?.address {
             let ticket = ticket(.relay, channel: channel, at: parent, lifetime: settings.relayTicketLifetime)
             actions.append(.command(location.unit, .openRelayLink(group: location.group, channel: channel, parent: parentAddress, parentGroup: parent.group, ticket: ticket)))
@@ -121,7 +134,7 @@ extension ClusterState {
         guard let leaf else { return nil }
         let parent = group(at: leaf)?.parent
         treeLevels[channel]?.freed(leaf, under: parent)
-        units[leaf.unit]?.groups[leaf.group] = nil
+        removeGroup(at: leaf)
         actions.append(.command(leaf.unit, .freeGroup(leaf.group)))
         log("channelShrunk", unit: leaf.unit, channel: channel, group: leaf.group, "empty leaf group \(leaf) freed")
         return leaf
@@ -133,7 +146,7 @@ extension ClusterState {
         refreshIndex(now: now)
         closedChannels[channel] = now
         for group in groups(of: channel) {
-            units[group.location.unit]?.groups[group.location.group] = nil
+            removeGroup(at: group.location)
             actions.append(.command(group.location.unit, .freeGroup(group.location.group)))
         }
         channels[channel] = nil

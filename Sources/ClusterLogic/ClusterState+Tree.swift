@@ -88,11 +88,14 @@ extension ClusterState {
 /// A channel's groups level by level (relay hops from the root), kept as groups are placed, so
 /// the next cross-unit group finds its parent in amortized constant time instead of a walk of
 /// the whole tree: a cursor per level moves past groups whose fan-out is full or that are gone.
-/// Dropped (and built again on demand) when the tree is rearranged: failures, bypasses, groups
-/// a report adds or takes away.
+/// A unit's failure changes it where the tree changed (`lost`, `moved`); it is dropped (and
+/// built again on demand) when a bypass or a report rearranges the tree.
 package struct TreeLevels: Sendable {
     package private(set) var hops: [GroupLocation: Int] = [:]
     package private(set) var fanOut: [GroupLocation: Int] = [:]
+    /// Each group's children, on its own unit and on others: what a moved subtree takes along.
+    /// Kept for groups cut off from the root too, so a failure finds every group it orphans.
+    private var children: [GroupLocation: [GroupLocation]] = [:]
     private var levels: [[GroupLocation]] = []
     private var cursors: [Int] = []
 
@@ -102,6 +105,9 @@ package struct TreeLevels: Sendable {
     package init(_ state: ClusterState, _ groups: [(location: GroupLocation, record: GroupRecord)]) {
         hops = state.relayHops(of: groups)
         fanOut = state.crossUnitChildren(of: groups)
+        for (location, record) in groups {
+            if let parent = record.parent { children[parent, default: []].append(location) }
+        }
         let ordered = hops.map { (hops: $0.value, unit: $0.key.unit, group: $0.key.group) }.sorted { ($0.hops, $0.unit, $0.group) < ($1.hops, $1.unit, $1.group) }
         for entry in ordered { append(GroupLocation(unit: entry.unit, group: entry.group), level: entry.hops) }
     }
@@ -117,6 +123,7 @@ package struct TreeLevels: Sendable {
         guard let above = hops[parent] else { return false }
         let crosses = parent.unit != location.unit
         if crosses { fanOut[parent, default: 0] += 1 }
+        children[parent, default: []].append(location)
         hops[location] = above + (crosses ? 1 : 0)
         append(location, level: above + (crosses ? 1 : 0))
         return true
@@ -127,18 +134,46 @@ package struct TreeLevels: Sendable {
         parent.unit == unit || fanOut[parent, default: 0] < limit
     }
 
-    /// `parent` now feeds a group on `unit` (a group moved under it, not placed).
-    package mutating func feeds(_ parent: GroupLocation, onto unit: UnitID) {
-        if parent.unit != unit { fanOut[parent, default: 0] += 1 }
-    }
-
     /// A leaf freed: its parent feeds one fewer.
     package mutating func freed(_ location: GroupLocation, under parent: GroupLocation?) {
-        hops[location] = nil
-        guard let parent, parent.unit != location.unit, let count = fanOut[parent] else { return }
+        _ = lost(location, under: parent)
+    }
+
+    /// A group gone (freed, or on a failed unit): its parent feeds one fewer and is offered
+    /// again; its children, returned, are left without a parent until they are `moved`.
+    package mutating func lost(_ location: GroupLocation, under parent: GroupLocation?) -> [GroupLocation] {
+        // Levels built after the group was gone never counted it in its parent's fan-out.
+        let counted = hops.removeValue(forKey: location) != nil
+        fanOut[location] = nil
+        let orphans = children.removeValue(forKey: location) ?? []
+        guard let parent else { return orphans }
+        if let index = children[parent]?.firstIndex(of: location) { children[parent]!.remove(at: index) }
+        guard counted, parent.unit != location.unit, let count = fanOut[parent] else { return orphans }
         fanOut[parent] = max(0, count - 1)
         // Its level's cursor may have passed it: it has room again, so it is offered again.
         if let level = hops[parent] { append(parent, level: level) }
+        return orphans
+    }
+
+    /// A group (with its subtree) now fed by `parent`. The subtree's hops follow, walked only
+    /// where they change. False when the parent is not known here.
+    package mutating func moved(_ location: GroupLocation, under parent: GroupLocation, from old: GroupLocation?) -> Bool {
+        guard let above = hops[parent] else { return false }
+        if let old, let index = children[old]?.firstIndex(of: location) {
+            children[old]!.remove(at: index)
+            if old.unit != location.unit, let count = fanOut[old] { fanOut[old] = max(0, count - 1) }
+        }
+        children[parent, default: []].append(location)
+        if parent.unit != location.unit { fanOut[parent, default: 0] += 1 }
+        var pending = [(location, above + (parent.unit != location.unit ? 1 : 0))]
+        var seen: Set<GroupLocation> = []  // a report can claim any parent, even a cycle
+        while let (current, level) = pending.popLast() {
+            guard hops[current] != level, seen.insert(current).inserted else { continue }
+            hops[current] = level
+            append(current, level: level)
+            for child in children[current] ?? [] { pending.append((child, level + (child.unit != current.unit ? 1 : 0))) }
+        }
+        return true
     }
 
     /// The group nearest the root that feeds fewer than `limit` groups on other units and

@@ -122,8 +122,7 @@ extension ClusterState {
                 var ancestor: GroupLocation? = parent
                 while let current = ancestor, current.unit == id { ancestor = tree[current] ?? nil }
                 guard let newParent = ancestor else { continue }  // the root is there: the broadcaster must move first
-                place(channel, at: location, parent: newParent, now: now)
-                units[location.unit]?.groups[location.group]?.reportedViewers = record.reportedViewers
+                reparent(channel, at: location, parent: newParent)
                 log("groupReparented", unit: location.unit, channel: channel, group: location.group, "group \(location) now fed by \(newParent), bypassing unreachable unit \(id)")
             }
         }

@@ -53,6 +53,30 @@ package struct ClusterState: Sendable {
         index.placed(at: location, channel: record.channel, parent: record.parent, record: after)
     }
 
+    /// Stores a group's new parent: told to the index as that one link when the unit is
+    /// otherwise as the index last saw it, else noted for a refresh.
+    package mutating func storeParent(_ parent: GroupLocation, at location: GroupLocation) {
+        let unit = location.unit
+        guard let old = group(at: location) else { return }
+        if !units.isChanged(unit), index.reparented(location, channel: old.channel, from: old.parent, to: parent) {
+            units.modifyUnnoted(unit) { $0.groups[location.group]?.parent = parent }
+        } else {
+            units[unit]?.groups[location.group]?.parent = parent
+        }
+    }
+
+    /// Frees a group's record: told to the index as that one group when the unit is otherwise
+    /// as the index last saw it, else noted for a refresh.
+    package mutating func removeGroup(at location: GroupLocation) {
+        let unit = location.unit
+        guard let record = units[unit], record.groups[location.group] != nil else { return }
+        if !units.isChanged(unit), index.removed(at: location, record: record) {
+            units.modifyUnnoted(unit) { $0.groups[location.group] = nil }
+        } else {
+            units[unit]?.groups[location.group] = nil
+        }
+    }
+
     /// Builds the index again from every unit (a check that the kept one agrees).
     package mutating func rebuildIndex(now: ContinuousClock.Instant) {
         index = PlacementIndex()

@@ -139,6 +139,65 @@ package struct PlacementIndex: Sendable {
         if record.freeGroupCount == 0 { unitsWithFreeGroups.remove(unit) }
     }
 
+    /// The group at `location` now fed by `new` instead of `old`, nothing else changed: who
+    /// feeds whom follows. False when the index does not count the group (refresh its unit).
+    package mutating func reparented(_ location: GroupLocation, channel: ChannelID, from old: GroupLocation?, to new: GroupLocation) -> Bool {
+        let unit = location.unit
+        guard var contribution = contributions[unit]?[channel], channels[channel] != nil else { return false }
+        if let old {
+            guard let index = contribution.parents.firstIndex(of: old) else { return false }
+            contribution.parents.remove(at: index)
+            channels[channel]!.children[old, default: 0] -= 1
+            if channels[channel]!.children[old]! <= 0 { channels[channel]!.children[old] = nil }
+        }
+        contribution.parents.append(new)
+        channels[channel]!.children[new, default: 0] += 1
+        contributions[unit]![channel] = contribution
+        return true
+    }
+
+    /// The group at `location` freed (`record` is its unit still holding it): emptied first, so
+    /// the unit's load and its place among the units follow, then taken out of its channel's
+    /// counts and lists, instead of refreshing the whole unit. False when the index does not
+    /// count the group (refresh its unit).
+    package mutating func removed(at location: GroupLocation, record: UnitRecord) -> Bool {
+        let unit = location.unit
+        guard let group = record.groups[location.group], let old = occupancies[location],
+            contributions[unit]?[group.channel] != nil, channels[group.channel] != nil
+        else { return false }
+        let channel = group.channel
+        occupancy(of: location, channel: channel, from: old, to: 0, record: record)
+        var contribution = contributions[unit]![channel]!
+        var places = channels.removeValue(forKey: channel)!
+        let free = record.draining ? 0 : record.capacity
+        contribution.freePlaces -= free
+        places.freePlaces -= free
+        if group.broadcasterHere {
+            contribution.broadcasters -= 1
+            places.broadcasters -= 1
+        }
+        if let index = contribution.emptyGroups.firstIndex(of: location) { contribution.emptyGroups.remove(at: index) }
+        places.emptyGroups.remove(location)
+        if let parent = group.parent, let index = contribution.parents.firstIndex(of: parent) {
+            contribution.parents.remove(at: index)
+            places.children[parent, default: 0] -= 1
+            if places.children[parent]! <= 0 { places.children[parent] = nil }
+        }
+        places.groups[unit]?.removeAll { $0 == location.group }
+        if places.groups[unit]?.isEmpty == true { places.groups[unit] = nil }
+        places.openGroups[unit]?.removeAll { $0 == location.group }
+        if places.openGroups[unit]?.isEmpty != false {
+            places.openGroups[unit] = nil
+            places.openUnits.remove(unit)
+        }
+        occupancies[location] = nil
+        contributions[unit]![channel] = places.groups[unit] == nil ? nil : contribution
+        if !places.groups.isEmpty { channels[channel] = places }
+        // The unit has a free group now.
+        if record.takesWork && record.freeGroupCount + 1 > 0 { unitsWithFreeGroups.set(unit, key: LoadKey(load: unitLoads[unit] ?? 0, unit: unit)) }
+        return true
+    }
+
     /// Brings the index up to `now`: the units changed since are looked at whole; a promised
     /// place that lapsed changes only its group.
     package mutating func refresh(_ table: inout UnitTable, now: ContinuousClock.Instant) {

@@ -4,8 +4,9 @@ import Wire
 @testable import ClusterLogic
 @testable import Server
 
-/// The placement index kept up to date by joins, reports, failures, drains, shrinking and time
-/// agrees at every step with one built from scratch and with a scan of every group.
+/// The placement index and the channels' tree levels, kept up to date by joins, reports,
+/// failures, drains, shrinking and time, agree at every step with ones built from scratch and
+/// with a scan of every group.
 @Suite struct PlacementIndexTests {
     /// SplitMix64: the same operations every run.
     struct Random {
@@ -33,6 +34,9 @@ import Wire
             #expect(a?.emptyGroups == b?.emptyGroups && a?.children == b?.children && a?.groups == b?.groups && a?.openGroups == b?.openGroups, "\(step): channel \(channel)")
             #expect(a?.openUnits.min == b?.openUnits.min && a?.openUnits.count == b?.openUnits.count, "\(step): channel \(channel)")
             #expect(a?.viewers ?? 0 == kept.sum(over: channel) { $1.occupancy(at: now) }, "\(step): channel \(channel)")
+            if let levels = kept.treeLevels[channel] {
+                RelayTreeTests.expectAgree(levels, TreeLevels(kept, kept.groups(of: channel)), "\(step): channel \(channel)")
+            }
         }
     }
 

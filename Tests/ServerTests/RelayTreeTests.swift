@@ -29,6 +29,15 @@ import Wire
             if let parent = record.parent, parent.unit != location.unit { crossUnitChildren[parent, default: 0] += 1 }
         }
         #expect(crossUnitChildren.values.allSatisfy { $0 <= fanOut }, "\(crossUnitChildren.filter { $0.value > fanOut }): fan-out \(crossUnitChildren.values.max() ?? 0) above \(fanOut)")
+        // The levels kept through placements, frees and failures say what a fresh look says.
+        if let kept = state.treeLevels[channel] { expectAgree(kept, TreeLevels(state, groups), "\(channel)") }
+    }
+
+    static func expectAgree(_ kept: TreeLevels, _ fresh: TreeLevels, _ context: String) {
+        let hops = Set(kept.hops.keys).union(fresh.hops.keys).filter { kept.hops[$0] != fresh.hops[$0] }
+        #expect(hops.isEmpty, "\(context): the kept levels give \(hops.count) groups other hops than the tree, as \(hops.prefix(3).map { "\($0): \(kept.hops[$0].map(String.init) ?? "none") not \(fresh.hops[$0].map(String.init) ?? "none")" })")
+        let fanOut = Set(kept.fanOut.keys).union(fresh.fanOut.keys).filter { kept.fanOut[$0, default: 0] != fresh.fanOut[$0, default: 0] }
+        #expect(fanOut.isEmpty, "\(context): the kept levels give \(fanOut.count) groups another fan-out than the tree")
     }
 
     @Test(arguments: [(12, 8), (24, 8), (48, 8), (500, 8), (48, 2), (200, 3)])
@@ -64,7 +73,10 @@ import Wire
         let root = try #require(state.channels[channel]?.root)
         let feeding = Set(state.groups(of: channel).compactMap { $0.record.parent.map(\.unit) }).subtracting([root.unit]).sorted()
         for unit in feeding.prefix(10) + [UnitID(60), UnitID(59)] {
+            let orphans = state.groups(of: channel).filter { $0.location.unit != unit && $0.record.parent?.unit == unit }.count
             state.fail(unit, now: t + .seconds(5), reason: "test")
+            // Re-homed from the kept levels, which the failure left up to date.
+            if orphans > 0 { #expect(state.treeLevels[channel] != nil, "after unit \(unit) failed") }
             let used = Set(state.groups(of: channel).map(\.location.unit)).count
             let deepest = state.deepestRelayChain(of: channel)
             #expect(deepest <= max(deepestBefore, Self.bound(units: used, fanOut: 3)), "after unit \(unit) failed: \(deepest) hops")

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import SQLiteNIO
 import ClusterLogic
@@ -17,9 +18,25 @@ final class SQLiteStore: EventLogStore {
     ]
 
     private let connection: SQLiteConnection
+    /// Closed, and how many queries are running: a query that reached SQLite after the close
+    /// would use a freed handle, so the close waits for those running and refuses new ones.
+    private let use = NIOLockedValueBox((closed: false, running: 0))
+
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "the event log database is closed (the CSM is stopping)" }
+    }
 
     private init(connection: SQLiteConnection) {
         self.connection = connection
+    }
+
+    private func query(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        try use.withLockedValue { use in
+            guard !use.closed else { throw Closed() }
+            use.running += 1
+        }
+        defer { use.withLockedValue { $0.running -= 1 } }
+        return try await connection.query(sql, binds)
     }
 
     /// Opens (creating if needed) and migrates the database at `path`; nil: in memory.
@@ -45,7 +62,7 @@ final class SQLiteStore: EventLogStore {
                     .text(entry.details),
                 ]
             }
-            _ = try await connection.query("INSERT INTO event_log (time_ms, unit, kind, channel, group_id, details) VALUES \(rows)", binds)
+            _ = try await query("INSERT INTO event_log (time_ms, unit, kind, channel, group_id, details) VALUES \(rows)", binds)
         }
     }
 
@@ -58,7 +75,7 @@ final class SQLiteStore: EventLogStore {
         if let since = filter.sinceMilliseconds { conditions.append("time_ms >= ?"); binds.append(.integer(Int(clamping: since))) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         binds += [.integer(max(1, min(filter.limit, 1000))), .integer(max(0, filter.offset))]
-        let rows = try await connection.query(
+        let rows = try await query(
             "SELECT time_ms, unit, kind, channel, group_id, details FROM event_log \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?", binds)
         return rows.map { row in
             ClusterLogEntry(
@@ -73,12 +90,14 @@ final class SQLiteStore: EventLogStore {
 
     /// Deletes lines past their age and the oldest beyond the size cap (ids only grow).
     func prune(_ retention: LogRetention, nowMilliseconds: UInt64) async throws {
-        _ = try await connection.query(
+        _ = try await query(
             "DELETE FROM event_log WHERE time_ms < ? OR id <= (SELECT MAX(id) FROM event_log) - ?",
             [.integer(Int(clamping: retention.oldestKept(nowMilliseconds: nowMilliseconds))), .integer(retention.maxEntries)])
     }
 
     func close() async throws {
+        use.withLockedValue { $0.closed = true }
+        while use.withLockedValue({ $0.running }) > 0 { try await Task.sleep(for: .milliseconds(5)) }
         try await connection.close()
     }
 }

@@ -52,6 +52,7 @@ cat <<TEXT
 
   The cluster is up and channel $channel is on the air (test pattern and tone; log: $logs/broadcaster.log).
   Watch it:           $bin/viewer watch $channel
+  Or in a browser:    http://127.0.0.1:8080/watch/$channel   (go live from one: http://127.0.0.1:8080/broadcast)
   Channel $radio is audio only (a WAV file in a loop, in 60 ms Opus frames; log: $logs/radio.log).
   Load test:          $bin/viewer load --channel $radio --viewers 1000 --duration 20
   Go live yourself:   $bin/broadcaster --title "My channel" --video test --audio test

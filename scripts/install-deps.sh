@@ -9,9 +9,11 @@ if [ "${1:-}" = "--test" ]; then
   # Network namespaces for the HA and UDP-blocking tests, a PostgreSQL server for the portal's
   # database tests, a headless browser with its WebDriver for the dashboard test, and the model
   # checker (with a C compiler for its verifiers) for the failover model; and for the device test,
-  # a VM booting Debian's own kernel with its vivid camera and snd-aloop sound card modules.
+  # a VM booting Debian's own kernel with its vivid camera and snd-aloop sound card modules;
+  # Node for the browser module's tests against the Swift vectors, ffmpeg to decode what a page sent.
   packages+=(iproute2 nftables iputils-arping postgresql chromium chromium-driver spin gcc)
   packages+=(qemu-system-x86 linux-image-amd64 busybox-static alsa-utils cpio)
+  packages+=(nodejs ffmpeg)
 fi
 if [ "${1:-}" = "--bench" ]; then
   # The peer the TCP fan-out is compared with: nginx with its RTMP module, ffmpeg to encode its

@@ -10,10 +10,10 @@ swift build --build-tests
 AVCLUSTER_TEST_POSTGRES_URL=$(scripts/test-postgres.sh start)
 export AVCLUSTER_TEST_POSTGRES_URL
 trap 'scripts/test-postgres.sh stop' EXIT
-swift test --skip-build --skip 'BroadcasterTests|ViewerProcessTests|DashboardBrowserTests|DeviceTests'
+swift test --skip-build --skip 'BroadcasterTests|ViewerProcessTests|DashboardBrowserTests|BrowserPagesTests|DeviceTests'
 # Real client processes streaming in real time, a real browser, and the real binaries on real
 # devices in a VM: one at a time, so that no other test starves them of CPU on a small machine.
-swift test --skip-build --no-parallel --filter 'BroadcasterTests|ViewerProcessTests|DashboardBrowserTests|DeviceTests'
+swift test --skip-build --no-parallel --filter 'BroadcasterTests|ViewerProcessTests|DashboardBrowserTests|BrowserPagesTests|DeviceTests'
 Tests/HA/model-check.sh
 Tests/HA/failover-netns.sh
 Tests/Net/udp-blocked-netns.sh

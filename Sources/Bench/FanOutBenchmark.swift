@@ -103,7 +103,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
         let process = try ChildProcess(
             binary,
             [
-                "unit", "--id", "1", "--session-port", "\(port)", "--media-port", "\(port + 1)", "--admin-port", "\(port + 2)",
+                "unit", "--id", "1", "--session-port", "\(port)", "--media-port", "\(port + 1)", "--admin-port", "\(port + 2)", "--websocket-port", "\(port + 3)",
                 // Every emulated viewer comes from 127.0.0.1.
                 "--groups", "\(groups)", "--capacity", "10", "--sessions-per-address", "\(viewers + 16)",
             ] + (tcpBatchMilliseconds.map { ["--tcp-batch-ms", "\($0)"] } ?? []),

@@ -59,6 +59,7 @@ struct AllCommand: AsyncParsableCommand {
             unit.unit = UnitID(UInt16(index))
             unit.sessionPort = basePort + 100 * index
             unit.mediaPort = basePort + 100 * index + 1
+            unit.webSocketPort = basePort + 100 * index + 3
             unit.csmAddresses = ["127.0.0.1:\(csm.unitPort)", "127.0.0.1:\(backup.unitPort)"]
             unit.ticketSecret = csm.secret
             unit.sessionsPerAddress = 20_000

@@ -7,7 +7,10 @@ import Wire
 @testable import Server
 
 @Suite(.serialized) struct ClusterTests {
-    static func startCluster(units count: Int, groups: Int = 50, capacity: Int = 10, threshold: Int = 3, name: String = "csm") async throws -> (RunningCSM, UnitHarness) {
+    static func startCluster(
+        units count: Int, groups: Int = 50, capacity: Int = 10, threshold: Int = 3, name: String = "csm",
+        configure: @escaping @Sendable (inout UnitConfiguration) -> Void = { _ in }
+    ) async throws -> (RunningCSM, UnitHarness) {
         let csm = try await RunningCSM.start {
             $0.settings.expansionThreshold = threshold
             $0.name = name
@@ -17,6 +20,7 @@ import Wire
             $0.groupsPerUnit = groups
             $0.groupCapacity = capacity
             $0.csmAddresses = [address]
+            configure(&$0)
         }
         #expect(try await eventually { try await csm.activeUnits() == count })
         return (csm, units)

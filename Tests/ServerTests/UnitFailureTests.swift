@@ -175,7 +175,7 @@ import Wire
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
         shell.arguments = [
-            "-c", "\"$0\" unit --id 1 --session-port 0 --media-port 0 --admin-port 0 >/dev/null 2>&1 & echo $! > \"$1\"; exec sleep 60",
+            "-c", "\"$0\" unit --id 1 --session-port 0 --media-port 0 --websocket-port 0 --admin-port 0 >/dev/null 2>&1 & echo $! > \"$1\"; exec sleep 60",
             UnitProcess.binary.path, pidFile.path,
         ]
         shell.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_SECRET": UnitHarness.secret, "AVCLUSTER_EXIT_WITH_PARENT": "1"]) { $1 }

@@ -3,7 +3,7 @@ import Foundation
 import NIOHTTP1
 
 /// A headless Chromium driven through chromedriver's WebDriver protocol (W3C), for the dashboard
-/// test: start, open a page, run scripts, click, take a screenshot.
+/// and the watch and broadcast pages: start, open a page, run scripts, click, take a screenshot.
 final class WebDriver: @unchecked Sendable {
     // The chromedriver process is only started here and terminated in quit().
     private let process = Process()
@@ -14,7 +14,8 @@ final class WebDriver: @unchecked Sendable {
 
     static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") }
 
-    init() async throws {
+    /// `arguments`: more Chromium flags (autoplay, fake camera and microphone).
+    init(arguments: [String] = []) async throws {
         let port = Int.random(in: 30_000..<40_000)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
         process.arguments = ["--port=\(port)"]
@@ -26,7 +27,7 @@ final class WebDriver: @unchecked Sendable {
         let capabilities: [String: Any] = [
             "capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": [
                 "binary": "/usr/bin/chromium",
-                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000", "--user-data-dir=\(profile)"],
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000", "--user-data-dir=\(profile)"] + arguments,
             ]]]
         ]
         // A cold browser start on a busy machine can outlast one request's deadline: ask again.

@@ -6,6 +6,8 @@ import Wire
 /// A started unit: its address, a way to look inside (tests, admin), and shutdown.
 final class RunningUnit: Sendable {
     let address: UnitAddress
+    /// The WebSocket port bound (the address may announce a proxy's instead).
+    let webSocketBoundPort: Int?
     let eventLoop: EventLoop
     private let unit: NIOLoopBound<Unit>
     private let listeners: [Channel]
@@ -49,11 +51,17 @@ final class RunningUnit: Sendable {
                     }
                 }
                 .bind(host: configuration.bindHost, port: configuration.sessionPort)
-            return media.and(sessions).map { media, sessions in
+            // Browsers: the same sessions over WebSocket, with the same caps.
+            let webSockets = configuration.webSocketPort.map { port in
+                WebSocketSessions.listen(port: port, configuration, cap: cap, unit: bound, logger: logger).map { Optional($0) }
+            } ?? eventLoop.makeSucceededFuture(nil)
+            return media.and(sessions).and(webSockets).map { pair, webSockets in
+                let (media, sessions) = pair
                 let unit = bound.value
                 unit.mediaChannel = media
                 unit.address.sessionPort = sessions.localAddress?.port ?? configuration.sessionPort
                 unit.address.mediaPort = media.localAddress?.port ?? configuration.mediaPort
+                unit.address.webSocketPort = webSockets?.localAddress?.port.map { configuration.webSocketPublicPort ?? $0 }
                 for csm in configuration.csmAddresses {
                     guard let (host, port) = HostPort.parse(csm) else {
                         logger.error("CSM address '\(csm)' is not host:port; skipped")
@@ -66,16 +74,18 @@ final class RunningUnit: Sendable {
                 let heartbeat = eventLoop.scheduleRepeatedTask(
                     initialDelay: TimeAmount(configuration.heartbeatInterval), delay: TimeAmount(configuration.heartbeatInterval)
                 ) { _ in bound.value.heartbeat() }
-                logger.info("unit \(configuration.unit) serves sessions on \(configuration.bindHost):\(unit.address.sessionPort), media on udp \(unit.address.mediaPort)")
+                let browsers = unit.address.webSocketPort.map { ", browsers on ws://\(configuration.bindHost):\($0)\(WebSocketSessions.path)" } ?? ""
+                logger.info("unit \(configuration.unit) serves sessions on \(configuration.bindHost):\(unit.address.sessionPort), media on udp \(unit.address.mediaPort)\(browsers)")
                 return RunningUnit(
-                    address: unit.address, eventLoop: eventLoop, unit: bound, listeners: [media, sessions],
+                    address: unit.address, webSocketBoundPort: webSockets?.localAddress?.port, eventLoop: eventLoop, unit: bound, listeners: [media, sessions] + (webSockets.map { [$0] } ?? []),
                     heartbeat: NIOLoopBound(heartbeat, eventLoop: eventLoop))
             }
         }.get()
     }
 
-    private init(address: UnitAddress, eventLoop: EventLoop, unit: NIOLoopBound<Unit>, listeners: [Channel], heartbeat: NIOLoopBound<RepeatedTask>) {
+    private init(address: UnitAddress, webSocketBoundPort: Int?, eventLoop: EventLoop, unit: NIOLoopBound<Unit>, listeners: [Channel], heartbeat: NIOLoopBound<RepeatedTask>) {
         self.address = address
+        self.webSocketBoundPort = webSocketBoundPort
         self.eventLoop = eventLoop
         self.unit = unit
         self.listeners = listeners

@@ -2,10 +2,10 @@ import NIOCore
 import Wire
 
 extension Unit {
-    /// A TCP connection arrived; it must say hello and open its session in time.
-    func sessionConnected(_ connection: Channel) -> UnitSession {
+    /// A TCP connection (or a WebSocket) arrived; it must say hello and open its session in time.
+    func sessionConnected(_ connection: Channel, overWebSocket: Bool = false) -> UnitSession {
         let session = UnitSession(
-            id: newSessionID(), connection: connection,
+            id: newSessionID(), connection: connection, overWebSocket: overWebSocket,
             chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
         sessions[session.id] = session
         if sessions.count > configuration.sessionLimit {
@@ -36,6 +36,11 @@ extension Unit {
         case (.awaitingOpen, .open(let ticket, let name, let resume)):
             open(session, ticket: ticket, name: name)
             if session.phase == .open, session.receivesMedia { session.resume = resume }
+            if session.phase == .open, session.overWebSocket, session.receivesMedia {
+                switchMode(of: session, to: .tcp, reason: "a session over WebSocket is always in TCP mode")
+            }
+        case (.open, .setMode(.udp, _)) where session.overWebSocket:
+            send(.error(ControlError(.notAllowed, "a session over WebSocket has no UDP socket; it stays in TCP mode")), to: session)
         case (.open, .setMode(let mode, let reason)):
             guard session.modeLimiter.allow(at: .now()) else {
                 send(.error(ControlError(.rateLimited, "too many mode switches; at most 5 per 10 seconds")), to: session)

@@ -22,6 +22,10 @@ struct UnitCommand: AsyncParsableCommand {
     var sessionPort: Int?
     @Option(help: "UDP port of media (0: any free port). Default 7101.")
     var mediaPort: Int?
+    @Option(name: .customLong("websocket-port"), help: "TCP port where browsers open sessions over WebSocket (0: any free port, off: none). Default 7103.")
+    var webSocketPort: String?
+    @Option(name: .customLong("websocket-public-port"), help: "The WebSocket port browsers are told, where a TLS proxy in front of the unit listens (wss). Default: the port bound.")
+    var webSocketPublicPort: Int?
     @Option(help: "HTTP port of /metrics and /health. Default 7102.")
     var adminPort: Int?
     @Option(name: .customLong("groups"), help: "Groups in this unit (paper: 50). Default 50.")
@@ -58,6 +62,13 @@ struct UnitCommand: AsyncParsableCommand {
         configuration.bindHost = bindHost ?? file.bind ?? configuration.bindHost
         configuration.sessionPort = sessionPort ?? file.sessionPort ?? 7100
         configuration.mediaPort = mediaPort ?? file.mediaPort ?? 7101
+        switch webSocketPort ?? file.webSocketPort ?? "7103" {
+        case "off": configuration.webSocketPort = nil
+        case let text:
+            guard let port = Int(text), (0...65535).contains(port) else { throw ValidationError("--websocket-port takes a port number or off, not '\(text)'") }
+            configuration.webSocketPort = port
+        }
+        configuration.webSocketPublicPort = webSocketPublicPort ?? file.webSocketPublicPort
         configuration.groupsPerUnit = groupsPerUnit ?? file.groups ?? configuration.groupsPerUnit
         configuration.groupCapacity = groupCapacity ?? file.capacity ?? configuration.groupCapacity
         configuration.feedCapacity = feedPackets ?? file.feedPackets ?? configuration.feedCapacity

@@ -9,6 +9,10 @@ struct UnitConfiguration: Sendable {
     var bindHost = "127.0.0.1"
     var sessionPort = 0
     var mediaPort = 0
+    /// Where browsers open sessions over WebSocket; nil: nowhere.
+    var webSocketPort: Int? = 0
+    /// The port browsers are told instead of the one bound: a TLS proxy's in front of it.
+    var webSocketPublicPort: Int?
     var groupsPerUnit = 50
     var groupCapacity = 10
     /// Packets each channel feed holds (paper fig. 10). About 8 s of a 1 Mbit/s stream.

@@ -9,6 +9,8 @@ final class UnitSession {
 
     let id: SessionID
     let connection: Channel
+    /// A browser's session: always in TCP mode (a page has no UDP socket).
+    let overWebSocket: Bool
     let bindToken = BindToken.random()
     var phase = Phase.awaitingHello
     var peerName = ""
@@ -30,9 +32,10 @@ final class UnitSession {
     /// Written to since the unit's last flush.
     var awaitingFlush = false
 
-    init(id: SessionID, connection: Channel, chatLimiter: ChatRateLimiter) {
+    init(id: SessionID, connection: Channel, overWebSocket: Bool = false, chatLimiter: ChatRateLimiter) {
         self.id = id
         self.connection = connection
+        self.overWebSocket = overWebSocket
         self.chatLimiter = chatLimiter
         modeLimiter = ChatRateLimiter(burst: 5, now: .now())
     }

@@ -7,14 +7,21 @@ final class UnitSessionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let unit: Unit
+    private let overWebSocket: Bool
     private var session: UnitSession?
 
-    init(unit: Unit) {
+    init(unit: Unit, overWebSocket: Bool = false) {
         self.unit = unit
+        self.overWebSocket = overWebSocket
+    }
+
+    /// Added after a WebSocket upgrade, the connection is already active.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive, session == nil { session = unit.sessionConnected(context.channel, overWebSocket: overWebSocket) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        session = unit.sessionConnected(context.channel)
+        if session == nil { session = unit.sessionConnected(context.channel, overWebSocket: overWebSocket) }
         context.fireChannelActive()
     }
 

@@ -8,6 +8,9 @@ struct UnitSettingsFile: Codable, Equatable, Sendable {
     var bind: String?
     var sessionPort: Int?
     var mediaPort: Int?
+    /// A port number as text, or "off".
+    var webSocketPort: String?
+    var webSocketPublicPort: Int?
     var adminPort: Int?
     var groups: Int?
     var capacity: Int?

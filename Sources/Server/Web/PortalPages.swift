@@ -2,14 +2,15 @@ import Foundation
 import Wire
 
 /// The portal's pages: live channels, the form that opens one, and a page per channel with the
-/// exact commands to watch it or go live on it.
+/// exact commands to watch it or go live on it, and links to watch and go live in the browser
+/// (`StaticFiles`: watch.html, broadcast.html).
 enum PortalPages {
     static func home(channels: [ChannelSummary], server: String, error: String? = nil) -> String {
         let rows = channels.map { channel in
             """
             <tr><td><a href="/channels/\(channel.channel)">\(channel.channel)</a></td><td>\(HTML.escape(channel.title))</td>
             <td>\(HTML.escape(channel.broadcasterName))</td><td>\(channel.viewers)</td><td>\(time(channel.startedAtMilliseconds))</td>
-            <td><code>viewer watch --server \(HTML.escape(server)) \(channel.channel)</code></td></tr>
+            <td><a class="watch" href="/watch/\(channel.channel)">watch here</a> or <code>viewer watch --server \(HTML.escape(server)) \(channel.channel)</code></td></tr>
             """
         }.joined()
         let table = channels.isEmpty
@@ -24,7 +25,7 @@ enum PortalPages {
             <label>Title <input name="title" maxlength="\(OpenChannelRequest.maxTitleLength)" required></label>
             <label>Your name <input name="broadcasterName" maxlength="\(OpenChannelRequest.maxNameLength)"></label>
             <button type="submit">Open</button></form>
-            <p>Or go live straight from a terminal: <code>broadcaster --server \(HTML.escape(server)) --title "My channel"</code></p>
+            <p>Or <a id="broadcast-link" href="/broadcast">go live from this browser</a> (camera and microphone), or straight from a terminal: <code>broadcaster --server \(HTML.escape(server)) --title "My channel"</code></p>
             """)
     }
 
@@ -39,7 +40,7 @@ enum PortalPages {
         } else {
             body += "<p class=\"error\">No channel \(number) is live.</p>"
         }
-        body += "<h2>Watch it</h2><pre id=\"viewer-command\">viewer watch --server \(HTML.escape(server)) \(number)</pre>"
+        body += "<h2>Watch it</h2><p><a id=\"watch-link\" href=\"/watch/\(number)\">Watch in this browser</a>, or in a terminal:</p><pre id=\"viewer-command\">viewer watch --server \(HTML.escape(server)) \(number)</pre>"
         if let secret {
             body += """
                 <h2>Go live on it</h2><p>Keep this secret: it lets you send to and close the channel.</p>

@@ -29,6 +29,14 @@ enum WebRoutes {
                 return page(PortalPages.home(channels: await api.listChannels(), server: server, error: error.message), status: error.httpError.status)
             }
         }
+        // Watch and go live in the browser: the session over WebSocket, VP8 and Opus through WebCodecs.
+        let files = StaticFiles.bundled
+        router.get("static/{file}") { _, context in files.response(context.parameters.get("file") ?? "") }
+        router.get("watch/{channel}") { _, context in
+            _ = try ClientAPIRoutes.channel(context)
+            return files.response("watch.html")
+        }
+        router.get("broadcast") { _, _ in files.response("broadcast.html") }
         router.get("channels/{channel}") { request, context in
             let number = try ClientAPIRoutes.channel(context)
             let live = await api.listChannels().first { $0.channel == number }

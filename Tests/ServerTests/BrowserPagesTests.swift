@@ -52,7 +52,8 @@ import Wire
         let decoded = (Self.number(try await browser.script(frames)) ?? 0) - before
         #expect(decoded >= 100, "\(decoded) frames decoded in 5 s")
 
-        // The bars, from the canvas (Chromium's YUV conversion differs from ours: about 30).
+        // The bars, from the canvas. Left to guess, Chromium converts with another matrix (30 off in
+        // green); told BT.601 studio range, as the page tells it, it is within a few.
         let pattern = TestPattern(width: 320, height: 240)
         let centres = (0..<TestPattern.bars.count).map { pattern.barCentre($0) }
         let read = try await browser.script("""
@@ -63,7 +64,7 @@ import Wire
         #expect(read.count == TestPattern.bars.count)
         for (bar, pixel) in zip(TestPattern.bars, read) {
             let expected = [Int(bar.r), Int(bar.g), Int(bar.b)]
-            #expect(zip(expected, pixel).allSatisfy { abs($0 - $1) <= 30 }, "bar \(expected) read back as \(pixel)")
+            #expect(zip(expected, pixel).allSatisfy { abs($0 - $1) <= 12 }, "bar \(expected) read back as \(pixel)")
         }
 
         // The tone's pitch, measured in the page over the last 16,384 decoded samples.
@@ -73,6 +74,8 @@ import Wire
         #expect(abs(pitch - 440) <= 5, "the page heard \(pitch) Hz")
         let latency = Self.number(try await browser.script("return window.avWatch.latencyMs")) ?? .infinity
         #expect(latency < 1000, "\(latency) ms behind live")
+        let worst = zip(TestPattern.bars, read).map { bar, pixel in zip([Int(bar.r), Int(bar.g), Int(bar.b)], pixel).map { abs($0 - $1) }.max() ?? 0 }.max() ?? -1
+        print("watch page: \(decoded) frames decoded in 5 s, bars within \(worst) per channel, \(pitch) Hz, \(latency) ms behind live")
 
         // Chat: the broadcaster's typed line and a viewer's HTML reach the page as text; the
         // page's line reaches the broadcaster.
@@ -104,7 +107,8 @@ import Wire
     /// Stop closes the channel.
     @Test(.enabled(if: WebDriver.available, chromium), .timeLimit(.minutes(3)))
     func theBroadcastPageGoesLiveAndACLIViewerAndFFmpegDecodeIt() async throws {
-        let (csm, units) = try await ClusterTests.startCluster(units: 2)
+        // One place a unit: the CLI viewer is fed through a relay link from the page's unit.
+        let (csm, units) = try await ClusterTests.startCluster(units: 3, groups: 1, capacity: 1, threshold: 1, name: "csm-page-live")
         let web = try await RunningWeb.start(csm: csm)
         let browser = try await WebDriver(arguments: [
             "--use-fake-device-for-media-stream=fps=30", "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required",
@@ -125,6 +129,8 @@ import Wire
         #expect(channel.title == "From <the> page" && channel.broadcasterName == "pat")
         #expect(Self.number(try await browser.script("return window.avBroadcast.keyframesSent")) ?? 0 >= 1)
 
+        let (first, _) = try await csm.http.watch(channel.channel, udp: false, name: "first")
+        defer { Task { await first.close() } }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("page-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -240,6 +246,50 @@ import Wire
         await proxy.close()
         await web.stop()
         try await units.shutdown()
+        await csm.stop()
+    }
+
+    /// The unit a page watches through goes away: the page joins again through the API, lands
+    /// on another unit, resumes where it left off and goes on decoding.
+    @Test(.enabled(if: WebDriver.available, chromium), .timeLimit(.minutes(3)))
+    func aPageWhoseUnitGoesAwayJoinsAgainElsewhere() async throws {
+        // One place a unit: the first viewer fills the root's unit, the page goes to another.
+        let (csm, units) = try await ClusterTests.startCluster(units: 3, groups: 1, capacity: 1, threshold: 1, name: "csm-page-rejoin")
+        let web = try await RunningWeb.start(csm: csm)
+        let broadcaster = try ClientProcess("broadcaster", [
+            "--server", web.url, "--title", "moving", "--video", "test", "--size", "320x240", "--fps", "25", "--keyframe-seconds", "1",
+            "--audio", "test", "--duration", "90",
+        ])
+        #expect(try await eventually { try await !Self.channels(web).isEmpty }, "\(broadcaster.text)")
+        let channel = try #require(try await Self.channels(web).first).channel
+        let (first, _) = try await csm.http.watch(channel, udp: false, name: "first")
+
+        let browser = try await WebDriver(arguments: ["--autoplay-policy=no-user-gesture-required"])
+        try await browser.open("\(web.url)/watch/\(channel)?name=mover")
+        let frames = "return window.avWatch.framesDecoded"
+        #expect(try await eventually(timeout: .seconds(20)) { Self.number(try await browser.script(frames)) ?? 0 > 10 })
+        let unit = Int(Self.number(try await browser.script("return window.avWatch.unit")) ?? 0)
+        let root = try #require(try await csm.view().channels.first { $0.channel == channel }).root.unit
+        #expect(unit != 0 && unit != Int(root.rawValue), "the page is on unit \(unit), the root on \(root)")
+
+        try await units.units[unit - 1].shutdown()
+        #expect(try await eventually(timeout: .seconds(20)) { (try await browser.script("return window.avWatch.rejoins.length") as? Int ?? 0) >= 1 })
+        let rejoin = try await browser.script("return window.avWatch.rejoins[0]") as? [String: Any] ?? [:]
+        let newUnit = Int(Self.number(rejoin["unit"]) ?? 0)
+        #expect(newUnit != unit && newUnit != 0, "joined again on unit \(newUnit)")
+        let after = Self.number(try await browser.script(frames)) ?? 0
+        #expect(try await eventually(timeout: .seconds(15)) { Self.number(try await browser.script(frames)) ?? 0 > after + 25 }, "decoding again")
+        let message = try await browser.script("return document.getElementById('message').textContent") as? String ?? ""
+        #expect(message.contains("joined again on unit \(newUnit)"), "\(message)")
+        print("page re-joined from unit \(unit) to unit \(newUnit) after \(Self.number(rejoin["gapMs"]) ?? -1) ms")
+
+        await browser.quit()
+        await first.close()
+        broadcaster.interrupt()
+        _ = await broadcaster.finish()
+        await web.stop()
+        for (index, running) in units.units.enumerated() where index != unit - 1 { try? await running.shutdown() }
+        try? await units.loops.shutdownGracefully()
         await csm.stop()
     }
 }

@@ -57,7 +57,12 @@ function makeVideoDecoder() {
 function resetVideo() {
   needKeyframe = true;
   if (!videoDecoder || videoDecoder.state === 'closed') videoDecoder = makeVideoDecoder();
-  videoDecoder.configure({ codec: 'vp8', optimizeForLatency: true });
+  // The broadcaster CLI converts to YUV with BT.601 in studio range, as VP8's colour space bit 0
+  // says; told so, the browser does not guess another matrix.
+  videoDecoder.configure({
+    codec: 'vp8', optimizeForLatency: true,
+    colorSpace: { primaries: 'smpte170m', transfer: 'smpte170m', matrix: 'smpte170m', fullRange: false },
+  });
 }
 resetVideo();
 const assembler = new VP8Assembler();

@@ -120,8 +120,14 @@ import Wire
         let rehomed = NIOLockedValueBox<[Duration]>([])
         let rejoined = NIOLockedValueBox<[(SessionClient, Task<Void, Never>)]>([])
         await withTaskGroup(of: Void.self) { group in
-            for viewer in viewers where viewer.unit == doomed {
+            for (index, viewer) in viewers.enumerated() where viewer.unit == doomed {
+                let old = following[index]
                 group.addTask {
+                    // As a real client does: what the dead session still had unread is dropped with
+                    // it, and where it left off is what it read (else those packets come twice).
+                    old.cancel()
+                    await old.value
+                    await viewer.client.close()
                     for _ in 0..<50 {
                         if let (client, place) = try? await csm.http.watch(opened.channel, udp: !viewer.tcp, resume: viewer.log.resumePoint),
                             client.opened.group.rawValue > 0

@@ -116,5 +116,6 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains(" passed, 0 failed"), "\(text)")
+        print("avmedia.js against the Wire library's vectors: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
 }

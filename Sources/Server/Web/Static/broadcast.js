@@ -3,9 +3,9 @@
 // as the broadcaster CLI does (RFC 7741, RFC 7587, the capture-time extension) and sent over the
 // session's WebSocket. Stop, or closing the page, closes the channel unless it is to stay open.
 import { buildRTP, decodeFrame, encodeMessage, messages, VP8Packetizer, VP8, OPUS } from '/static/avmedia.js';
+import { $, addChat, say as sayIn } from '/static/page.js';
 import { channelSamples, level } from '/static/sound.js';
 
-const $ = (id) => document.getElementById(id);
 const keyframeSeconds = 2;
 /// What the page knows, for its status line and for tests (window.avBroadcast).
 const state = window.avBroadcast = {
@@ -13,11 +13,7 @@ const state = window.avBroadcast = {
   keyframeRequests: 0, levelDbfs: -Infinity, error: null, ended: false,
 };
 
-function say(text, kind = 'notice') {
-  $('message').textContent = text;
-  $('message').className = kind;
-  if (kind === 'error') state.error = text;
-}
+const say = (text, kind) => sayIn(state, text, kind);
 
 if (typeof VideoEncoder === 'undefined' || typeof AudioEncoder === 'undefined' || typeof MediaStreamTrackProcessor === 'undefined') {
   say('This browser cannot encode here (no WebCodecs VideoEncoder/AudioEncoder or MediaStreamTrackProcessor): use a recent '
@@ -142,23 +138,13 @@ function onMessage({ kind, value }) {
       break;
     case 'keyframeRequest': keyframeWanted = true; state.keyframeRequests += 1; break;
     case 'channelStatus': state.viewers = value.viewers; break;
-    case 'chat': addChat(value._0.from, value._0.text); break;
+    case 'chat': addChat(state, value._0.from, value._0.text); break;
     case 'error': say(value._0.message, 'error'); break;
     case 'goodbye': say(`the unit said goodbye: ${value.reason}`); break;
     default: break;
   }
 }
 
-function addChat(from, text) {
-  state.chat.push({ from, text });
-  const line = document.createElement('li');
-  const who = document.createElement('span');
-  who.className = 'from';
-  who.textContent = from;
-  line.append(who, document.createTextNode(text));
-  $('chat').append(line);
-  $('chat').scrollTop = $('chat').scrollHeight;
-}
 
 $('chat-form').onsubmit = (event) => {
   event.preventDefault();

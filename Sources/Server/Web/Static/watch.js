@@ -4,9 +4,9 @@
 // keeps the chat. A unit that goes away is left for another through the API, resuming where the
 // page left off. Everything it shows of others (titles, names, chat) is set as text.
 import { decodeFrame, encodeMessage, messages, resumePoint, VP8Assembler, VP8, OPUS } from '/static/avmedia.js';
+import { $, addChat, say as sayIn } from '/static/page.js';
 import { channelSamples, dominantFrequency } from '/static/sound.js';
 
-const $ = (id) => document.getElementById(id);
 const channel = Number(location.pathname.split('/').filter(Boolean).pop());
 const name = new URLSearchParams(location.search).get('name') || `web-${Math.floor(Math.random() * 10000)}`;
 /// What the page knows, for its status line and for tests (window.avWatch).
@@ -16,11 +16,7 @@ const state = window.avWatch = {
   keyframesDecoded: 0, videoSkips: 0,
 };
 
-function say(text, kind = 'notice') {
-  $('message').textContent = text;
-  $('message').className = kind;
-  if (kind === 'error') state.error = text;
-}
+const say = (text, kind) => sayIn(state, text, kind);
 
 if (typeof VideoDecoder === 'undefined' || typeof AudioDecoder === 'undefined') {
   say('This browser has no WebCodecs (VideoDecoder, AudioDecoder): use a recent Chromium, Edge or Firefox, '
@@ -146,23 +142,13 @@ function onMessage({ kind, value }) {
       else { needKeyframe = true; say('video is back'); }
       break;
     case 'channelStatus': state.viewers = value.viewers; break;
-    case 'chat': addChat(value._0.from, value._0.text); break;
+    case 'chat': addChat(state, value._0.from, value._0.text); break;
     case 'error': say(value._0.message, 'error'); break;
     case 'goodbye': say(`the unit said goodbye: ${value.reason}`); break;
     default: break;
   }
 }
 
-function addChat(from, text) {
-  state.chat.push({ from, text });
-  const line = document.createElement('li');
-  const who = document.createElement('span');
-  who.className = 'from';
-  who.textContent = from;
-  line.append(who, document.createTextNode(text));
-  $('chat').append(line);
-  $('chat').scrollTop = $('chat').scrollHeight;
-}
 
 $('chat-form').onsubmit = (event) => {
   event.preventDefault();

@@ -1,0 +1,23 @@
+// What the watch and broadcast pages share: the message line and the chat list, both set as
+// text (names and lines come from strangers).
+
+export const $ = (id) => document.getElementById(id);
+
+/// Shows `text` in the page's message line; an error is also kept in `state.error` for tests.
+export function say(state, text, kind = 'notice') {
+  $('message').textContent = text;
+  $('message').className = kind;
+  if (kind === 'error') state.error = text;
+}
+
+/// Appends a chat line to the list and to `state.chat`.
+export function addChat(state, from, text) {
+  state.chat.push({ from, text });
+  const line = document.createElement('li');
+  const who = document.createElement('span');
+  who.className = 'from';
+  who.textContent = from;
+  line.append(who, document.createTextNode(text));
+  $('chat').append(line);
+  $('chat').scrollTop = $('chat').scrollHeight;
+}

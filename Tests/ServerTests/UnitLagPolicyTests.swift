@@ -19,7 +19,9 @@ import Wire
         let harness = try await Self.laggingHarness()
         let broadcaster = try await harness.connect(.broadcaster)
         let udpViewer = EventRecorder(try await harness.connect(.viewer, name: "udp"))
-        let tcpClient = try await harness.connect(.viewer, udp: false, name: "tcp")
+        // A receive buffer that holds the whole burst: on a busy machine this process may not
+        // read for a while, and a viewer that reads is what this one stands for.
+        let tcpClient = try await harness.connect(.viewer, udp: false, name: "tcp", receiveBufferSize: 4 << 20)
         tcpClient.send(.setMode(.tcp, reason: "test"))
         let tcpViewer = EventRecorder(tcpClient)
         let slowClient = try await harness.connect(.viewer, udp: false, name: "slow", receiveBufferSize: 8 << 10)

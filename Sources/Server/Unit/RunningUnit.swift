@@ -34,12 +34,7 @@ final class RunningUnit: Sendable {
                 }
                 .bind(host: configuration.bindHost, port: configuration.mediaPort)
             let cap = ConnectionCap(limit: configuration.sessionsPerAddress, port: "unit \(configuration.unit) session port", logger: logger)
-            let sessions = ServerBootstrap(group: eventLoop)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelOption(.backlog, value: 1024)
-                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.sessionSendBuffer))
-                .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 << 10, high: 128 << 10))
+            let sessions = sessionBootstrap(configuration, on: eventLoop)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers([
@@ -81,6 +76,17 @@ final class RunningUnit: Sendable {
                     heartbeat: NIOLoopBound(heartbeat, eventLoop: eventLoop))
             }
         }.get()
+    }
+
+    /// What the TCP and the WebSocket session ports share: backlog, no Nagle, the send buffer
+    /// and the water marks a TCP cursor stops at.
+    static func sessionBootstrap(_ configuration: UnitConfiguration, on eventLoop: EventLoop) -> ServerBootstrap {
+        ServerBootstrap(group: eventLoop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 1024)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.sessionSendBuffer))
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 << 10, high: 128 << 10))
     }
 
     private init(address: UnitAddress, webSocketBoundPort: Int?, eventLoop: EventLoop, unit: NIOLoopBound<Unit>, listeners: [Channel], heartbeat: NIOLoopBound<RepeatedTask>) {

@@ -106,12 +106,7 @@ enum WebSocketSessions {
 
     /// Listens on `port` of the unit's bind address, with the session port's caps and buffers.
     static func listen(port: Int, _ configuration: UnitConfiguration, cap: ConnectionCap, unit: NIOLoopBound<Unit>, logger: Logger) -> EventLoopFuture<Channel> {
-        ServerBootstrap(group: unit.eventLoop)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 1024)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.sessionSendBuffer))
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 << 10, high: 128 << 10))
+        RunningUnit.sessionBootstrap(configuration, on: unit.eventLoop)
             .childChannelInitializer { channel in
                 configure(channel, before: [cap.handler()], upgradeTimeout: configuration.openTimeout) {
                     [

@@ -3,7 +3,7 @@
 // as the broadcaster CLI does (RFC 7741, RFC 7587, the capture-time extension) and sent over the
 // session's WebSocket. Stop, or closing the page, closes the channel unless it is to stay open.
 import { buildRTP, decodeFrame, encodeMessage, messages, VP8Packetizer, VP8, OPUS } from '/static/avmedia.js';
-import { $, addChat, say as sayIn } from '/static/page.js';
+import { $, addChat, say as sayIn, sendChatFrom } from '/static/page.js';
 import { channelSamples, level } from '/static/sound.js';
 
 const keyframeSeconds = 2;
@@ -145,14 +145,7 @@ function onMessage({ kind, value }) {
   }
 }
 
-
-$('chat-form').onsubmit = (event) => {
-  event.preventDefault();
-  const text = $('chat-input').value.trim();
-  if (!text || !socket || socket.readyState !== WebSocket.OPEN) return;
-  socket.send(encodeMessage(messages.chat($('name').value || 'broadcaster', text)));
-  $('chat-input').value = '';
-};
+sendChatFrom(() => $('name').value || 'broadcaster', () => socket);
 
 async function goLive() {
   const name = $('name').value.trim();

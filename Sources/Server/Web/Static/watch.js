@@ -4,7 +4,7 @@
 // keeps the chat. A unit that goes away is left for another through the API, resuming where the
 // page left off. Everything it shows of others (titles, names, chat) is set as text.
 import { decodeFrame, encodeMessage, messages, resumePoint, VP8Assembler, VP8, OPUS } from '/static/avmedia.js';
-import { $, addChat, say as sayIn } from '/static/page.js';
+import { $, addChat, say as sayIn, sendChatFrom } from '/static/page.js';
 import { channelSamples, dominantFrequency } from '/static/sound.js';
 
 const channel = Number(location.pathname.split('/').filter(Boolean).pop());
@@ -149,14 +149,7 @@ function onMessage({ kind, value }) {
   }
 }
 
-
-$('chat-form').onsubmit = (event) => {
-  event.preventDefault();
-  const text = $('chat-input').value.trim();
-  if (!text || !socket || socket.readyState !== WebSocket.OPEN) return;
-  socket.send(encodeMessage(messages.chat(name, text)));
-  $('chat-input').value = '';
-};
+sendChatFrom(() => name, () => socket);
 
 async function join() {
   const response = await fetch(`/api/channels/${channel}/join`, { method: 'POST' });

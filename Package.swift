@@ -67,11 +67,19 @@ let package = Package(
         // as arguments, so the server, the tests and `avbench cluster` run the same logic.
         .target(name: "ClusterLogic", dependencies: ["Wire"]),
 
+        // The unit's data plane without its sessions' sockets: the channel feed, cursors and lag
+        // policy, fan-out membership, and the UDP send plan over sendmmsg(2). Time comes in as
+        // arguments, so the unit, the tests and `avbench fanout --in-process` run the same code.
+        .target(
+            name: "DataPlane",
+            dependencies: ["Wire", "CDatagram", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // The server roles as a library, so tests and the fuzz target link them; `avserver` is its main.
         .target(
             name: "Server",
             dependencies: [
-                "Wire", "Client", "ClusterLogic",
+                "Wire", "Client", "ClusterLogic", "DataPlane",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -114,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Wire", "Client", "ClusterLogic",
+                "Wire", "Client", "ClusterLogic", "DataPlane", "CDatagram",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -137,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "ClusterLogic", "Wire", "Client", "Media",
+                "Server", "ClusterLogic", "DataPlane", "Wire", "Client", "Media",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -160,7 +168,7 @@ if Context.environment["AVCLUSTER_FUZZ"] != nil {
         .executableTarget(
             name: "StateFuzz",
             dependencies: [
-                "Server", "ClusterLogic", "Wire",
+                "Server", "ClusterLogic", "DataPlane", "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

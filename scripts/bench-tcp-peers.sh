@@ -2,13 +2,15 @@
 # TCP fan-out of one unit beside nginx-rtmp and the machine's TCP limit, in one run, interleaved
 # and twice (these machines are shared and noisy: only ratios from one run hold). Each server gets
 # a ~1 Mbit/s A/V stream (the unit: VP8 + Opus from avbench; nginx-rtmp: H.264 900 kbit/s + AAC
-# 64 kbit/s from ../shared/tools/peers), its viewers read every 20 ms, server CPU from /proc.
-#   scripts/bench-tcp-peers.sh [VIEWERS [SECONDS [TCP_BATCH_MS]]]   (default 500,1000,2000 10 40)
+# 64 kbit/s from ../shared/tools/peers), its viewers read every 20 ms, server CPU from /proc; the
+# unit with each of THREADS event loops.
+#   scripts/bench-tcp-peers.sh [VIEWERS [SECONDS [TCP_BATCH_MS [THREADS]]]]   (default 500,1000,2000 10 40 1,2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 counts=${1:-500,1000,2000}
 seconds=${2:-10}
 batch=${3:-40}
+threads=${4:-1,2}
 peers=../shared/tools/peers
 [ -d "$peers" ] || { echo "needs $peers (rtmpload.c, nginx.conf, make_flv.sh)" >&2; exit 1; }
 scripts/install-deps.sh --bench
@@ -35,13 +37,15 @@ nginx_run() {  # N -> "cpu_per_gbit worst_share pass"
 }
 
 printf '%s\n' "TCP fan-out, ${seconds} s windows, reads every 20 ms; the unit writes at each video frame, at most ${batch} ms after a packet"
-printf '%-6s %-8s %-16s %-13s %-16s %-13s %-11s %-16s %-9s\n' round viewers "unit cpu-s/Gbit" "unit worst" "nginx cpu-s/Gbit" "nginx worst" "unit/nginx" "limit cpu-s/Gbit" "unit/limit"
+printf '%-6s %-8s %-8s %-16s %-11s %-13s %-16s %-12s %-11s %-16s %-9s\n' round viewers threads "unit cpu-s/Gbit" "unit worst" "unit max ms" "nginx cpu-s/Gbit" "nginx worst" "unit/nginx" "limit cpu-s/Gbit" "unit/limit"
 for round in 1 2; do
   for n in ${counts//,/ }; do
-    line=$(.build/release/avbench fanout --mode tcp --viewers "$n" --seconds "$seconds" --tcp-batch-ms "$batch" --tcp-limit .build/tcp-fanout-limit | tail -1)
-    read -r _ unit _ worst _ _ _ limit ratio_limit _ _ <<<"$line"
     read -r ncpu nworst npass <<<"$(nginx_run "$n")"
-    ratio=$(python3 -c "print('%.2f' % ($unit / $ncpu))" 2>/dev/null || echo -)
-    printf '%-6s %-8s %-16s %-13s %-16s %-13s %-11s %-16s %-9s\n' "$round" "$n" "$unit" "$worst" "$ncpu" "$nworst" "$ratio" "$limit" "$ratio_limit"
+    for t in ${threads//,/ }; do
+      line=$(.build/release/avbench fanout --mode tcp --viewers "$n" --seconds "$seconds" --tcp-batch-ms "$batch" --threads "$t" --tcp-limit .build/tcp-fanout-limit | grep -E '^ *[0-9]+ ' | tail -1)
+      read -r _ unit _ worst _ _ _ _ latest _ limit ratio_limit _ _ <<<"$line"
+      ratio=$(python3 -c "print('%.2f' % ($unit / $ncpu))" 2>/dev/null || echo -)
+      printf '%-6s %-8s %-8s %-16s %-11s %-13s %-16s %-12s %-11s %-16s %-9s\n' "$round" "$n" "$t" "$unit" "$worst" "$latest" "$ncpu" "$nworst" "$ratio" "$limit" "$ratio_limit"
+    done
   done
 done

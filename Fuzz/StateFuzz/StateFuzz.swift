@@ -221,7 +221,7 @@ func fuzzUnit(_ input: inout FuzzInput) {
         case 0 where sessions.count < 8:
             let channel = EmbeddedChannel(loop: loop)
             try? channel.pipeline.syncOperations.addHandlers([
-                ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)), UnitSessionHandler(unit: unit),
+                ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)), UnitSessionHandler(unit: NIOLoopBound(unit, eventLoop: loop)),
             ])
             _ = try? channel.connect(to: SocketAddress(ipAddress: "127.0.0.\(input.small(4) + 1)", port: 4000)).wait()
             sessions.append(channel)

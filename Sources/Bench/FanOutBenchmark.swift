@@ -27,6 +27,12 @@ struct FanOutBenchmark: AsyncParsableCommand {
     var readMilliseconds = 20
     @Option(name: .customLong("tcp-batch-ms"), help: "The unit's --tcp-batch-ms (default: the unit's own, 40: a write a video frame).")
     var tcpBatchMilliseconds: Int?
+    @Option(name: .customLong("audio-frame-ms"), help: "Sound per audio packet, as the broadcaster's --audio-frame-ms (20, 40, 60).")
+    var audioFrameMilliseconds = 20
+    @Flag(name: .customLong("in-process"), help: "The data plane's UDP fan-out alone, on one thread of this process (no unit process, no sessions), beside udp-fanout-limit.")
+    var inProcess = false
+    @Option(help: "The unit's --threads: event loops sending media.")
+    var threads = 1
     @Option(help: "The avserver binary (default: next to this one).")
     var avserver: String?
     @Option(help: "The compiled udp-fanout-limit tool; skipped when absent.")
@@ -42,12 +48,14 @@ struct FanOutBenchmark: AsyncParsableCommand {
         let counts = viewers.split(separator: ",").compactMap { Int($0) }
         let binary = avserver ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("avserver").path
         let interval = tcpBatchMilliseconds ?? 40
+        if inProcess { return try runInProcess(counts) }
         switch mode {
         case .udp: print("limit: udp-fanout-limit in the same run, the same mix (per receiver: audio, a 4-datagram video frame in one GSO message, audio); ratio = unit / limit")
         case .tcp: print("limit: tcp-fanout-limit in the same run, one write per receiver every \(interval) ms, reads every \(readMilliseconds) ms; ratio = unit / limit")
         }
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; stream ~1 Mbit/s (audio 50 pkt/s, video 25 fps x 4 packets); \(seconds) s per run; \(mode) viewers")
-        print("viewers  unit cpu-s/Gbit  delivered  worst viewer  latency p50/p99 ms  limit cpu-s/Gbit  ratio  unit cores  client cores")
+        print("unit: \(threads) thread\(threads == 1 ? "" : "s"); machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; stream ~1 Mbit/s (audio 50 pkt/s, video 25 fps x 4 packets); \(seconds) s per run; \(mode) viewers")
+        print("viewers  unit cpu-s/Gbit  delivered  worst viewer  latency p50/p99/max ms  longest stall ms  limit cpu-s/Gbit  ratio  unit cores  client cores")
+        var largestServed: Int?
         for count in counts {
             let result = try await runUnit(binary: binary, viewers: count)
             let limit: Double? =
@@ -58,11 +66,29 @@ struct FanOutBenchmark: AsyncParsableCommand {
             let columns = [
                 pad("\(count)", 7), pad(Self.format(result.cpuPerGbit, 3), 14), pad(Self.format(result.delivered * 100, 2) + "%", 9),
                 pad(Self.format(result.worstViewer * 100, 2) + "%", 12),
-                pad(Self.format(result.p50, 2) + " / " + Self.format(result.p99, 2), 18),
+                pad(Self.format(result.p50, 1) + " / " + Self.format(result.p99, 1) + " / " + Self.format(result.worstLatency, 1), 22),
+                pad(Self.format(result.longestStall, 0), 16),
                 pad(limit.map { Self.format($0, 3) } ?? "-", 16), pad(limit.map { Self.format(result.cpuPerGbit / $0, 2) } ?? "-", 5),
                 pad(Self.format(result.unitCores, 2), 10), pad(Self.format(result.clientCores, 2), 12),
             ]
             print(columns.joined(separator: "  "))
+            if result.worstViewer >= 0.99 && result.longestStall <= 1000 { largestServed = max(largestServed ?? 0, count) }
+        }
+        print("largest N with every viewer >= 99% and no stall over 1 s: \(largestServed.map(String.init) ?? "none")")
+    }
+
+    /// `--in-process`: the library's fan-out on this thread beside the C limit, same mix, same run.
+    func runInProcess(_ counts: [Int]) throws {
+        print("in process: ChannelFeed + ChannelFanOut + DatagramBatch + UDPSendPlan over sendmmsg, one thread; limit: udp-fanout-limit with the same mix; both the sending thread's CPU")
+        print("viewers  data plane cpu-s/Gbit  delivered  limit cpu-s/Gbit  ratio")
+        for count in counts {
+            let result = try InProcessFanOut.run(viewers: count, seconds: seconds, audioFrameMilliseconds: audioFrameMilliseconds)
+            let limit = fanoutLimit.flatMap { Self.limit(tool: $0, arguments: ["\(count)", "\(seconds)", "1200", "64", "4", "120"]) }
+            print(
+                [
+                    pad("\(count)", 7), pad(Self.format(result.cpuPerGbit, 3), 21), pad(Self.format(result.delivered * 100, 2) + "%", 9),
+                    pad(limit.map { Self.format($0, 3) } ?? "-", 16), pad(limit.map { Self.format(result.cpuPerGbit / $0, 2) } ?? "-", 5),
+                ].joined(separator: "  "))
         }
     }
 
@@ -91,6 +117,9 @@ struct FanOutBenchmark: AsyncParsableCommand {
         var worstViewer: Double
         var p50: Double
         var p99: Double
+        /// The latest packet behind live, and the longest any viewer waited between two packets (ms).
+        var worstLatency: Double
+        var longestStall: Double
     }
 
     func runUnit(binary: String, viewers: Int) async throws -> Result {
@@ -105,7 +134,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
             [
                 "unit", "--id", "1", "--session-port", "\(port)", "--media-port", "\(port + 1)", "--admin-port", "\(port + 2)", "--websocket-port", "\(port + 3)",
                 // Every emulated viewer comes from 127.0.0.1.
-                "--groups", "\(groups)", "--capacity", "10", "--sessions-per-address", "\(viewers + 16)",
+                "--groups", "\(groups)", "--capacity", "10", "--sessions-per-address", "\(viewers + 16)", "--threads", "\(threads)",
             ] + (tcpBatchMilliseconds.map { ["--tcp-batch-ms", "\($0)"] } ?? []),
             environment: ["AVCLUSTER_SECRET": Self.secret])
         defer { process.stop() }
@@ -157,7 +186,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
         }
 
         // Stream: warm up a second, then measure.
-        var stream = SyntheticStream(keyframeInterval: 50, videoFrameSize: 4_600)
+        var stream = SyntheticStream(keyframeInterval: 50, videoFrameSize: 4_600, audioFrameMilliseconds: audioFrameMilliseconds)
         let steps = (seconds + 1) * 50
         var sent = 0
         var cpuStart = 0.0
@@ -176,7 +205,11 @@ struct FanOutBenchmark: AsyncParsableCommand {
             let packets = stream.next(step: step)
             sent += packets.count
             broadcaster.sendMedia(packets, via: .udp)
-            if step % 50 == 0 { broadcaster.sendBind() }
+            if step % 50 == 0 {
+                // The UDP keepalive, once a second as `viewer` sends it: a unit drops silent addresses.
+                broadcaster.sendBind()
+                if mode == .udp { for client in clients { client.sendBind() } }
+            }
             try await Task.sleep(until: start + .milliseconds(20 * (step + 1)), clock: .continuous)
         }
         try await Task.sleep(for: .milliseconds(200))
@@ -198,7 +231,8 @@ struct FanOutBenchmark: AsyncParsableCommand {
             delivered: Double(received.packets) / Double(sent * viewers),
             worstViewer: Double(received.perViewer.min() ?? 0) / Double(max(sent, 1)),
             p50: ReceiveStats.percentile(0.5, of: received.latencyBuckets),
-            p99: ReceiveStats.percentile(0.99, of: received.latencyBuckets))
+            p99: ReceiveStats.percentile(0.99, of: received.latencyBuckets),
+            worstLatency: Double(received.worstLatency) / 1000, longestStall: Double(received.longestGap.max() ?? 0) / 1000)
     }
 
     /// Runs a limit tool (udp- or tcp-fanout-limit) and returns its cpu-seconds per delivered gigabit.

@@ -12,14 +12,36 @@ final class ReceiveStats: Sendable {
         var latencyBuckets = [Int](repeating: 0, count: 20_001)
         /// Packets each viewer got.
         var perViewer: [Int]
+        /// Each viewer's last arrival and longest wait between two packets, in microseconds.
+        var lastArrival: [UInt64]
+        var longestGap: [UInt64]
+        /// The latest any packet arrived behind its capture, in microseconds.
+        var worstLatency = 0
     }
 
     private let counts: NIOLockedValueBox<Counts>
     private let recording = NIOLockedValueBox(false)
 
-    init(viewers: Int) { counts = NIOLockedValueBox(Counts(perViewer: Array(repeating: 0, count: viewers))) }
+    init(viewers: Int) {
+        counts = NIOLockedValueBox(
+            Counts(perViewer: Array(repeating: 0, count: viewers), lastArrival: Array(repeating: 0, count: viewers), longestGap: Array(repeating: 0, count: viewers)))
+    }
 
-    func setRecording(_ on: Bool) { recording.withLockedValue { $0 = on } }
+    /// Recording starts (every viewer's gap counts from now) or stops (a viewer silent since its
+    /// last packet has been waiting until now).
+    func setRecording(_ on: Bool) {
+        let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        recording.withLockedValue { $0 = on }
+        counts.withLockedValue { counts in
+            for viewer in counts.lastArrival.indices {
+                if on {
+                    counts.lastArrival[viewer] = now
+                } else {
+                    counts.longestGap[viewer] = max(counts.longestGap[viewer], now &- counts.lastArrival[viewer])
+                }
+            }
+        }
+    }
 
     func record(_ packet: ByteBuffer, viewer: Int) {
         guard recording.withLockedValue({ $0 }) else { return }
@@ -29,7 +51,12 @@ final class ReceiveStats: Sendable {
             counts.packets += 1
             counts.bytes += packet.readableBytes
             counts.perViewer[viewer] += 1
-            if let latency { counts.latencyBuckets[min(latency / 100, 20_000)] += 1 }
+            counts.longestGap[viewer] = max(counts.longestGap[viewer], now &- min(now, counts.lastArrival[viewer]))
+            counts.lastArrival[viewer] = now
+            if let latency {
+                counts.latencyBuckets[min(latency / 100, 20_000)] += 1
+                counts.worstLatency = max(counts.worstLatency, latency)
+            }
         }
     }
 

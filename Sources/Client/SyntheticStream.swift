@@ -15,26 +15,30 @@ public struct SyntheticStream: Sendable {
 
     public var keyframeInterval = 30
     public var videoFrameSize = 3000
+    /// Audio packets carry this much sound (20, 40 or 60 ms, as the broadcaster's `--audio-frame-ms`).
+    public var audioFrameMilliseconds = 20
     var packetizer = VP8Packetizer(firstPictureID: 1)
     public private(set) var audioSequence: UInt16 = 0
     public private(set) var videoSequence: UInt16 = 0
     public private(set) var frameCount = 0
 
-    public init(keyframeInterval: Int = 30, videoFrameSize: Int = 3000) {
+    public init(keyframeInterval: Int = 30, videoFrameSize: Int = 3000, audioFrameMilliseconds: Int = 20) {
         self.keyframeInterval = keyframeInterval
         self.videoFrameSize = videoFrameSize
+        self.audioFrameMilliseconds = max(20, audioFrameMilliseconds / 20 * 20)
     }
 
-    /// The packets of one 20 ms step: an audio packet and, every other step, a video frame.
+    /// The packets of one 20 ms step: an audio packet when its frame is due and, every other
+    /// step, a video frame.
     public mutating func next(step: Int) -> [ByteBuffer] {
-        var packets = [audio(step: step)]
+        var packets = (step * 20) % audioFrameMilliseconds == 0 ? [audio(step: step)] : []
         if step % 2 == 0 { packets += videoFrame() }
         return packets
     }
 
     public mutating func audio(step: Int) -> ByteBuffer {
         defer { audioSequence &+= 1 }
-        return packet(payloadType: 111, ssrc: Self.audioSSRC, sequence: audioSequence, timestamp: UInt32(step * 960), marker: false, payload: [0xFC] + [UInt8](repeating: 0x55, count: 80))
+        return packet(payloadType: 111, ssrc: Self.audioSSRC, sequence: audioSequence, timestamp: UInt32(step * 960), marker: false, payload: [0xFC] + [UInt8](repeating: 0x55, count: 80 * audioFrameMilliseconds / 20))
     }
 
     public mutating func videoFrame() -> [ByteBuffer] {

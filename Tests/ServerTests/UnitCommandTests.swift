@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import Wire
 
@@ -27,13 +28,16 @@ import Wire
         #expect(configuration.publicHost == "10.0.0.12")
         #expect(configuration.csmAddresses == ["127.0.0.1:9000"])
         #expect(adminPort == 7102)
+        #expect(configuration.threads == 4)
         let defaults = try UnitCommand.parse([]).settings().configuration
         #expect(defaults.unit == 1 && defaults.sessionPort == 7100 && defaults.groupsPerUnit == 50)
+        #expect(defaults.threads == System.coreCount)
     }
 
     @Test func badSettingsSayWhatIsWrong() {
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--config", "/nonexistent.json"]) }
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--capacity", "0"]) }
+        #expect(throws: (any Error).self) { try UnitCommand.parse(["--threads", "0"]) }
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--csm", "nohostport"]) }
         #expect(UnitCommand.message(for: SettingsError("x")).contains("x"))
     }

@@ -128,4 +128,65 @@ import Wire
         #expect(difference(viewer.recorded.packets.map(\.packet), sent) == nil)
         try await harness.shutdown()
     }
+
+    /// A unit on three loops (`--threads 3`): the kernel spreads binds and media over the media
+    /// port's three sockets, the unit's state sees them all, and each viewer's packets leave
+    /// from the loop that owns it: every viewer gets every packet once, in order, and one that
+    /// switches to TCP and back, or one that leaves, changes nothing for the others.
+    @Test func viewersOnEveryLoopGetEveryPacket() async throws {
+        let harness = try await UnitHarness(threads: 3)
+        let broadcaster = try await harness.connect(.broadcaster)
+        var clients: [SessionClient] = []
+        var viewers: [EventRecorder] = []
+        for index in 0..<9 {
+            let client = try await harness.connect(.viewer, name: "viewer \(index)")
+            clients.append(client)
+            viewers.append(EventRecorder(client))
+        }
+        // Four TCP viewers: the session port hands connections to the three loops in turn.
+        var tcpViewers: [EventRecorder] = []
+        for index in 0..<4 {
+            let client = try await harness.connect(.viewer, group: 2, udp: false, name: "tcp \(index)")
+            client.send(.setMode(.tcp, reason: "test"))
+            let viewer = EventRecorder(client)
+            #expect(await viewer.wait { $0.messages.contains(.modeChanged(.tcp, reason: "test")) })
+            tcpViewers.append(viewer)
+        }
+        let placement = try await harness.unit.inspect { unit in
+            let fanOut = unit.channels[7]!.fanOut
+            return (
+                udp: Set((fanOut.udpFlowing + fanOut.udpAwaitingKeyframe).map { fanOut.shard(of: $0.session) }),
+                tcp: Set(fanOut.tcp.compactMap { unit.sessions[$0]?.loop }))
+        }
+        #expect(placement.udp == [0, 1, 2] && placement.tcp == [0, 1, 2], "\(placement)")
+        var stream = TestStream()
+        var sent = try await Self.broadcast(broadcaster, stream: &stream, steps: 0..<50)
+        broadcaster.send(.chat(ChatLine(from: "host", text: "half way", sentAtMilliseconds: 0)))
+        sent += try await Self.broadcast(broadcaster, stream: &stream, steps: 50..<100)
+        for viewer in viewers + tcpViewers {
+            #expect(await viewer.wait { $0.packets.count >= sent.count })
+            #expect(difference(viewer.recorded.packets.map(\.packet), sent) == nil)
+        }
+        for viewer in tcpViewers {
+            #expect(viewer.recorded.messages.contains { if case .chat(let line) = $0 { line.text == "half way" } else { false } })
+        }
+        // Ten bound addresses over three sockets: some of it came in on the other loops.
+        let forwarded = try await harness.unit.inspect { $0.counters.datagramsFromOtherLoops }
+        #expect(forwarded > 0)
+
+        // Viewer 0 goes to TCP and back, viewer 1 leaves; the rest get every packet still.
+        clients[0].send(.setMode(.tcp, reason: "test switch"))
+        #expect(await viewers[0].wait { $0.messages.contains(.modeChanged(.tcp, reason: "test switch")) })
+        await clients[1].close()
+        sent += try await Self.broadcast(broadcaster, stream: &stream, steps: 100..<150)
+        clients[0].send(.setMode(.udp, reason: "back"))
+        #expect(await viewers[0].wait { $0.messages.contains(.modeChanged(.udp, reason: "back")) })
+        sent += try await Self.broadcast(broadcaster, stream: &stream, steps: 150..<200)
+        for viewer in viewers[2...] {
+            #expect(await viewer.wait { $0.packets.count >= sent.count })
+            #expect(difference(viewer.recorded.packets.map(\.packet), sent) == nil)
+        }
+        #expect(await viewers[0].wait { Set($0.packets.map(\.packet)).isSuperset(of: sent[..<150]) && $0.packets.last?.via == .udp })
+        try await harness.shutdown()
+    }
 }

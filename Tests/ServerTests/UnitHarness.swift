@@ -13,8 +13,10 @@ final class UnitHarness: Sendable {
     let loops: MultiThreadedEventLoopGroup
     let signer = TicketSigner(secret: UnitHarness.secret)
 
-    init(units count: Int = 1, configure: @Sendable (inout UnitConfiguration) -> Void = { _ in }) async throws {
-        loops = MultiThreadedEventLoopGroup(numberOfThreads: count)
+    /// `threads` loops for each unit (`--threads`).
+    init(units count: Int = 1, threads: Int = 1, configure: @Sendable (inout UnitConfiguration) -> Void = { _ in }) async throws {
+        loops = MultiThreadedEventLoopGroup(numberOfThreads: count * threads)
+        let allLoops = Array(loops.makeIterator())
         var units: [RunningUnit] = []
         var logger = Logger(label: "test.unit")
         logger.logLevel = .warning
@@ -27,8 +29,9 @@ final class UnitHarness: Sendable {
             configuration.leaseStartGuard = .zero
             // Every test client comes from 127.0.0.1.
             configuration.sessionsPerAddress = 10_000
+            configuration.threads = threads
             configure(&configuration)
-            units.append(try await RunningUnit.start(configuration, on: loops.next(), logger: logger))
+            units.append(try await RunningUnit.start(configuration, on: Array(allLoops[index * threads..<(index + 1) * threads]), logger: logger))
         }
         self.units = units
     }

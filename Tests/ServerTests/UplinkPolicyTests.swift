@@ -1,3 +1,4 @@
+import DataPlane
 import Client
 import NIOCore
 import Testing

@@ -1,3 +1,4 @@
+import DataPlane
 import NIOCore
 import Wire
 
@@ -12,7 +13,7 @@ final class LocalChannel {
     /// The relay link feeding this channel from a parent unit, when it is not rooted here.
     var parentLink: RelayLink?
     /// Who receives the channel here, and how.
-    var fanOut = ChannelFanOut()
+    var fanOut: ChannelFanOut
     /// Video packets waiting to go out together (GSO) at the end of their frame or read batch.
     var videoBatch = DatagramBatch()
     /// The first packet of the feed that TCP receivers have not been sent as a batch yet.
@@ -30,8 +31,10 @@ final class LocalChannel {
     /// Chat lines the channel's sessions here may send together.
     var chatBudget: ChatRateLimiter
 
-    init(id: ChannelID, feedCapacity: Int, uplink: UplinkPolicy, chatBudget: ChatRateLimiter) {
+    /// `sendingLoops`: the unit's loops that share its UDP receivers.
+    init(id: ChannelID, feedCapacity: Int, uplink: UplinkPolicy, chatBudget: ChatRateLimiter, sendingLoops: Int = 1) {
         self.id = id
+        fanOut = ChannelFanOut(shards: sendingLoops)
         feed = ChannelFeed(capacity: feedCapacity)
         self.uplink = uplink
         self.chatBudget = chatBudget

@@ -1,4 +1,6 @@
+import DataPlane
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Wire
@@ -10,19 +12,41 @@ final class RunningUnit: Sendable {
     let webSocketBoundPort: Int?
     let eventLoop: EventLoop
     private let unit: NIOLoopBound<Unit>
+    private let sessionListener: SessionListener
     private let listeners: [Channel]
     private let heartbeat: NIOLoopBound<RepeatedTask>
 
     /// Binds the session and media ports on `eventLoop` and starts the heartbeat and CSM links.
     static func start(_ configuration: UnitConfiguration, on eventLoop: EventLoop, logger: Logger) async throws -> RunningUnit {
-        try await eventLoop.flatSubmit {
+        try await start(configuration, on: [eventLoop], logger: logger)
+    }
+
+    /// The same on several loops (`--threads`): the unit's state lives on the first; each loop
+    /// has its own socket on the media port (SO_REUSEPORT) and sends to its share of the UDP
+    /// receivers.
+    static func start(_ configuration: UnitConfiguration, on loops: [EventLoop], logger: Logger) async throws -> RunningUnit {
+        let eventLoop = loops[0]
+        let shared = loops.count > 1
+        let first = try await MediaWorker.open(configuration, port: configuration.mediaPort, sharedPort: shared, on: eventLoop)
+        var workers: [MediaWorker] = []
+        for loop in loops.dropFirst() {
+            workers.append(try await MediaWorker.open(configuration, port: first.port, sharedPort: true, on: loop))
+        }
+        return try await eventLoop.flatSubmit {
             let unit = Unit(configuration: configuration, eventLoop: eventLoop, logger: logger)
             let bound = NIOLoopBound(unit, eventLoop: eventLoop)
-            // No SO_REUSEADDR on the media port: with it another local socket could bind the same
-            // UDP port and take the unit's datagrams.
+            unit.fanOutSocket = first.socket.value
+            unit.mediaWorkers = workers
+            let forwarding = workers.map { worker in
+                DatagramBootstrap(group: worker.loop)
+                    .channelOption(.datagramVectorReadMessageCount, value: 64)
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * 2048))
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(MediaForwardingHandler(unit: bound)) }
+                    }
+                    .withBoundSocket(worker.descriptor)
+            }
             let media = DatagramBootstrap(group: eventLoop)
-                .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
-                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelOption(.datagramVectorReadMessageCount, value: 64)
                 // Vector reads split one receive buffer among the messages: 2 KB each.
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * 2048))
@@ -32,29 +56,35 @@ final class RunningUnit: Sendable {
                         try channel.pipeline.syncOperations.addHandler(UnitMediaHandler(unit: bound.value))
                     }
                 }
-                .bind(host: configuration.bindHost, port: configuration.mediaPort)
+                .withBoundSocket(first.descriptor)
             let cap = ConnectionCap(limit: configuration.sessionsPerAddress, port: "unit \(configuration.unit) session port", logger: logger)
-            let sessions = sessionBootstrap(configuration, on: eventLoop)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers([
-                            cap.handler(),
-                            OutboundCapHandler(logger: logger, what: "session", stallTimeout: TimeAmount(configuration.stallTimeout)),
-                            ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)),
-                            UnitSessionHandler(unit: bound.value),
-                        ])
-                    }
-                }
-                .bind(host: configuration.bindHost, port: configuration.sessionPort)
+            let sessions: SessionListener
+            do {
+                sessions = try SessionListener(
+                    host: configuration.bindHost, port: configuration.sessionPort, loops: loops, logger: logger,
+                    configure: { sessionOptions(configuration, $0) },
+                    initializer: { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandlers([
+                                cap.handler(),
+                                OutboundCapHandler(logger: logger, what: "session", stallTimeout: TimeAmount(configuration.stallTimeout)),
+                                ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .rfc4571)),
+                                UnitSessionHandler(unit: bound),
+                            ])
+                        }
+                    })
+            } catch {
+                return eventLoop.makeFailedFuture(error)
+            }
             // Browsers: the same sessions over WebSocket, with the same caps.
             let webSockets = configuration.webSocketPort.map { port in
                 WebSocketSessions.listen(port: port, configuration, cap: cap, unit: bound, logger: logger).map { Optional($0) }
             } ?? eventLoop.makeSucceededFuture(nil)
-            return media.and(sessions).and(webSockets).map { pair, webSockets in
-                let (media, sessions) = pair
+            return media.and(webSockets).and(EventLoopFuture.whenAllSucceed(forwarding, on: eventLoop)).map { all, forwarding in
+                let (media, webSockets) = all
                 let unit = bound.value
                 unit.mediaChannel = media
-                unit.address.sessionPort = sessions.localAddress?.port ?? configuration.sessionPort
+                unit.address.sessionPort = sessions.port
                 unit.address.mediaPort = media.localAddress?.port ?? configuration.mediaPort
                 unit.address.webSocketPort = webSockets?.localAddress?.port.map { configuration.webSocketPublicPort ?? $0 }
                 for csm in configuration.csmAddresses {
@@ -70,26 +100,44 @@ final class RunningUnit: Sendable {
                     initialDelay: TimeAmount(configuration.heartbeatInterval), delay: TimeAmount(configuration.heartbeatInterval)
                 ) { _ in bound.value.heartbeat() }
                 let browsers = unit.address.webSocketPort.map { ", browsers on ws://\(configuration.bindHost):\($0)\(WebSocketSessions.path)" } ?? ""
-                logger.info("unit \(configuration.unit) serves sessions on \(configuration.bindHost):\(unit.address.sessionPort), media on udp \(unit.address.mediaPort)\(browsers)")
+                let threads = loops.count > 1 ? " (\(loops.count) loops)" : ""
+                logger.info("unit \(configuration.unit) serves sessions on \(configuration.bindHost):\(unit.address.sessionPort), media on udp \(unit.address.mediaPort)\(threads)\(browsers)")
                 return RunningUnit(
-                    address: unit.address, webSocketBoundPort: webSockets?.localAddress?.port, eventLoop: eventLoop, unit: bound, listeners: [media, sessions] + (webSockets.map { [$0] } ?? []),
+                    address: unit.address, webSocketBoundPort: webSockets?.localAddress?.port, eventLoop: eventLoop, unit: bound, sessionListener: sessions, listeners: [media] + forwarding + (webSockets.map { [$0] } ?? []),
                     heartbeat: NIOLoopBound(heartbeat, eventLoop: eventLoop))
+            }.flatMapErrorThrowing { error in
+                sessions.close()
+                throw error
             }
         }.get()
     }
 
-    /// What the TCP and the WebSocket session ports share: backlog, no Nagle, the send buffer
-    /// and the water marks a TCP cursor stops at.
+    /// The WebSocket session port: the TCP session port's backlog and connection options.
     static func sessionBootstrap(_ configuration: UnitConfiguration, on eventLoop: EventLoop) -> ServerBootstrap {
         ServerBootstrap(group: eventLoop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.sessionSendBuffer))
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 << 10, high: 128 << 10))
+            .childChannelOption(.writeBufferWaterMark, value: sessionWaterMark)
     }
 
-    private init(address: UnitAddress, webSocketBoundPort: Int?, eventLoop: EventLoop, unit: NIOLoopBound<Unit>, listeners: [Channel], heartbeat: NIOLoopBound<RepeatedTask>) {
+    /// What every session connection gets: no Nagle, the send buffer, and the water marks a TCP
+    /// cursor stops at.
+    @Sendable static func sessionOptions(_ configuration: UnitConfiguration, _ bootstrap: ClientBootstrap) -> ClientBootstrap {
+        bootstrap
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.sessionSendBuffer))
+            .channelOption(.writeBufferWaterMark, value: sessionWaterMark)
+    }
+
+    static let sessionWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 32 << 10, high: 128 << 10)
+
+    private init(
+        address: UnitAddress, webSocketBoundPort: Int?, eventLoop: EventLoop, unit: NIOLoopBound<Unit>, sessionListener: SessionListener,
+        listeners: [Channel], heartbeat: NIOLoopBound<RepeatedTask>
+    ) {
+        self.sessionListener = sessionListener
         self.address = address
         self.webSocketBoundPort = webSocketBoundPort
         self.eventLoop = eventLoop
@@ -108,10 +156,40 @@ final class RunningUnit: Sendable {
         try await eventLoop.flatSubmit {
             let unit = self.unit.value
             self.heartbeat.value.cancel()
+            self.sessionListener.close()
             for link in unit.csmLinks { link.close() }
             for channel in unit.channels.values { channel.parentLink?.close() }
             for session in unit.sessions.values { session.connection.close(promise: nil) }
+            unit.fanOutSocket?.close()
+            unit.fanOutSocket = nil
+            for worker in unit.mediaWorkers { worker.loop.execute { worker.socket.value.close() } }
             return EventLoopFuture.andAllComplete(self.listeners.map { $0.close() }, on: self.eventLoop)
+        }.get()
+    }
+}
+
+/// One loop's socket on the unit's media port: the fan-out sends to the loop's share of the UDP
+/// receivers from it (`PeerList` shards), and NIO reads from a duplicate of it on the same loop.
+struct MediaWorker: Sendable {
+    let loop: EventLoop
+    let socket: NIOLoopBound<UDPFanOutSocket>
+    /// The duplicate NIO reads from (it owns and closes it).
+    let descriptor: CInt
+    /// The port bound (the kernel's choice for port 0).
+    let port: Int
+    /// Sends the kernel dropped or refused on this loop, for the unit's counters (touched only
+    /// when a send fails).
+    let failures = NIOLockedValueBox(UDPFanOutSocket.Outcome())
+
+    /// No SO_REUSEADDR on the media port: with it another local socket could bind the same UDP
+    /// port and take the unit's datagrams. SO_REUSEPORT (several loops) admits only sockets of
+    /// the same user to the port.
+    static func open(_ configuration: UnitConfiguration, port: Int, sharedPort: Bool, on loop: EventLoop) async throws -> MediaWorker {
+        try await loop.submit {
+            let socket = try UDPFanOutSocket(
+                boundTo: SocketAddress.makeAddressResolvingHost(configuration.bindHost, port: port), sharedPort: sharedPort,
+                sendBuffer: 4 << 20, receiveBuffer: 4 << 20)
+            return MediaWorker(loop: loop, socket: NIOLoopBound(socket, eventLoop: loop), descriptor: try socket.duplicate(), port: socket.port)
         }.get()
     }
 }

@@ -1,3 +1,4 @@
+import DataPlane
 import Wire
 
 extension Unit {
@@ -9,7 +10,7 @@ extension Unit {
             let channel = LocalChannel(
                 id: channelID, feedCapacity: configuration.feedCapacity,
                 uplink: UplinkPolicy(maxPacketBytes: configuration.maxPacketBytes, maxBitsPerSecond: configuration.maxChannelBitrate, now: .now()),
-                chatBudget: ChatRateLimiter(burst: configuration.channelChatBurst, now: .now()))
+                chatBudget: ChatRateLimiter(burst: configuration.channelChatBurst, now: .now()), sendingLoops: mediaShards)
             channels[channelID] = channel
             return channel
         }()
@@ -31,7 +32,7 @@ extension Unit {
         for id in groups[index].sessions {
             guard let session = sessions[id] else { continue }
             send(.goodbye(reason: reason), to: session)
-            session.connection.close(promise: nil)
+            close(session)
             sessionClosed(session)
         }
         groups[index] = GroupSlot(id: group)

@@ -1,3 +1,4 @@
+import DataPlane
 import NIOCore
 import Wire
 
@@ -70,7 +71,7 @@ extension Unit {
         case .fresh: cursor = FeedCursor(joining: channel.feed, lagThreshold: Int.max / 2)
         }
         var notices: [FeedCursor.Notice] = []
-        let receiver = [ChannelFanOut.UDPReceiver(session: session.id, address: address)]
+        let receiver = channel.fanOut.peers(of: ChannelFanOut.UDPReceiver(session: session.id, address: address))
         while let entry = cursor.next(in: channel.feed, notices: &notices) {
             sendUDP(entry.datagram, to: receiver)
         }
@@ -78,24 +79,17 @@ extension Unit {
         if cursor.video != .flowing { requestKeyframe(for: channel.id, reason: "a viewer joined before any keyframe", force: false) }
     }
 
-    /// One datagram (or GSO message of `segments` datagrams) to every receiver in `receivers`;
-    /// the counters add up once for all of them.
-    private func sendUDP(_ data: ByteBuffer, segments: Int = 1, metadata: AddressedEnvelope<ByteBuffer>.Metadata? = nil, to receivers: [ChannelFanOut.UDPReceiver]) {
-        guard !receivers.isEmpty, let mediaChannel else { return }
-        for receiver in receivers {
-            mediaChannel.write(AddressedEnvelope(remoteAddress: receiver.address, data: data, metadata: metadata), promise: nil)
-        }
-        counters.udpPacketsOut += UInt64(segments * receivers.count)
-        counters.bytesOut += UInt64(data.readableBytes * receivers.count)
-        mediaNeedsFlush = true
+    /// One datagram (or GSO message of `segments` datagrams) for every receiver of `peers`, into
+    /// the read batch's send plan: it leaves with the batch (`flushMedia`).
+    private func sendUDP(_ data: ByteBuffer, segments: Int = 1, segmentSize: Int = 0, to peers: PeerList) {
+        udpPlan.add(data, segments: segments, segmentSize: segmentSize, to: peers)
     }
 
     /// Sends the channel's batched video to every flowing UDP receiver, one GSO message each.
     func sendVideoBatch(of channel: LocalChannel) {
         guard let batch = channel.videoBatch.take() else { return }
         if batch.startsKeyframe { channel.fanOut.keyframeStarts() }
-        let metadata = batch.count > 1 ? AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil, segmentSize: batch.segmentSize) : nil
-        sendUDP(batch.buffer, segments: batch.count, metadata: metadata, to: channel.fanOut.udpFlowing)
+        sendUDP(batch.buffer, segments: batch.count, segmentSize: batch.segmentSize, to: channel.fanOut.flowingPeers)
     }
 
     /// RTP over a session: from a broadcaster in TCP mode.
@@ -142,11 +136,11 @@ extension Unit {
             if rtp.marker { sendVideoBatch(of: channel) }
         } else if kind == .video {
             if startsKeyframe { channel.fanOut.keyframeStarts() }
-            sendUDP(datagram, to: channel.fanOut.udpFlowing)
+            sendUDP(datagram, to: channel.fanOut.flowingPeers)
         } else {
             // Audio goes to everyone, including receivers whose video waits for a keyframe.
-            sendUDP(datagram, to: channel.fanOut.udpFlowing)
-            sendUDP(datagram, to: channel.fanOut.udpAwaitingKeyframe)
+            sendUDP(datagram, to: channel.fanOut.flowingPeers)
+            sendUDP(datagram, to: channel.fanOut.awaitingPeers)
         }
         if !channel.fanOut.tcp.isEmpty {
             // A finished video frame goes out at once; what comes between frames (audio) waits

@@ -1,3 +1,4 @@
+import DataPlane
 import NIOCore
 import Wire
 
@@ -43,6 +44,12 @@ extension Unit {
         bytesPerSecond = UInt64(Double(counters.bytesOut - bytesOutAtLastHeartbeat) / elapsed)
         bytesOutAtLastHeartbeat = counters.bytesOut
         lastHeartbeat = now
+        for worker in mediaWorkers {
+            note(worker.failures.withLockedValue { failures in
+                defer { failures = UDPFanOutSocket.Outcome() }
+                return failures
+            })
+        }
 
         for channel in channels.values where channel.statusChanged { sendStatus(of: channel) }
         expireSilentUDP(now: now)

@@ -1,12 +1,15 @@
+import DataPlane
 import NIOCore
 import Wire
 
 extension Unit {
     /// A TCP connection (or a WebSocket) arrived; it must say hello and open its session in time.
-    func sessionConnected(_ connection: Channel, overWebSocket: Bool = false) -> UnitSession {
+    func sessionConnected(_ connection: Channel, overWebSocket: Bool = false, writer: NIOLoopBound<DirectWriteHandler>? = nil) -> UnitSession {
         let session = UnitSession(
             id: newSessionID(), connection: connection, overWebSocket: overWebSocket,
             chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
+        session.writer = writer
+        if connection.eventLoop !== eventLoop { session.loop = (mediaWorkers.firstIndex { $0.loop === connection.eventLoop } ?? -1) + 1 }
         sessions[session.id] = session
         if sessions.count > configuration.sessionLimit {
             // Once the handler holds the session: a close now would end it before anyone knew it.
@@ -51,7 +54,7 @@ extension Unit {
             chat(line, from: session)
         case (.open, .goodbye(let reason)):
             logger.debug("session \(session.id) says goodbye: \(reason)")
-            session.connection.close(promise: nil)
+            close(session)
         case (.open, .keyframeRequest(let reason)) where session.role == .relay:
             if let channel = session.channel { requestKeyframe(for: channel, reason: "relay link: \(reason)", force: false) }
         case (_, .error(let error)):
@@ -68,6 +71,7 @@ extension Unit {
         send(.error(error), to: session)
         // Out of every group and fan-out now; the connection lingers only for the error to be read.
         sessionClosed(session)
+        flushRemoteWrites()
         session.connection.closeAfterRefusal()
     }
 
@@ -112,7 +116,7 @@ extension Unit {
         if ticket.role == .broadcaster {
             if let previous = channel.broadcaster, previous != session.id, let old = sessions[previous] {
                 send(.goodbye(reason: "the broadcaster connected again elsewhere"), to: old)
-                old.connection.close(promise: nil)
+                close(old)
             }
             channel.broadcaster = session.id
             channel.broadcasterAddress = nil

@@ -1,3 +1,4 @@
+import DataPlane
 import NIOCore
 import Wire
 
@@ -75,7 +76,10 @@ extension Unit {
         var notices: [FeedCursor.Notice] = []
         var chunk = allocator.buffer(capacity: 0)
         var packets = 0
-        while session.connection.isWritable {
+        // A session on another loop turns unwritable only once that loop has written: it gets at
+        // most this much per pump, and the next batch or its writability pumps again.
+        var budget = session.loop == 0 ? Int.max : Self.tcpWriteBytes * 2
+        while session.connection.isWritable && budget > 0 {
             let entry = session.cursor!.next(in: channel.feed, notices: &notices, due: channel.tcpBatchStart)
             if !notices.isEmpty {
                 // Notices go out in stream order: after the packets before them.
@@ -86,6 +90,7 @@ extension Unit {
             guard let entry else { break }
             chunk.writeImmutableBuffer(entry.framed)
             packets += 1
+            budget -= entry.framed.readableBytes
             if chunk.readableBytes >= Self.tcpWriteBytes {
                 write(chunk, packets: packets, to: session)
                 chunk = allocator.buffer(capacity: 0)
@@ -98,16 +103,12 @@ extension Unit {
     /// The most a TCP receiver that is catching up is given in one write.
     static let tcpWriteBytes = 64 << 10
 
-    /// One write of `packets` framed packets to a TCP receiver, flushed with the batch.
+    /// One write of `packets` framed packets to a TCP receiver.
     private func write(_ chunk: ByteBuffer, packets: Int, to session: UnitSession) {
-        session.connection.write(chunk, promise: nil)
         session.bytesSent += UInt64(chunk.readableBytes)
         counters.tcpPacketsOut += UInt64(packets)
         counters.tcpWrites += 1
         counters.bytesOut += UInt64(chunk.readableBytes)
-        if !session.awaitingFlush {
-            session.awaitingFlush = true
-            sessionsToFlush.append(session)
-        }
+        deliver(chunk, to: session)
     }
 }

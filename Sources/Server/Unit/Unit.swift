@@ -1,3 +1,4 @@
+import DataPlane
 import Foundation
 import Logging
 import NIOCore
@@ -27,6 +28,21 @@ final class Unit {
     /// Nonces of accepted tickets until they expire, to refuse replays.
     var usedNonces: [UInt64: UInt64] = [:]
     var mediaChannel: Channel?
+    /// The media port's socket as the fan-out sends from it (NIO reads a duplicate).
+    var fanOutSocket: UDPFanOutSocket?
+    /// What the current read batch sends over UDP, sent at its end.
+    var udpPlan = UDPSendPlan()
+    /// The unit's other loops (`--threads`), each sending to its share of the UDP receivers and
+    /// writing to the sessions that live there.
+    var mediaWorkers: [MediaWorker] = [] {
+        didSet { remoteWrites = Array(repeating: [], count: mediaWorkers.count) }
+    }
+    /// What this batch writes to sessions on each other loop, handed over at its end.
+    var remoteWrites: [[SessionWrite]] = []
+    var remoteWritesPending = false
+    var remoteFlushScheduled = false
+    /// How many loops share a channel's UDP receivers.
+    var mediaShards: Int { 1 + mediaWorkers.count }
     var address: UnitAddress
     var counters = UnitCounters()
     /// Which CSM this unit obeys, at which epoch (docs/HA.md).
@@ -98,22 +114,11 @@ final class Unit {
         if pendingEvents.count > 10_000 { pendingEvents.removeFirst(pendingEvents.count - 10_000) }
     }
 
-    /// Sends one session message now.
-    func send(_ message: SessionMessage, to session: UnitSession) {
-        var buffer = session.connection.allocator.buffer(capacity: 128)
-        do {
-            try SessionFrame.message(message).write(to: &buffer)
-        } catch {
-            logger.error("cannot encode a session message: \(error)")
-            return
-        }
-        session.connection.writeAndFlush(buffer, promise: nil)
-    }
-
     /// Flushes everything written while handling the last batch of reads.
     func flushMedia() {
         for channel in channelsWithBatches { sendVideoBatch(of: channel) }
         channelsWithBatches.removeAll(keepingCapacity: true)
+        if !udpPlan.isEmpty { sendPlan() }
         if mediaNeedsFlush {
             mediaNeedsFlush = false
             mediaChannel?.flush()
@@ -123,5 +128,39 @@ final class Unit {
             session.connection.flush()
         }
         sessionsToFlush.removeAll(keepingCapacity: true)
+        flushRemoteWrites()
+    }
+
+    /// The batch's UDP messages to every receiver, in as few system calls as the kernel takes;
+    /// the counters add up once for the whole batch.
+    /// With several loops each sends to its own receivers; the plan is theirs to read, and the
+    /// next batch gets a new one.
+    private func sendPlan() {
+        counters.udpPacketsOut += UInt64(udpPlan.datagrams)
+        counters.bytesOut += UInt64(udpPlan.bytesOut)
+        guard !mediaWorkers.isEmpty else {
+            if let fanOutSocket { note(fanOutSocket.send(udpPlan)) }
+            udpPlan.reset()
+            return
+        }
+        let plan = udpPlan
+        udpPlan = UDPSendPlan()
+        var ownShare = false
+        for shard in plan.shardsInUse(of: mediaShards) {
+            guard shard > 0 else { ownShare = true; continue }
+            let worker = mediaWorkers[shard - 1]
+            worker.loop.execute {
+                let outcome = worker.socket.value.send(plan, shard: shard)
+                if outcome.dropped + outcome.failed > 0 { worker.failures.withLockedValue { $0.add(outcome) } }
+            }
+        }
+        if ownShare, let fanOutSocket { note(fanOutSocket.send(plan, shard: 0)) }
+    }
+
+    /// What the kernel would not send: a full socket buffer drops, an unreachable receiver fails.
+    func note(_ outcome: UDPFanOutSocket.Outcome) {
+        counters.udpSendsDropped += UInt64(outcome.dropped)
+        counters.udpSendsFailed += UInt64(outcome.failed)
+        if outcome.failed > 0 { logger.debug("media port: \(outcome.failed) sends refused, the last with errno \(outcome.lastError)") }
     }
 }

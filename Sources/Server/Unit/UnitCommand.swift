@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Wire
 
@@ -34,6 +35,8 @@ struct UnitCommand: AsyncParsableCommand {
     var groupCapacity: Int?
     @Option(help: "Packets each channel feed holds. Default 1024.")
     var feedPackets: Int?
+    @Option(help: "Event loops sending media, each with its own socket on the media port (SO_REUSEPORT). Default: the machine's cores.")
+    var threads: Int?
     @Option(help: "Packets a TCP viewer may lag before it gets audio only. Default 100.")
     var lagThreshold: Int?
     @Option(name: .customLong("tcp-batch-ms"), help: "TCP viewers get a write at the end of each video frame, or this many milliseconds after a packet came (audio only): what came in between goes in one write. 0: at once. Default 40.")
@@ -73,6 +76,7 @@ struct UnitCommand: AsyncParsableCommand {
         configuration.groupCapacity = groupCapacity ?? file.capacity ?? configuration.groupCapacity
         configuration.feedCapacity = feedPackets ?? file.feedPackets ?? configuration.feedCapacity
         configuration.lagThreshold = lagThreshold ?? file.lagThreshold ?? configuration.lagThreshold
+        configuration.threads = threads ?? file.threads ?? System.coreCount
         if let milliseconds = tcpBatchMilliseconds ?? file.tcpBatchMilliseconds { configuration.tcpBatchInterval = .milliseconds(milliseconds) }
         if let milliseconds = maxLoopDelayMilliseconds ?? file.maxLoopDelayMilliseconds { configuration.maxLoopDelay = .milliseconds(milliseconds) }
         configuration.csmAddresses = csmAddresses.isEmpty ? (file.csm ?? []) : csmAddresses
@@ -96,6 +100,7 @@ struct UnitCommand: AsyncParsableCommand {
         guard configuration.feedCapacity >= 16 else { throw ValidationError("feed packets must be at least 16") }
         guard (64...65535).contains(configuration.maxPacketBytes) else { throw ValidationError("the packet cap must be between 64 and 65535 bytes") }
         guard configuration.maxChannelBitrate >= 64_000 else { throw ValidationError("the channel bitrate cap must be at least 64 kbit/s") }
+        guard (1...256).contains(configuration.threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard configuration.lagThreshold >= 2 else { throw ValidationError("the lag threshold must be at least 2") }
         guard configuration.maxLoopDelay >= .milliseconds(10) else { throw ValidationError("--max-loop-delay-ms must be at least 10") }
         guard (.zero ... .milliseconds(200)).contains(configuration.tcpBatchInterval) else {

@@ -14,6 +14,9 @@ struct UnitConfiguration: Sendable {
     /// The port browsers are told instead of the one bound: a TLS proxy's in front of it.
     var webSocketPublicPort: Int?
     var groupsPerUnit = 50
+    /// Event loops: the unit's state lives on the first; each has its own socket on the media
+    /// port and sends to its share of the UDP receivers.
+    var threads = 1
     var groupCapacity = 10
     /// Packets each channel feed holds (paper fig. 10). About 8 s of a 1 Mbit/s stream.
     var feedCapacity = 1024

@@ -6,6 +6,12 @@ struct UnitCounters: Sendable {
     /// Writes to TCP receivers: each carries all the packets of a batch (`tcpBatchInterval`).
     var tcpWrites: UInt64 = 0
     var bytesOut: UInt64 = 0
+    /// UDP messages not sent because the media socket's buffer was full (live: late is lost)...
+    var udpSendsDropped: UInt64 = 0
+    /// ...and those the kernel refused (a receiver's address unreachable).
+    var udpSendsFailed: UInt64 = 0
+    /// Datagrams that arrived on another loop's socket of the media port (`--threads`).
+    var datagramsFromOtherLoops: UInt64 = 0
     /// RTP from an address that is not a bound broadcaster or parent unit.
     var droppedUnboundMedia: UInt64 = 0
     /// Datagrams or frames that are not valid RTP, bind datagrams or session messages.

@@ -5,7 +5,7 @@ import NIOPosix
 import ServiceLifecycle
 import Wire
 
-/// Runs one streaming unit under ServiceLifecycle: its own event loop, its ports, and an admin
+/// Runs one streaming unit under ServiceLifecycle: its own event loops, its ports, and an admin
 /// port with /metrics and /health. Stops cleanly on SIGTERM/SIGINT.
 struct UnitService: Service {
     let configuration: UnitConfiguration
@@ -15,8 +15,22 @@ struct UnitService: Service {
     var onStarted: @Sendable (RunningUnit, _ adminPort: Int?) async -> Void = { _, _ in }
 
     func run() async throws {
-        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let unit = try await RunningUnit.start(configuration, on: loop.next(), logger: logger)
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+        let unit = try await RunningUnit.start(configuration, on: Array(loop.makeIterator()), logger: logger)
+        do {
+            try await serve(unit)
+        } catch {
+            // Cancelled or failed: the unit's ports (and the session port's accepting thread) close all the same.
+            try? await unit.shutdown()
+            try? await loop.shutdownGracefully()
+            throw error
+        }
+        try await unit.shutdown()
+        try await loop.shutdownGracefully()
+    }
+
+    /// The admin port (when there is one) until shutdown.
+    private func serve(_ unit: RunningUnit) async throws {
         if let adminPort {
             let app = AdminApplication.make(
                 host: configuration.bindHost, port: adminPort, logger: logger,
@@ -29,8 +43,6 @@ struct UnitService: Service {
             await onStarted(unit, nil)
             try? await gracefulShutdown()
         }
-        try await unit.shutdown()
-        try await loop.shutdownGracefully()
     }
 }
 

@@ -1,3 +1,4 @@
+import DataPlane
 import NIOCore
 import Wire
 
@@ -31,6 +32,10 @@ final class UnitSession {
     var bytesSent: UInt64 = 0
     /// Written to since the unit's last flush.
     var awaitingFlush = false
+    /// Writes straight to the socket (the TCP session port; not WebSocket), on the connection's loop.
+    var writer: NIOLoopBound<DirectWriteHandler>?
+    /// The unit's loop the connection lives on: 0 the unit's own, else `mediaWorkers[loop - 1]`.
+    var loop = 0
 
     init(id: SessionID, connection: Channel, overWebSocket: Bool = false, chatLimiter: ChatRateLimiter) {
         self.id = id

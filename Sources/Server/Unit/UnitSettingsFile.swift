@@ -16,6 +16,7 @@ struct UnitSettingsFile: Codable, Equatable, Sendable {
     var capacity: Int?
     var feedPackets: Int?
     var lagThreshold: Int?
+    var threads: Int?
     var tcpBatchMilliseconds: Int?
     var maxLoopDelayMilliseconds: Int?
     var csm: [String]?

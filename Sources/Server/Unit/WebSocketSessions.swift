@@ -111,7 +111,7 @@ enum WebSocketSessions {
                 configure(channel, before: [cap.handler()], upgradeTimeout: configuration.openTimeout) {
                     [
                         OutboundCapHandler(logger: logger, what: "WebSocket session", stallTimeout: TimeAmount(configuration.stallTimeout)),
-                        UnitSessionHandler(unit: unit.value, overWebSocket: true),
+                        UnitSessionHandler(unit: unit, overWebSocket: true),
                     ]
                 }
             }

@@ -1,13 +1,13 @@
 import NIOCore
 
 /// A token bucket per session: `burst` lines at once, refilled over `window`.
-struct ChatRateLimiter {
-    let burst: Double
-    let refillPerNanosecond: Double
+package struct ChatRateLimiter {
+    package let burst: Double
+    package let refillPerNanosecond: Double
     private var tokens: Double
     private var last: NIODeadline
 
-    init(burst: Int, window: TimeAmount = .seconds(10), now: NIODeadline) {
+    package init(burst: Int, window: TimeAmount = .seconds(10), now: NIODeadline) {
         self.burst = Double(max(burst, 1))
         refillPerNanosecond = self.burst / Double(window.nanoseconds)
         tokens = self.burst
@@ -15,7 +15,7 @@ struct ChatRateLimiter {
     }
 
     /// Takes a token when one is left.
-    mutating func allow(at now: NIODeadline) -> Bool {
+    package mutating func allow(at now: NIODeadline) -> Bool {
         tokens = min(burst, tokens + Double((now - last).nanoseconds) * refillPerNanosecond)
         last = now
         guard tokens >= 1 else { return false }

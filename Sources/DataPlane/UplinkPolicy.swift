@@ -5,18 +5,18 @@ import Wire
 /// payload types only (Opus 111, VP8 96), packets no larger than `maxPacketBytes`, and no more
 /// than `maxBitsPerSecond` for the channel (a token bucket holding one second's worth). Everything
 /// else is dropped and counted; nothing a broadcaster sends can make the unit fan out more.
-struct UplinkPolicy {
-    enum Verdict: Equatable { case accept, wrongPayloadType, tooLarge, overBitrate }
+package struct UplinkPolicy {
+    package enum Verdict: Equatable { case accept, wrongPayloadType, tooLarge, overBitrate }
 
-    static let payloadTypes: Set<UInt8> = [RTPPayloadFormat.opus.payloadType, RTPPayloadFormat.vp8.payloadType]
+    package static let payloadTypes: Set<UInt8> = [RTPPayloadFormat.opus.payloadType, RTPPayloadFormat.vp8.payloadType]
 
-    let maxPacketBytes: Int
-    let bytesPerNanosecond: Double
+    package let maxPacketBytes: Int
+    package let bytesPerNanosecond: Double
     private let bucketBytes: Double
     private var tokens: Double
     private var last: NIODeadline
 
-    init(maxPacketBytes: Int, maxBitsPerSecond: Int, now: NIODeadline) {
+    package init(maxPacketBytes: Int, maxBitsPerSecond: Int, now: NIODeadline) {
         self.maxPacketBytes = maxPacketBytes
         bucketBytes = Double(max(maxBitsPerSecond, 8)) / 8
         bytesPerNanosecond = bucketBytes / 1e9
@@ -24,7 +24,7 @@ struct UplinkPolicy {
         last = now
     }
 
-    mutating func check(_ packet: ByteBuffer, now: NIODeadline) -> Verdict {
+    package mutating func check(_ packet: ByteBuffer, now: NIODeadline) -> Verdict {
         guard packet.readableBytes <= maxPacketBytes else { return .tooLarge }
         guard let header = RTPHeaderView(packet), Self.payloadTypes.contains(header.payloadType) else { return .wrongPayloadType }
         tokens = min(bucketBytes, tokens + Double(max(0, (now - last).nanoseconds)) * bytesPerNanosecond)

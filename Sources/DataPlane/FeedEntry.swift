@@ -3,18 +3,18 @@ import Wire
 
 /// One packet in a channel feed, stored once with its RFC 4571 length prefix so TCP viewers get a
 /// slice of it and UDP viewers the slice after the prefix: no copy per viewer.
-struct FeedEntry {
+package struct FeedEntry {
     /// Audio or video, from the RTP payload type.
-    enum Kind { case audio, video, other }
+    package enum Kind { case audio, video, other }
 
     /// Length prefix and packet.
-    let framed: ByteBuffer
-    let kind: Kind
+    package let framed: ByteBuffer
+    package let kind: Kind
     /// The first packet of a VP8 keyframe: where a picture can start.
-    let startsKeyframe: Bool
+    package let startsKeyframe: Bool
 
     /// The entry of an RTP packet (`parsed` from it): framed once, its kind from the payload type.
-    init(_ packet: ByteBuffer, parsed rtp: RTPPacket, allocator: ByteBufferAllocator) {
+    package init(_ packet: ByteBuffer, parsed rtp: RTPPacket, allocator: ByteBufferAllocator) {
         kind =
             switch rtp.payloadType {
             case RTPPayloadFormat.opus.payloadType: .audio
@@ -30,9 +30,9 @@ struct FeedEntry {
 
     /// The RTP stream and sequence number, read in place (after the 2-byte prefix): what a
     /// resuming session is matched against.
-    var ssrc: UInt32 { framed.getInteger(at: framed.readerIndex + 10, as: UInt32.self) ?? 0 }
-    var sequenceNumber: UInt16 { framed.getInteger(at: framed.readerIndex + 4, as: UInt16.self) ?? 0 }
+    package var ssrc: UInt32 { framed.getInteger(at: framed.readerIndex + 10, as: UInt32.self) ?? 0 }
+    package var sequenceNumber: UInt16 { framed.getInteger(at: framed.readerIndex + 4, as: UInt16.self) ?? 0 }
 
     /// The RTP packet itself, for UDP.
-    var datagram: ByteBuffer { framed.getSlice(at: framed.readerIndex + 2, length: framed.readableBytes - 2)! }
+    package var datagram: ByteBuffer { framed.getSlice(at: framed.readerIndex + 2, length: framed.readableBytes - 2)! }
 }

@@ -4,9 +4,9 @@ import Wire
 /// never passes the write point; past `lagThreshold` packets behind it gets audio only; once back
 /// within `resumeThreshold` it waits for the next keyframe and video resumes there; an overrun
 /// cursor jumps forward and never reads overwritten data.
-struct FeedCursor {
+package struct FeedCursor {
     /// What the cursor does with video packets.
-    enum VideoState: Equatable {
+    package enum VideoState: Equatable {
         case flowing
         /// Skips video until a keyframe starts.
         case awaitingKeyframe
@@ -15,18 +15,18 @@ struct FeedCursor {
     }
 
     /// What the session should be told about.
-    enum Notice: Equatable {
+    package enum Notice: Equatable {
         case videoSkipped(lag: UInt64)
         case videoResuming
         case overrun(skippedPackets: UInt64)
     }
 
-    private(set) var position: UInt64
+    package private(set) var position: UInt64
     /// Packets before this are the fast-start backlog: their video is sent, their stale audio not.
-    private(set) var joinPosition: UInt64
-    private(set) var video: VideoState
-    let lagThreshold: UInt64
-    let resumeThreshold: UInt64
+    package private(set) var joinPosition: UInt64
+    package private(set) var video: VideoState
+    package let lagThreshold: UInt64
+    package let resumeThreshold: UInt64
     /// A resuming session starts behind by the packets it missed: that much more lag is allowed
     /// until it first catches up, so the catch-up itself never costs it its video.
     private var catchUpAllowance: UInt64 = 0
@@ -34,7 +34,7 @@ struct FeedCursor {
     private var heldThrough: [(ssrc: UInt32, position: UInt64)] = []
 
     /// A cursor for a viewer joining now: it starts at the newest keyframe the feed holds.
-    init(joining feed: ChannelFeed, lagThreshold: Int) {
+    package init(joining feed: ChannelFeed, lagThreshold: Int) {
         position = feed.fastStartPosition
         joinPosition = feed.writePosition
         video = feed.keyframePosition == nil ? .awaitingKeyframe : .flowing
@@ -44,7 +44,7 @@ struct FeedCursor {
 
     /// A cursor for a receiver switching to TCP mid-stream: from the newest keyframe with audio
     /// included, so nothing still in the buffer is missed.
-    init(resumingIn feed: ChannelFeed, lagThreshold: Int) {
+    package init(resumingIn feed: ChannelFeed, lagThreshold: Int) {
         self.init(joining: feed, lagThreshold: lagThreshold)
         joinPosition = position
     }
@@ -53,7 +53,7 @@ struct FeedCursor {
     /// feed holds after the ones it has, audio and video, no keyframe wait; a point of no streams
     /// (a new relay link) gets all the feed holds. nil when the feed no longer holds where it
     /// left off.
-    init?(resuming point: ResumePoint, in feed: ChannelFeed, lagThreshold: Int) {
+    package init?(resuming point: ResumePoint, in feed: ChannelFeed, lagThreshold: Int) {
         guard let held = feed.positions(of: point) else { return nil }
         self.init(joining: feed, lagThreshold: lagThreshold)
         position = held.map(\.position).min().map { $0 + 1 } ?? feed.oldestPosition
@@ -66,23 +66,23 @@ struct FeedCursor {
     /// Whether the cursor would read every packet from `start` to the write point just as they
     /// are (video flowing, audio past its join, no resume filter, nothing due before `start`):
     /// then a chunk of them shared with other receivers is exactly what it is owed.
-    func takesEverything(from start: UInt64, in feed: ChannelFeed) -> Bool {
+    package func takesEverything(from start: UInt64, in feed: ChannelFeed) -> Bool {
         position == start && start >= feed.oldestPosition && start >= joinPosition && video == .flowing && heldThrough.isEmpty
     }
 
     /// Moves a cursor that `takesEverything` past what it was given.
-    mutating func skipToWritePoint(of feed: ChannelFeed) {
+    package mutating func skipToWritePoint(of feed: ChannelFeed) {
         position = feed.writePosition
         catchUpAllowance = 0
     }
 
     /// Packets between the cursor and the write point.
-    func lag(in feed: ChannelFeed) -> UInt64 { feed.writePosition - min(position, feed.writePosition) }
+    package func lag(in feed: ChannelFeed) -> UInt64 { feed.writePosition - min(position, feed.writePosition) }
 
     /// The next entry to send, or nil when caught up with the write point. The lag is counted
     /// up to `due` (default: the write point): packets after it have not been offered to the
     /// receiver yet (they wait for the next TCP batch), so they are not its lag.
-    mutating func next(in feed: ChannelFeed, notices: inout [Notice], due: UInt64? = nil) -> FeedEntry? {
+    package mutating func next(in feed: ChannelFeed, notices: inout [Notice], due: UInt64? = nil) -> FeedEntry? {
         let due = min(due ?? feed.writePosition, feed.writePosition)
         while position < feed.writePosition {
             if position < feed.oldestPosition {

@@ -4,25 +4,25 @@ import Wire
 /// The fixed-size circular buffer of a channel's recent packets inside one unit (paper fig. 10),
 /// shared by all of the channel's groups there. Positions count every packet ever appended, so a
 /// cursor can tell at once whether what it wants has been overwritten.
-struct ChannelFeed {
-    let capacity: Int
+package struct ChannelFeed {
+    package let capacity: Int
     private var ring: [FeedEntry?]
     /// Position of the next packet to be appended.
-    private(set) var writePosition: UInt64 = 0
+    package private(set) var writePosition: UInt64 = 0
     /// Position of the newest keyframe start still in the ring.
-    private(set) var keyframePosition: UInt64?
+    package private(set) var keyframePosition: UInt64?
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(capacity, 16)
         ring = Array(repeating: nil, count: self.capacity)
     }
 
     /// The oldest position still held.
-    var oldestPosition: UInt64 { writePosition > UInt64(capacity) ? writePosition - UInt64(capacity) : 0 }
+    package var oldestPosition: UInt64 { writePosition > UInt64(capacity) ? writePosition - UInt64(capacity) : 0 }
 
     /// Appends a packet and returns its position.
     @discardableResult
-    mutating func append(_ entry: FeedEntry) -> UInt64 {
+    package mutating func append(_ entry: FeedEntry) -> UInt64 {
         let position = writePosition
         ring[Int(position % UInt64(capacity))] = entry
         writePosition += 1
@@ -32,20 +32,20 @@ struct ChannelFeed {
     }
 
     /// The entry at `position`, or nil when it is overwritten or not written yet.
-    func entry(at position: UInt64) -> FeedEntry? {
+    package func entry(at position: UInt64) -> FeedEntry? {
         guard position >= oldestPosition, position < writePosition else { return nil }
         return ring[Int(position % UInt64(capacity))]
     }
 
     /// Where a new viewer starts: the newest keyframe still held, so its first picture needs no
     /// wait; or now, when the ring holds none.
-    var fastStartPosition: UInt64 { keyframePosition ?? writePosition }
+    package var fastStartPosition: UInt64 { keyframePosition ?? writePosition }
 }
 
 extension ChannelFeed {
     /// The newest packet held of each stream: where a relay link that breaks and opens again
     /// (re-parented after a unit failure) resumes at its new parent.
-    var resumePoint: ResumePoint? {
+    package var resumePoint: ResumePoint? {
         var streams: [ResumePoint.Stream] = []
         var position = writePosition
         while position > oldestPosition, streams.count < WireLimits.resumeStreams {
@@ -61,7 +61,7 @@ extension ChannelFeed {
 
     /// Where each of the point's packets sits in the feed (the newest match), or nil when the
     /// feed no longer holds one of them: the receiver was away longer than the feed reaches back.
-    func positions(of point: ResumePoint) -> [(ssrc: UInt32, position: UInt64)]? {
+    package func positions(of point: ResumePoint) -> [(ssrc: UInt32, position: UInt64)]? {
         var found: [(ssrc: UInt32, position: UInt64)] = []
         for stream in point.streams {
             var position = writePosition

@@ -1,0 +1,150 @@
+import CDatagram
+import Client
+import DataPlane
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `avbench fanout --in-process`: the data plane's UDP fan-out alone, as the unit runs it per read
+/// batch (`ChannelFeed`, `ChannelFanOut`, `DatagramBatch`, `UDPSendPlan` over `UDPFanOutSocket`),
+/// on this thread, to N receiver sockets that another thread drains. No sessions, no SwiftNIO
+/// event loop: what the library itself costs beside `udp-fanout-limit`, which sends the same mix
+/// from C. The figure is this thread's own CPU per delivered gigabit, as the limit tool's is.
+enum InProcessFanOut {
+    struct Result {
+        var cpuPerGbit: Double
+        var delivered: Double
+    }
+
+    static func run(viewers: Int, seconds: Int, audioFrameMilliseconds: Int) throws -> Result {
+        let receivers = try Receivers(count: viewers)
+        var fanOut = ChannelFanOut()
+        for (index, address) in receivers.addresses.enumerated() { fanOut.addUDP(SessionID(UInt64(index + 1)), at: address, awaitingKeyframe: false) }
+        let socket = try UDPFanOutSocket(boundTo: SocketAddress(ipAddress: "127.0.0.1", port: 0), sharedPort: false, sendBuffer: 4 << 20, receiveBuffer: 1 << 20)
+        let allocator = ByteBufferAllocator()
+        var feed = ChannelFeed(capacity: 1024)
+        var batch = DatagramBatch()
+        let plan = UDPSendPlan()
+        var stream = SyntheticStream(keyframeInterval: 50, videoFrameSize: 4_600, audioFrameMilliseconds: audioFrameMilliseconds)
+
+        let steps = (seconds + 1) * 50
+        var sentBytes = 0
+        var cpuStart = 0.0
+        let start = ContinuousClock.now
+        for step in 0..<steps {
+            if step == 50 {
+                cpuStart = threadCPU()
+                receivers.count(true)
+                sentBytes = 0
+            }
+            // One read batch: the step's packets, as `Unit.ingest` and `flushMedia` take them.
+            for packet in stream.next(step: step) {
+                guard let rtp = try? RTPPacket(parsing: packet) else { continue }
+                let entry = FeedEntry(packet, parsed: rtp, allocator: allocator)
+                feed.append(entry)
+                if entry.kind == .video {
+                    if !batch.accepts(entry.datagram.readableBytes), let frame = batch.take() {
+                        plan.add(frame.buffer, segments: frame.count, segmentSize: frame.segmentSize, to: fanOut.flowingPeers)
+                    }
+                    batch.append(entry.datagram, startsKeyframe: entry.startsKeyframe, allocator: allocator)
+                    if rtp.marker, let frame = batch.take() {
+                        plan.add(frame.buffer, segments: frame.count, segmentSize: frame.segmentSize, to: fanOut.flowingPeers)
+                    }
+                } else {
+                    plan.add(entry.datagram, to: fanOut.flowingPeers)
+                }
+            }
+            sentBytes += plan.bytesOut
+            _ = socket.send(plan)
+            plan.reset()
+            Thread.sleep(until: Date(timeIntervalSinceNow: max(0, Double((start + .milliseconds(20 * (step + 1)) - .now).components.attoseconds) / 1e18)))
+        }
+        let cpu = threadCPU() - cpuStart
+        Thread.sleep(forTimeInterval: 0.1)
+        let received = receivers.stop()
+        return Result(cpuPerGbit: received > 0 ? cpu / (Double(received) * 8 / 1e9) : .infinity, delivered: Double(received) / Double(max(sentBytes, 1)))
+    }
+
+    static func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// N UDP sockets on 127.0.0.1 and a thread that drains them through epoll, counting bytes.
+    final class Receivers: @unchecked Sendable {
+        let addresses: [SocketAddress]
+        private let descriptors: [CInt]
+        private let epoll: CInt
+        private let state = NIOLockedValueBox((counting: false, stopped: false, bytes: 0))
+        private let done = ConditionLock(value: false)
+
+        init(count: Int) throws {
+            epoll = epoll_create1(0)
+            var descriptors: [CInt] = []
+            var addresses: [SocketAddress] = []
+            for index in 0..<count {
+                let fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket (raise the open-file limit for \(count) receivers)") }
+                var buffer: CInt = 256 << 10
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, socklen_t(MemoryLayout<CInt>.size))
+                let address = try SocketAddress(ipAddress: "127.0.0.1", port: 0)
+                _ = address.withSockAddr { bind(fd, $0, socklen_t($1)) }
+                var bound = sockaddr_in()
+                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+                _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+                addresses.append(try SocketAddress(ipAddress: "127.0.0.1", port: Int(UInt16(bigEndian: bound.sin_port))))
+                var event = epoll_event()
+                event.events = UInt32(EPOLLIN.rawValue)
+                event.data.u32 = UInt32(index)
+                epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
+                descriptors.append(fd)
+            }
+            self.descriptors = descriptors
+            self.addresses = addresses
+            let thread = Thread { [self] in drain() }
+            thread.start()
+        }
+
+        private func drain() {
+            var events = [epoll_event](repeating: epoll_event(), count: 256)
+            var bytes = [UInt8](repeating: 0, count: 65536)
+            while !state.withLockedValue({ $0.stopped }) {
+                let ready = epoll_wait(epoll, &events, Int32(events.count), 50)
+                var got = 0
+                for index in 0..<max(0, Int(ready)) {
+                    let fd = descriptors[Int(events[index].data.u32)]
+                    while true {
+                        let n = bytes.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                        if n <= 0 { break }
+                        got += n
+                    }
+                }
+                if got > 0 { state.withLockedValue { if $0.counting { $0.bytes += got } } }
+            }
+            for fd in descriptors { Glibc.close(fd) }
+            Glibc.close(epoll)
+            done.lock()
+            done.unlock(withValue: true)
+        }
+
+        func count(_ on: Bool) { state.withLockedValue { $0.counting = on } }
+
+        /// Stops draining; returns the bytes counted.
+        func stop() -> Int {
+            let bytes = state.withLockedValue { state in
+                state.counting = false
+                state.stopped = true
+                return state.bytes
+            }
+            done.lock(whenValue: true)
+            done.unlock()
+            return bytes
+        }
+    }
+}

@@ -199,7 +199,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
                 cpuStart = ProcessCPU.seconds(of: process.pid) ?? 0
                 clientCPUStart = ProcessCPU.seconds(of: getpid()) ?? 0
                 windowStart = .now
-                stats.setRecording(true)
+                stats.startRecording()
                 sent = 0
             }
             let packets = stream.next(step: step)
@@ -212,8 +212,9 @@ struct FanOutBenchmark: AsyncParsableCommand {
             }
             try await Task.sleep(until: start + .milliseconds(20 * (step + 1)), clock: .continuous)
         }
+        let streamEnd = ReceiveStats.wallMicroseconds
         try await Task.sleep(for: .milliseconds(200))
-        stats.setRecording(false)
+        stats.stopRecording(streamEnd: streamEnd)
         let cpu = (ProcessCPU.seconds(of: process.pid) ?? 0) - cpuStart
         let clientCPU = (ProcessCPU.seconds(of: getpid()) ?? 0) - clientCPUStart
         let window = Double((ContinuousClock.now - windowStart).components.attoseconds) / 1e18 + Double((ContinuousClock.now - windowStart).components.seconds)

@@ -44,8 +44,8 @@ enum InProcessFanOut {
             }
             // One read batch: the step's packets, as `Unit.ingest` and `flushMedia` take them.
             for packet in stream.next(step: step) {
-                guard let rtp = try? RTPPacket(parsing: packet) else { continue }
-                let entry = FeedEntry(packet, parsed: rtp, allocator: allocator)
+                guard let rtp = RTPHeaderView(packet) else { continue }
+                let entry = FeedEntry(packet, header: rtp, allocator: allocator)
                 feed.append(entry)
                 if entry.kind == .video {
                     if !batch.accepts(entry.datagram.readableBytes), let frame = batch.take() {

@@ -20,33 +20,43 @@ final class ReceiveStats: Sendable {
     }
 
     private let counts: NIOLockedValueBox<Counts>
-    private let recording = NIOLockedValueBox(false)
+    /// While recording: packets captured from this wall-clock time (µs) on count, wherever they
+    /// were when it started (a client with a backlog would count it twice over otherwise).
+    private let recording = NIOLockedValueBox<UInt64?>(nil)
 
     init(viewers: Int) {
         counts = NIOLockedValueBox(
             Counts(perViewer: Array(repeating: 0, count: viewers), lastArrival: Array(repeating: 0, count: viewers), longestGap: Array(repeating: 0, count: viewers)))
     }
 
-    /// Recording starts (every viewer's gap counts from now) or stops (a viewer silent since its
-    /// last packet has been waiting until now).
-    func setRecording(_ on: Bool) {
+    /// Recording starts: packets captured from now on count, and every viewer's wait from now.
+    func startRecording() {
         let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
-        recording.withLockedValue { $0 = on }
+        recording.withLockedValue { $0 = now }
         counts.withLockedValue { counts in
-            for viewer in counts.lastArrival.indices {
-                if on {
-                    counts.lastArrival[viewer] = now
-                } else {
-                    counts.longestGap[viewer] = max(counts.longestGap[viewer], now &- counts.lastArrival[viewer])
-                }
+            for viewer in counts.lastArrival.indices { counts.lastArrival[viewer] = now }
+        }
+    }
+
+    /// Recording stops; the stream ended at `streamEnd` (µs), so a viewer still waiting for a
+    /// packet has waited since its last one until then, not through the drain that follows.
+    func stopRecording(streamEnd: UInt64) {
+        recording.withLockedValue { $0 = nil }
+        counts.withLockedValue { counts in
+            for viewer in counts.lastArrival.indices where counts.lastArrival[viewer] < streamEnd {
+                counts.longestGap[viewer] = max(counts.longestGap[viewer], streamEnd - counts.lastArrival[viewer])
             }
         }
     }
 
+    static var wallMicroseconds: UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
+
     func record(_ packet: ByteBuffer, viewer: Int) {
-        guard recording.withLockedValue({ $0 }) else { return }
+        guard let start = recording.withLockedValue({ $0 }) else { return }
         let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
-        let latency = Self.captureTime(of: packet).map { Int(max(0, Int64(bitPattern: now &- $0))) }
+        let capture = Self.captureTime(of: packet)
+        if let capture, capture < start { return }
+        let latency = capture.map { Int(max(0, Int64(bitPattern: now &- $0))) }
         counts.withLockedValue { counts in
             counts.packets += 1
             counts.bytes += packet.readableBytes

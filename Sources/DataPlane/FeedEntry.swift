@@ -13,15 +13,17 @@ package struct FeedEntry {
     /// The first packet of a VP8 keyframe: where a picture can start.
     package let startsKeyframe: Bool
 
-    /// The entry of an RTP packet (`parsed` from it): framed once, its kind from the payload type.
-    package init(_ packet: ByteBuffer, parsed rtp: RTPPacket, allocator: ByteBufferAllocator) {
+    /// The entry of an RTP packet (its header read in place, `header`): framed once, its kind from
+    /// the payload type.
+    package init(_ packet: ByteBuffer, header: RTPHeaderView, allocator: ByteBufferAllocator) {
         kind =
-            switch rtp.payloadType {
+            switch header.payloadType {
             case RTPPayloadFormat.opus.payloadType: .audio
             case RTPPayloadFormat.vp8.payloadType: .video
             default: .other
             }
-        startsKeyframe = kind == .video && VP8PayloadDescriptor.startsKeyframe(rtp.payload.readableBytesView)
+        let payload = packet.readableBytesView.dropFirst(header.payloadOffset)
+        startsKeyframe = kind == .video && VP8PayloadDescriptor.startsKeyframe(payload)
         var framed = allocator.buffer(capacity: packet.readableBytes + 2)
         framed.writeInteger(UInt16(packet.readableBytes))
         framed.writeImmutableBuffer(packet)

@@ -4,6 +4,8 @@ import NIOCore
 /// what load tests read for every packet of thousands of viewers. `RTPPacket` parses everything.
 public struct RTPHeaderView: Equatable, Sendable {
     public var payloadType: UInt8
+    /// The marker bit: for video, the last packet of a frame.
+    public var marker: Bool
     public var sequenceNumber: UInt16
     public var ssrc: UInt32
     /// The capture time when the packet carries it as a one-byte-form element.
@@ -19,6 +21,7 @@ public struct RTPHeaderView: Equatable, Sendable {
             let ssrc = buffer.getInteger(at: base + 8, as: UInt32.self)
         else { return nil }
         payloadType = second & 0x7F
+        marker = second & 0x80 != 0
         sequenceNumber = sequence
         self.ssrc = ssrc
         var offset = RTPPacket.fixedHeaderSize + 4 * Int(first & 0x0F)

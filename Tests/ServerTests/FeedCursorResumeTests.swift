@@ -17,7 +17,7 @@ struct FeedCursorResumeTests {
         var sent: [ReceivedPacket] = []
         for step in steps {
             for packet in stream.next(step: step) {
-                feed.append(FeedEntry(packet, parsed: try! RTPPacket(parsing: packet), allocator: ByteBufferAllocator()))
+                feed.append(FeedEntry(packet, header: RTPHeaderView(packet)!, allocator: ByteBufferAllocator()))
                 sent.append(ReceivedPacket(packet)!)
             }
         }
@@ -104,7 +104,7 @@ struct FeedCursorResumeTests {
         func broadcast(_ steps: Range<Int>) throws {
             for step in steps {
                 for packet in stream.next(step: step) {
-                    feed.append(FeedEntry(packet, parsed: try RTPPacket(parsing: packet), allocator: ByteBufferAllocator()))
+                    feed.append(FeedEntry(packet, header: try #require(RTPHeaderView(packet)), allocator: ByteBufferAllocator()))
                     sent.append(ReceivedPacket(packet)!)
                 }
             }

@@ -20,6 +20,8 @@ import Testing
         let busy = RTPPacket(payloadType: 96, sequenceNumber: 7, timestamp: 0, ssrc: 5, csrcs: [1, 2], headerExtension: other, payload: ByteBuffer(bytes: [0xAA])).encoded()
         #expect(RTPHeaderView(busy)?.captureTime == capture)
         #expect(RTPHeaderView(busy)?.payloadOffset == busy.readableBytes - 1)
+        let marked = RTPPacket(payloadType: 96, marker: true, sequenceNumber: 8, timestamp: 0, ssrc: 5, payload: ByteBuffer(bytes: [0xAA])).encoded()
+        #expect(RTPHeaderView(marked)?.marker == true && RTPHeaderView(busy)?.marker == false)
         let bare = RTPPacket(payloadType: 96, sequenceNumber: 7, timestamp: 0, ssrc: 5, payload: ByteBuffer(bytes: [0xAA])).encoded()
         #expect(RTPHeaderView(bare)?.captureTime == nil)
     }

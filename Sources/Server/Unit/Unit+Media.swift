@@ -117,11 +117,12 @@ extension Unit {
     /// Appends a packet to the channel's feed and sends it on: to every UDP receiver now, to every
     /// TCP receiver as far as its connection can take.
     func ingest(_ packet: ByteBuffer, into channel: LocalChannel) {
-        guard let rtp = try? RTPPacket(parsing: packet), packet.readableBytes <= Int(UInt16.max) else {
+        // The header read in place, allocating nothing: the unit relays the packet as it came.
+        guard let rtp = RTPHeaderView(packet), packet.readableBytes <= Int(UInt16.max) else {
             counters.droppedMalformed += 1
             return
         }
-        let entry = FeedEntry(packet, parsed: rtp, allocator: allocator)
+        let entry = FeedEntry(packet, header: rtp, allocator: allocator)
         let kind = entry.kind
         let startsKeyframe = entry.startsKeyframe
         channel.feed.append(entry)

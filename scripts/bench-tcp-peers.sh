@@ -37,15 +37,15 @@ nginx_run() {  # N -> "cpu_per_gbit worst_share pass"
 }
 
 printf '%s\n' "TCP fan-out, ${seconds} s windows, reads every 20 ms; the unit writes at each video frame, at most ${batch} ms after a packet"
-printf '%-6s %-8s %-8s %-16s %-11s %-13s %-16s %-12s %-11s %-16s %-9s\n' round viewers threads "unit cpu-s/Gbit" "unit worst" "unit max ms" "nginx cpu-s/Gbit" "nginx worst" "unit/nginx" "limit cpu-s/Gbit" "unit/limit"
+printf '%-6s %-8s %-8s %-16s %-11s %-18s %-16s %-12s %-11s %-16s %-9s\n' round viewers threads "unit cpu-s/Gbit" "unit worst" "unit p99/max ms" "nginx cpu-s/Gbit" "nginx worst" "unit/nginx" "limit cpu-s/Gbit" "unit/limit"
 for round in 1 2; do
   for n in ${counts//,/ }; do
     read -r ncpu nworst npass <<<"$(nginx_run "$n")"
     for t in ${threads//,/ }; do
       line=$(.build/release/avbench fanout --mode tcp --viewers "$n" --seconds "$seconds" --tcp-batch-ms "$batch" --threads "$t" --tcp-limit .build/tcp-fanout-limit | grep -E '^ *[0-9]+ ' | tail -1)
-      read -r _ unit _ worst _ _ _ _ latest _ limit ratio_limit _ _ <<<"$line"
+      read -r _ unit _ worst _ _ p99 _ latest _ limit ratio_limit _ _ <<<"$line"
       ratio=$(python3 -c "print('%.2f' % ($unit / $ncpu))" 2>/dev/null || echo -)
-      printf '%-6s %-8s %-8s %-16s %-11s %-13s %-16s %-12s %-11s %-16s %-9s\n' "$round" "$n" "$t" "$unit" "$worst" "$latest" "$ncpu" "$nworst" "$ratio" "$limit" "$ratio_limit"
+      printf '%-6s %-8s %-8s %-16s %-11s %-18s %-16s %-12s %-11s %-16s %-9s\n' "$round" "$n" "$t" "$unit" "$worst" "$p99 / $latest" "$ncpu" "$nworst" "$ratio" "$limit" "$ratio_limit"
     done
   done
 done

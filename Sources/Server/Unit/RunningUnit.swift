@@ -5,6 +5,10 @@ import NIOCore
 import NIOPosix
 import Wire
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A started unit: its address, a way to look inside (tests, admin), and shutdown.
 final class RunningUnit: Sendable {
     let address: UnitAddress
@@ -29,8 +33,14 @@ final class RunningUnit: Sendable {
         let shared = loops.count > 1
         let first = try await MediaWorker.open(configuration, port: configuration.mediaPort, sharedPort: shared, on: eventLoop)
         var workers: [MediaWorker] = []
-        for loop in loops.dropFirst() {
-            workers.append(try await MediaWorker.open(configuration, port: first.port, sharedPort: true, on: loop))
+        do {
+            for loop in loops.dropFirst() {
+                workers.append(try await MediaWorker.open(configuration, port: first.port, sharedPort: true, on: loop))
+            }
+        } catch {
+            // The duplicates NIO never got (the sockets themselves close with their owners).
+            for worker in [first] + workers { close(worker.descriptor) }
+            throw error
         }
         return try await eventLoop.flatSubmit {
             let unit = Unit(configuration: configuration, eventLoop: eventLoop, logger: logger)

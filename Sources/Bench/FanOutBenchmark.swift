@@ -80,13 +80,14 @@ struct FanOutBenchmark: AsyncParsableCommand {
     /// `--in-process`: the library's fan-out on this thread beside the C limit, same mix, same run.
     func runInProcess(_ counts: [Int]) throws {
         print("in process: ChannelFeed + ChannelFanOut + DatagramBatch + UDPSendPlan over sendmmsg, one thread; limit: udp-fanout-limit with the same mix; both the sending thread's CPU")
-        print("viewers  data plane cpu-s/Gbit  delivered  limit cpu-s/Gbit  ratio")
+        print("viewers  data plane cpu-s/Gbit  delivered  batch in to last send p50/p99/max ms  limit cpu-s/Gbit  ratio")
         for count in counts {
             let result = try InProcessFanOut.run(viewers: count, seconds: seconds, audioFrameMilliseconds: audioFrameMilliseconds)
             let limit = fanoutLimit.flatMap { Self.limit(tool: $0, arguments: ["\(count)", "\(seconds)", "1200", "64", "4", "120"]) }
             print(
                 [
                     pad("\(count)", 7), pad(Self.format(result.cpuPerGbit, 3), 21), pad(Self.format(result.delivered * 100, 2) + "%", 9),
+                    pad([result.batchDelay.p50, result.batchDelay.p99, result.batchDelay.max].map { Self.format($0, 2) }.joined(separator: " / "), 35),
                     pad(limit.map { Self.format($0, 3) } ?? "-", 16), pad(limit.map { Self.format(result.cpuPerGbit / $0, 2) } ?? "-", 5),
                 ].joined(separator: "  "))
         }

@@ -19,6 +19,9 @@ enum InProcessFanOut {
     struct Result {
         var cpuPerGbit: Double
         var delivered: Double
+        /// How long a batch took from its first packet to the last `sendmmsg`: what the data
+        /// plane adds to a packet's path (ms, p50 / p99 / max).
+        var batchDelay: (p50: Double, p99: Double, max: Double)
     }
 
     static func run(viewers: Int, seconds: Int, audioFrameMilliseconds: Int) throws -> Result {
@@ -35,6 +38,7 @@ enum InProcessFanOut {
         let steps = (seconds + 1) * 50
         var sentBytes = 0
         var cpuStart = 0.0
+        var delays: [Double] = []
         let start = ContinuousClock.now
         for step in 0..<steps {
             if step == 50 {
@@ -43,7 +47,9 @@ enum InProcessFanOut {
                 sentBytes = 0
             }
             // One read batch: the step's packets, as `Unit.ingest` and `flushMedia` take them.
-            for packet in stream.next(step: step) {
+            let packets = stream.next(step: step)
+            let batchStart = ContinuousClock.now
+            for packet in packets {
                 guard let rtp = RTPHeaderView(packet) else { continue }
                 let entry = FeedEntry(packet, header: rtp, allocator: allocator)
                 feed.append(entry)
@@ -62,12 +68,20 @@ enum InProcessFanOut {
             sentBytes += plan.bytesOut
             _ = socket.send(plan)
             plan.reset()
+            if step >= 50 {
+                let took = ContinuousClock.now - batchStart
+                delays.append(Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15)
+            }
             Thread.sleep(until: Date(timeIntervalSinceNow: max(0, Double((start + .milliseconds(20 * (step + 1)) - .now).components.attoseconds) / 1e18)))
         }
         let cpu = threadCPU() - cpuStart
         Thread.sleep(forTimeInterval: 0.1)
         let received = receivers.stop()
-        return Result(cpuPerGbit: received > 0 ? cpu / (Double(received) * 8 / 1e9) : .infinity, delivered: Double(received) / Double(max(sentBytes, 1)))
+        delays.sort()
+        func at(_ fraction: Double) -> Double { delays.isEmpty ? .nan : delays[min(delays.count - 1, Int(Double(delays.count) * fraction))] }
+        return Result(
+            cpuPerGbit: received > 0 ? cpu / (Double(received) * 8 / 1e9) : .infinity, delivered: Double(received) / Double(max(sentBytes, 1)),
+            batchDelay: (at(0.5), at(0.99), delays.last ?? .nan))
     }
 
     static func threadCPU() -> Double {

@@ -30,6 +30,7 @@ struct UnitMetrics {
             ("unbound_media", \.droppedUnboundMedia), ("malformed", \.droppedMalformed), ("bad_bind", \.droppedBadBinds),
             ("session_refused", \.sessionsRefused), ("chat_rate_limited", \.chatLinesRateLimited), ("cursor_overrun", \.cursorOverruns),
             ("payload_type", \.droppedPayloadType), ("oversize", \.droppedOversize), ("over_bitrate", \.droppedOverBitrate),
+            ("udp_send_buffer_full", \.udpSendsDropped), ("udp_send_refused", \.udpSendsFailed),
         ]
         dropped = reasons.map { reason, path in
             (Counter(label: "avcluster_unit_dropped_total", dimensions: dimensions + [("reason", reason)]), path)

@@ -18,6 +18,7 @@ final class SessionListener: Sendable {
     let port: Int
     /// The accepting thread: NIO's threads block the signals the process handles.
     private let thread = NIOThreadPool(numberOfThreads: 1)
+    private let closed = NIOLockedValueBox(false)
 
     /// Binds `host:port` (SO_REUSEADDR: a restarted unit gets its port back at once) and starts
     /// accepting. Connections go to `loops` in turn, each with the options `configure` sets, the
@@ -77,7 +78,10 @@ final class SessionListener: Sendable {
                     logger.error("session port: cannot accept (\(String(cString: strerror(errno)))); retrying in 100 ms")
                     usleep(100_000)
                     continue
-                default: return  // shut down
+                default:
+                    // EINVAL once `close` shut the socket down; anything else would end it too.
+                    logger.debug("session port: no longer accepting (\(String(cString: strerror(errno))))")
+                    return
                 }
             }
             let duplicate = fcntl(fd, F_DUPFD_CLOEXEC, 0)
@@ -98,6 +102,8 @@ final class SessionListener: Sendable {
 
     /// Stops accepting; connections already open stay.
     func close() {
+        // Once only: a second close could hit a descriptor number the process has given out again.
+        guard closed.withLockedValue({ closed in defer { closed = true }; return !closed }) else { return }
         shutdown(descriptor, Int32(SHUT_RDWR))
         _ = Glibc.close(descriptor)
         thread.shutdownGracefully { _ in }

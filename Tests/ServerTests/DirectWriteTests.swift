@@ -1,7 +1,9 @@
 import DataPlane
+import Glibc
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOEmbedded
 import NIOPosix
 import Testing
 
@@ -90,5 +92,32 @@ import Testing
             var buffer = Self.unwrapInboundIn(data)
             received.withLockedValue { $0.writeBuffer(&buffer) }
         }
+    }
+
+    /// The handler alone in an embedded pipeline, its descriptor one end of a socket pair: a
+    /// chunk goes straight to the socket only while nothing written through the pipeline is
+    /// still unwritten, and waits behind it otherwise.
+    @Test func aChunkWaitsBehindWhatThePipelineHasNotWrittenYet() throws {
+        var pair: [CInt] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { Glibc.close(pair[1]) }
+        let channel = EmbeddedChannel()
+        let direct = DirectWriteHandler(descriptor: pair[0])
+        try channel.pipeline.syncOperations.addHandler(direct)
+
+        #expect(direct.write(Self.chunk(1, words: 4)) == false)  // straight to the socket: no flush needed
+        channel.write(Self.chunk(2, words: 4), promise: nil)      // through the pipeline, not flushed yet
+        #expect(direct.write(Self.chunk(3, words: 4)) == true)   // so this one waits behind it
+        #expect(direct.directWrites == 1 && direct.queuedWrites == 1)
+        channel.flush()
+        // The pipeline got 2 then 3, in order; the socket only 1.
+        #expect(try channel.readOutbound(as: ByteBuffer.self)?.getInteger(at: 0, as: UInt32.self) == 2)
+        #expect(try channel.readOutbound(as: ByteBuffer.self)?.getInteger(at: 0, as: UInt32.self) == 3)
+        var bytes = [UInt8](repeating: 0, count: 64)
+        #expect(recv(pair[1], &bytes, 64, Int32(MSG_DONTWAIT)) == 16 && bytes[3] == 1)
+        // Written out, the pipeline holds nothing: straight to the socket again.
+        #expect(direct.write(Self.chunk(4, words: 4)) == false)
+        #expect(recv(pair[1], &bytes, 64, Int32(MSG_DONTWAIT)) == 16 && bytes[3] == 4)
+        _ = try channel.finish()
     }
 }

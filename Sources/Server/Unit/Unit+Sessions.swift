@@ -9,7 +9,13 @@ extension Unit {
             id: newSessionID(), connection: connection, overWebSocket: overWebSocket,
             chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
         session.writer = writer
-        if connection.eventLoop !== eventLoop { session.loop = (mediaWorkers.firstIndex { $0.loop === connection.eventLoop } ?? -1) + 1 }
+        if connection.eventLoop !== eventLoop {
+            if let index = mediaWorkers.firstIndex(where: { $0.loop === connection.eventLoop }) {
+                session.loop = index + 1
+            } else {
+                session.writer = nil  // a loop that is not the unit's: SwiftNIO carries every write across
+            }
+        }
         sessions[session.id] = session
         if sessions.count > configuration.sessionLimit {
             // Once the handler holds the session: a close now would end it before anyone knew it.

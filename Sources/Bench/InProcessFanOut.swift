@@ -109,10 +109,7 @@ enum InProcessFanOut {
                 setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, socklen_t(MemoryLayout<CInt>.size))
                 let address = try SocketAddress(ipAddress: "127.0.0.1", port: 0)
                 _ = address.withSockAddr { bind(fd, $0, socklen_t($1)) }
-                var bound = sockaddr_in()
-                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-                _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-                addresses.append(try SocketAddress(ipAddress: "127.0.0.1", port: Int(UInt16(bigEndian: bound.sin_port))))
+                addresses.append(try SocketAddress(ipAddress: "127.0.0.1", port: boundPort(of: fd)))
                 var event = epoll_event()
                 event.events = UInt32(EPOLLIN.rawValue)
                 event.data.u32 = UInt32(index)

@@ -20,12 +20,12 @@ package final class UDPFanOutSocket {
 
         package init() {}
 
-        package init(sent: Int, failed: Int, dropped: Int, calls: Int, lastError: Int32) {
-            self.sent = sent
-            self.failed = failed
-            self.dropped = dropped
-            self.calls = calls
-            self.lastError = lastError
+        init(_ result: avc_fanout_result) {
+            sent = result.sent
+            failed = result.failed
+            dropped = result.dropped
+            calls = result.calls
+            lastError = result.last_error
         }
 
         package mutating func add(_ other: Outcome) {
@@ -79,18 +79,7 @@ package final class UDPFanOutSocket {
     }
 
     /// The port the kernel gave (for port 0).
-    package var port: Int {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let ok = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard ok == 0 else { return 0 }
-        return withUnsafeBytes(of: storage) { raw in
-            // sin_port and sin6_port sit at the same offset, in network order.
-            Int(UInt16(bigEndian: raw.load(fromByteOffset: 2, as: UInt16.self)))
-        }
-    }
+    package var port: Int { boundPort(of: descriptor) }
 
     /// A second descriptor of the same socket, for NIO to own and read from.
     package func duplicate() throws -> CInt {
@@ -116,6 +105,19 @@ package final class UDPFanOutSocket {
         let count = plan.describe(into: sends, shard: shard)
         var result = avc_fanout_result()
         avc_fanout_send(descriptor, sends, count, scratch, &result)
-        return Outcome(sent: result.sent, failed: result.failed, dropped: result.dropped, calls: result.calls, lastError: result.last_error)
+        return Outcome(result)
     }
+}
+
+/// The local port a socket is bound to (the kernel's choice for port 0), IPv4 or IPv6; 0 when
+/// it is not bound.
+package func boundPort(of descriptor: CInt) -> Int {
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let ok = withUnsafeMutablePointer(to: &storage) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    guard ok == 0 else { return 0 }
+    // sin_port and sin6_port sit at the same offset, in network order.
+    return withUnsafeBytes(of: storage) { Int(UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self))) }
 }

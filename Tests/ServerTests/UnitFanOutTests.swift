@@ -1,4 +1,5 @@
 import Client
+import Glibc
 import NIOCore
 import Testing
 import Wire
@@ -159,6 +160,25 @@ import Wire
                 tcp: Set(fanOut.tcp.compactMap { unit.sessions[$0]?.loop }))
         }
         #expect(placement.udp == [0, 1, 2] && placement.tcp == [0, 1, 2], "\(placement)")
+        // Strangers from 30 ports, spread over the three sockets: RTP from nobody, a bind request (type 1)
+        // of a session that does not exist, bytes that are neither. Each is dropped and counted
+        // wherever it landed.
+        let before = try await harness.unit.inspect { $0.counters }
+        let garbage: [[UInt8]] = [[0x80, 96] + [UInt8](repeating: 7, count: 40), [1] + [UInt8](repeating: 0xFF, count: 40), [0x00, 0x01, 0x02]]
+        for index in 0..<30 {
+            let fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            let target = try SocketAddress(ipAddress: "127.0.0.1", port: harness.unit.address.mediaPort)
+            let bytes = garbage[index % 3]
+            _ = target.withSockAddr { address, length in bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, address, socklen_t(length)) } }
+            Glibc.close(fd)
+        }
+        #expect(
+            try await eventually {
+                let now = try await harness.unit.inspect { $0.counters }
+                return now.droppedUnboundMedia + now.droppedBadBinds + now.droppedMalformed
+                    - before.droppedUnboundMedia - before.droppedBadBinds - before.droppedMalformed >= 30
+            })
+
         var stream = TestStream()
         var sent = try await Self.broadcast(broadcaster, stream: &stream, steps: 0..<50)
         broadcaster.send(.chat(ChatLine(from: "host", text: "half way", sentAtMilliseconds: 0)))
@@ -170,7 +190,7 @@ import Wire
         for viewer in tcpViewers {
             #expect(viewer.recorded.messages.contains { if case .chat(let line) = $0 { line.text == "half way" } else { false } })
         }
-        // Ten bound addresses over three sockets: some of it came in on the other loops.
+        // Forty addresses over three sockets: some of it came in on the other loops.
         let forwarded = try await harness.unit.inspect { $0.counters.datagramsFromOtherLoops }
         #expect(forwarded > 0)
 

@@ -37,10 +37,7 @@ final class SessionListener: Sendable {
             Glibc.close(fd)
             throw IOError(errnoCode: code, reason: "bind \(host):\(port)")
         }
-        var bound = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        self.port = withUnsafeBytes(of: bound) { Int(UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self))) }
+        self.port = boundPort(of: fd)
         descriptor = fd
         let listening = fd
         thread.start()

@@ -48,7 +48,6 @@ extension Unit {
 
     private func queueRemote(_ bytes: ByteBuffer, to session: UnitSession) {
         remoteWrites[session.loop - 1].append(SessionWrite(connection: session.connection, writer: session.writer, bytes: bytes))
-        remoteWritesPending = true
     }
 
     /// Closes a session's connection after what was written to it.
@@ -71,8 +70,6 @@ extension Unit {
     /// Hands each other loop what this batch writes to its sessions: one task per loop, run in
     /// the order they were handed over, so every session gets its bytes in order.
     func flushRemoteWrites() {
-        guard remoteWritesPending else { return }
-        remoteWritesPending = false
         for index in remoteWrites.indices where !remoteWrites[index].isEmpty {
             let writes = remoteWrites[index]
             remoteWrites[index] = []

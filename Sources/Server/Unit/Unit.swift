@@ -7,7 +7,8 @@ import Wire
 
 /// A streaming unit (DESIGN.md, data plane): `groupsPerUnit` groups, one channel feed per
 /// channel, UDP fan-out and TCP cursors, chat, relay links, reports. Every piece of its state
-/// lives on one event loop, so the per-packet path takes no lock and crosses no thread.
+/// lives on one event loop, so the per-packet path takes no lock; with `--threads` the other
+/// loops get their sends and writes from it once per batch, as buffers nobody changes after.
 final class Unit {
     let configuration: UnitConfiguration
     let eventLoop: EventLoop
@@ -39,7 +40,6 @@ final class Unit {
     }
     /// What this batch writes to sessions on each other loop, handed over at its end.
     var remoteWrites: [[SessionWrite]] = []
-    var remoteWritesPending = false
     var remoteFlushScheduled = false
     /// How many loops share a channel's UDP receivers.
     var mediaShards: Int { 1 + mediaWorkers.count }

@@ -75,7 +75,7 @@ chmod +x "$root/init"
 } >"$results/guest-command"
 
 started=$(date +%s)
-timeout 600 qemu-system-x86_64 -accel tcg -cpu max -smp "$(nproc)" -m 1024 -nographic -no-reboot -nic none \
+timeout -k 10 600 qemu-system-x86_64 -accel tcg -cpu max -smp "$(nproc)" -m 1024 -nographic -no-reboot -nic none \
   -kernel "$kernel" -initrd "$work/initramfs.gz" \
   -append "console=ttyS0 quiet panic=-1 rdinit=/init avc.project=$PWD avc.results=$results" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \

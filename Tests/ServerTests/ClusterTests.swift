@@ -8,12 +8,16 @@ import Wire
 
 @Suite(.serialized) struct ClusterTests {
     static func startCluster(
-        units count: Int, groups: Int = 50, capacity: Int = 10, threshold: Int = 3, name: String = "csm",
+        units count: Int, groups: Int = 50, capacity: Int = 10, threshold: Int = 3, name: String = "csm", restartable: Bool = false,
         configure: @escaping @Sendable (inout UnitConfiguration) -> Void = { _ in }
     ) async throws -> (RunningCSM, UnitHarness) {
+        // A CSM to be restarted on its ports takes ones no other test's bind to port 0 can get while it is down.
+        let ports = restartable ? try await FailoverTests.freePorts(2) : [0, 0]
         let csm = try await RunningCSM.start {
             $0.settings.expansionThreshold = threshold
             $0.name = name
+            $0.unitPort = ports[0]
+            $0.httpPort = ports[1]
         }
         let address = csm.unitAddress
         let units = try await UnitHarness(units: count) {
@@ -100,7 +104,7 @@ import Wire
     }
 
     @Test func aRestartedCSMRebuildsTheSameViewFromReports() async throws {
-        let (csm, units) = try await Self.startCluster(units: 3, groups: 3, capacity: 3, threshold: 1)
+        let (csm, units) = try await Self.startCluster(units: 3, groups: 3, capacity: 3, threshold: 1, restartable: true)
         var sessions: [SessionClient] = []
         for title in ["one", "two"] {
             let opened = try await csm.http.openChannel(title: title)

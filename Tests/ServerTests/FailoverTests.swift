@@ -1,4 +1,7 @@
 import Client
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -7,15 +10,35 @@ import Wire
 @testable import ClusterLogic
 @testable import Server
 
-@Suite(.serialized) struct FailoverTests {
-    /// Ports nobody listens on now (bound and released), for CSMs that must know each other's.
-    static func freePorts(_ count: Int) async throws -> [Int] {
-        var channels: [any Channel] = []
-        for _ in 0..<count {
-            channels.append(try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get())
+/// Ports from 20000 up to the ephemeral range (32768 here and by default), each once a process;
+/// where the test process starts is taken from its pid so that two test processes rarely meet.
+enum TestPorts {
+    private static let counter = NIOLockedValueBox(Int(getpid()) % 6000 * 2)
+
+    static func next() -> Int {
+        counter.withLockedValue { counter in
+            defer { counter = (counter + 1) % 12000 }
+            return 20000 + counter
         }
-        let ports = channels.compactMap { $0.localAddress?.port }
-        for channel in channels { try await channel.close() }
+    }
+}
+
+@Suite(.serialized) struct FailoverTests {
+    /// Ports nobody listens on now, for CSMs that must know each other's before they bind, and
+    /// for a peer that is never there. Each is handed out once in this process and lies below the
+    /// kernel's ephemeral range, so no other test's bind to port 0 can take it in the meantime:
+    /// a port released back to that range once went to another suite's CSM, which then heard this
+    /// suite's primary and never campaigned.
+    static func freePorts(_ count: Int) async throws -> [Int] {
+        var ports: [Int] = []
+        while ports.count < count {
+            let port = TestPorts.next()
+            // Taken by something outside this process: try the next one.
+            guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: port).get()
+            else { continue }
+            try await channel.close()
+            ports.append(port)
+        }
         return ports
     }
 
@@ -140,10 +163,37 @@ import Wire
         try await Task.sleep(for: .seconds(3))  // three failure timeouts: the backup asked the units, and they said no
         #expect(await Self.canJoin(primary, opened.channel))
         #expect(await !Self.canJoin(backup, opened.channel))
-        #expect(try await backup.view().epoch == 1)
+        let backupEpoch = try await backup.view().epoch
+        #expect(backupEpoch == 1, "the units granted the backup a lease: the primary did not renew for a lease time")
         try await units.shutdown()
         await primary.stop()
         await backup.stop()
+    }
+
+    @Test func aCSMUnderThePrimarysOwnNameIsNotTakenForItsPeer() async throws {
+        let (primary, backup, ports) = try await Self.pair()
+        // Another pair's primary, under the same name and key, beating at this pair's first CSM
+        // before any unit is there: were it heard, csm-a would take its units for the members and
+        // never campaign.
+        let twin = PeerLink(
+            host: "127.0.0.1", port: ports[0], name: "csm-a", key: LinkKey(secret: UnitHarness.secret), logger: Logger(label: "test.twin"))
+        let beating = Task {
+            while !Task.isCancelled {
+                await twin.send(Heartbeat(csm: "csm-a", role: .primary, epoch: 5, sentAtMilliseconds: 1, units: [7, 8, 9]))
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let units = try await UnitHarness { $0.csmAddresses = ports.map { "127.0.0.1:\($0)" } }
+        #expect(await eventually { await primary.isPrimary() })
+        #expect(try await primary.view().epoch == 1)
+        #expect(try await primary.http.openChannel().channel.rawValue >= 1)
+        beating.cancel()
+        await beating.value
+        twin.close()
+        try await units.shutdown()
+        await backup.stop()
+        await primary.stop()
     }
 }
 

@@ -8,7 +8,7 @@ import Wire
 actor ClusterManager: ClusterAPI {
     private var state: ClusterState
     private var failover: FailoverStateMachine
-    private let name: String
+    let name: String
     private let hook: FailoverHook?
     private let peer: PeerLink?
     private let metrics: CSMMetrics

@@ -24,6 +24,15 @@ struct UnitLinkSession {
                 return
             }
             if hello.peer == .csm {
+                // A CSM under this one's own name (another pair's, or itself through its --peer):
+                // its heartbeats would pass for the peer's, its units for the members and its
+                // primary for a reason never to campaign. Kept open and not heard, so that its
+                // sender does not reconnect and log this again every beat.
+                guard hello.name != manager.name else {
+                    logger.error("peer CSM link ignored: it is named \(hello.name) as this CSM is; two CSMs of a pair need different --name")
+                    while try await frames.next() != nil {}
+                    return
+                }
                 while let frame = try await frames.next() {
                     switch Result(catching: { try ControlCoder.decode(PeerMessage.self, from: frame) }) {
                     case .success(.heartbeat(let heartbeat)): await manager.peerHeartbeat(heartbeat)

@@ -84,7 +84,12 @@ struct AllCommand: AsyncParsableCommand {
               metrics        \(http)/metrics, and each unit's on port base+100*N+2
             Stop with Ctrl-C.
             """)
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Shutdown ends the services one after another, and one may finish before its turn (a
+        // unit's links close with the CSMs'): that is the shutdown going on, not a failure.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

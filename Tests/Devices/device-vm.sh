@@ -75,6 +75,7 @@ chmod +x "$root/init"
 } >"$results/guest-command"
 
 started=$(date +%s)
+# -k: a qemu started from the test process may have TERM blocked, as its threads inherit.
 timeout -k 10 600 qemu-system-x86_64 -accel tcg -cpu max -smp "$(nproc)" -m 1024 -nographic -no-reboot -nic none \
   -kernel "$kernel" -initrd "$work/initramfs.gz" \
   -append "console=ttyS0 quiet panic=-1 rdinit=/init avc.project=$PWD avc.results=$results" \

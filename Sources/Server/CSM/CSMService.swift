@@ -76,7 +76,9 @@ struct CSMService: Service {
             }
         }
         try await withGracefulShutdownHandler {
-            try await cancelWhenGracefulShutdown {
+            // Ending on shutdown is this service's success: thrown on, the CancellationError would
+            // make the service group cancel every other service before each had shut down.
+            try await Self.endingOnShutdown {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { try await app.run() }
                     group.addTask {
@@ -92,6 +94,13 @@ struct CSMService: Service {
             accepted.closeAll()
         }
         _ = await acceptLoop.result
+    }
+
+    /// Runs `operation` until graceful shutdown cancels it, which ends it without an error.
+    private static func endingOnShutdown(_ operation: @escaping @Sendable () async throws -> Void) async throws {
+        do {
+            try await cancelWhenGracefulShutdown(operation)
+        } catch is CancellationError where Task.isShuttingDownGracefully {}
     }
 
     /// The unit port: each connection is capped per address, must prove the cluster key within

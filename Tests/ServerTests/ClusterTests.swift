@@ -15,6 +15,9 @@ import Wire
         let ports = restartable ? try await FailoverTests.freePorts(2) : [0, 0]
         let csm = try await RunningCSM.start {
             $0.settings.expansionThreshold = threshold
+            // A dozen units in one debug test process beside other suites run late at times: that
+            // is the test machine, not load to admit by (UnitLimitsTests and ClusterStateTests test that).
+            $0.settings.maxUnitLoopDelay = .seconds(10)
             $0.name = name
             $0.unitPort = ports[0]
             $0.httpPort = ports[1]
@@ -24,6 +27,7 @@ import Wire
             $0.groupsPerUnit = groups
             $0.groupCapacity = capacity
             $0.csmAddresses = [address]
+            $0.maxLoopDelay = .seconds(10)
             configure(&$0)
         }
         #expect(try await eventually { try await csm.activeUnits() == count })

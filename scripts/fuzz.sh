@@ -16,12 +16,12 @@ for target in $targets; do
   mkdir -p "Fuzz/corpus/$target"
   echo "== $target"
   if [ "$target" = wire ]; then
-    .build-fuzz/release/WireFuzz "Fuzz/corpus/$target" -runs="$runs" -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1
+    .build-fuzz/release/WireFuzz "Fuzz/corpus/$target" -runs="$runs" -max_len=4096 -rss_limit_mb=2048 -artifact_prefix=Fuzz/ -print_final_stats=1
   else
     # The portal's store runs on SQLiteNIO's thread pool, whose queue grows once and stays: not a leak.
     leaks=1
     [ "$target" = portal ] && leaks=0
     AVCLUSTER_FUZZ_TARGET=$target .build-fuzz/release/StateFuzz "Fuzz/corpus/$target" -runs="$runs" -max_len=512 \
-      -rss_limit_mb=2048 -detect_leaks=$leaks -print_final_stats=1
+      -rss_limit_mb=2048 -artifact_prefix=Fuzz/ -detect_leaks=$leaks -print_final_stats=1
   fi
 done

@@ -140,7 +140,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
             environment: ["AVCLUSTER_SECRET": Self.secret])
         defer { process.stop() }
         let signer = TicketSigner(secret: Self.secret)
-        func ticket(_ role: TicketRole, group: Int) -> String {
+        @Sendable func ticket(_ role: TicketRole, group: Int) -> String {
             signer.sign(Ticket(channel: 1, group: GroupID(UInt16(group)), role: role, unit: 1, expiresAtMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000) + 600_000))
         }
         var broadcaster: SessionClient?
@@ -153,36 +153,29 @@ struct FanOutBenchmark: AsyncParsableCommand {
         }
         try await broadcaster.bindUDP()
 
+        // UDP viewers are session clients with their own sockets; TCP viewers are plain sockets
+        // read by one thread (`TCPViewerLoad`), so that thousands cost the client little.
         let stats = ReceiveStats(viewers: viewers)
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var clients: [SessionClient] = []
-        for start in stride(from: 0, to: viewers, by: 50) {
-            try await withThrowingTaskGroup(of: SessionClient.self) { group in
-                for index in start..<min(start + 50, viewers) {
-                    group.addTask { [mode] in
-                        let client = try await SessionClient.connect(
-                            to: address, ticket: ticket(.viewer, group: 2 + index / 10), peer: .viewer, name: "v\(index)", group: loops,
-                            mediaSink: { packet, _ in stats.record(packet, viewer: index) }, udpSocket: mode == .udp)
-                        switch mode {
-                        case .udp:
+        var tcpViewers: TCPViewerLoad?
+        switch mode {
+        case .tcp:
+            tcpViewers = try TCPViewerLoad(count: viewers, unit: address, readInterval: .milliseconds(readMilliseconds)) { ticket(.viewer, group: 2 + $0 / 10) }
+        case .udp:
+            for start in stride(from: 0, to: viewers, by: 50) {
+                try await withThrowingTaskGroup(of: SessionClient.self) { group in
+                    for index in start..<min(start + 50, viewers) {
+                        group.addTask {
+                            let client = try await SessionClient.connect(
+                                to: address, ticket: ticket(.viewer, group: 2 + index / 10), peer: .viewer, name: "v\(index)", group: loops,
+                                mediaSink: { packet, _ in stats.record(packet, viewer: index) })
                             try await client.bindUDP()
-                        case .tcp:
-                            client.send(.setMode(.tcp, reason: "benchmark"))
-                            try await client.setReading(false)
+                            return client
                         }
-                        return client
                     }
+                    for try await client in group { clients.append(client) }
                 }
-                for try await client in group { clients.append(client) }
-            }
-        }
-
-        // TCP viewers read what arrived every `readMilliseconds`, as players do.
-        let reader = Task { [clients, readMilliseconds, mode] in
-            guard mode == .tcp else { return }
-            while !Task.isCancelled {
-                for client in clients { client.readNow() }
-                try? await Task.sleep(for: .milliseconds(readMilliseconds))
             }
         }
 
@@ -201,6 +194,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
                 clientCPUStart = ProcessCPU.seconds(of: getpid()) ?? 0
                 windowStart = .now
                 stats.startRecording()
+                tcpViewers?.startRecording()
                 sent = 0
             }
             let packets = stream.next(step: step)
@@ -216,12 +210,11 @@ struct FanOutBenchmark: AsyncParsableCommand {
         let streamEnd = ReceiveStats.wallMicroseconds
         try await Task.sleep(for: .milliseconds(200))
         stats.stopRecording(streamEnd: streamEnd)
+        let tcpCounts = tcpViewers?.stop(streamEnd: streamEnd)
         let cpu = (ProcessCPU.seconds(of: process.pid) ?? 0) - cpuStart
         let clientCPU = (ProcessCPU.seconds(of: getpid()) ?? 0) - clientCPUStart
         let window = Double((ContinuousClock.now - windowStart).components.attoseconds) / 1e18 + Double((ContinuousClock.now - windowStart).components.seconds)
-        received = stats.snapshot
-        reader.cancel()
-        _ = await reader.value
+        received = tcpCounts ?? stats.snapshot
         for client in clients { await client.close() }
         await broadcaster.close()
         try await loops.shutdownGracefully()

@@ -17,6 +17,40 @@ final class ReceiveStats: Sendable {
         var longestGap: [UInt64]
         /// The latest any packet arrived behind its capture, in microseconds.
         var worstLatency = 0
+
+        init(viewers: Int) {
+            perViewer = Array(repeating: 0, count: viewers)
+            lastArrival = Array(repeating: 0, count: viewers)
+            longestGap = Array(repeating: 0, count: viewers)
+        }
+
+        /// Every viewer's wait counts from `now` (µs).
+        mutating func start(at now: UInt64) {
+            for viewer in lastArrival.indices { lastArrival[viewer] = now }
+        }
+
+        /// A viewer still waiting at `streamEnd` has waited since its last packet until then.
+        mutating func finish(streamEnd: UInt64) {
+            for viewer in lastArrival.indices where lastArrival[viewer] < streamEnd {
+                longestGap[viewer] = max(longestGap[viewer], streamEnd - lastArrival[viewer])
+            }
+        }
+
+        /// A packet of `bytes` captured at `capture` reached `viewer` at `arrival` (µs); one
+        /// captured before the recording started does not count.
+        mutating func record(bytes: Int, capture: UInt64?, arrival now: UInt64, viewer: Int, recordingSince start: UInt64) {
+            if let capture, capture < start { return }
+            packets += 1
+            self.bytes += bytes
+            perViewer[viewer] += 1
+            longestGap[viewer] = max(longestGap[viewer], now &- min(now, lastArrival[viewer]))
+            lastArrival[viewer] = now
+            if let capture {
+                let latency = Int(max(0, Int64(bitPattern: now &- capture)))
+                latencyBuckets[min(latency / 100, 20_000)] += 1
+                worstLatency = max(worstLatency, latency)
+            }
+        }
     }
 
     private let counts: NIOLockedValueBox<Counts>
@@ -25,49 +59,34 @@ final class ReceiveStats: Sendable {
     private let recording = NIOLockedValueBox<UInt64?>(nil)
 
     init(viewers: Int) {
-        counts = NIOLockedValueBox(
-            Counts(perViewer: Array(repeating: 0, count: viewers), lastArrival: Array(repeating: 0, count: viewers), longestGap: Array(repeating: 0, count: viewers)))
+        counts = NIOLockedValueBox(Counts(viewers: viewers))
     }
 
     /// Recording starts: packets captured from now on count, and every viewer's wait from now.
     func startRecording() {
-        let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        let now = Self.wallMicroseconds
         recording.withLockedValue { $0 = now }
-        counts.withLockedValue { counts in
-            for viewer in counts.lastArrival.indices { counts.lastArrival[viewer] = now }
-        }
+        counts.withLockedValue { $0.start(at: now) }
     }
 
     /// Recording stops; the stream ended at `streamEnd` (µs), so a viewer still waiting for a
     /// packet has waited since its last one until then, not through the drain that follows.
     func stopRecording(streamEnd: UInt64) {
         recording.withLockedValue { $0 = nil }
-        counts.withLockedValue { counts in
-            for viewer in counts.lastArrival.indices where counts.lastArrival[viewer] < streamEnd {
-                counts.longestGap[viewer] = max(counts.longestGap[viewer], streamEnd - counts.lastArrival[viewer])
-            }
-        }
+        counts.withLockedValue { $0.finish(streamEnd: streamEnd) }
     }
 
-    static var wallMicroseconds: UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
+    static var wallMicroseconds: UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
+    }
 
     func record(_ packet: ByteBuffer, viewer: Int) {
         guard let start = recording.withLockedValue({ $0 }) else { return }
-        let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        let now = Self.wallMicroseconds
         let capture = Self.captureTime(of: packet)
-        if let capture, capture < start { return }
-        let latency = capture.map { Int(max(0, Int64(bitPattern: now &- $0))) }
-        counts.withLockedValue { counts in
-            counts.packets += 1
-            counts.bytes += packet.readableBytes
-            counts.perViewer[viewer] += 1
-            counts.longestGap[viewer] = max(counts.longestGap[viewer], now &- min(now, counts.lastArrival[viewer]))
-            counts.lastArrival[viewer] = now
-            if let latency {
-                counts.latencyBuckets[min(latency / 100, 20_000)] += 1
-                counts.worstLatency = max(counts.worstLatency, latency)
-            }
-        }
+        counts.withLockedValue { $0.record(bytes: packet.readableBytes, capture: capture, arrival: now, viewer: viewer, recordingSince: start) }
     }
 
     /// The capture time where the synthetic stream puts it (first one-byte element, id 1, 8 bytes),
@@ -79,6 +98,15 @@ final class ReceiveStats: Sendable {
             packet.getInteger(at: start + 16, as: UInt8.self) == CaptureTime.extensionID << 4 | 7
         else { return nil }
         return packet.getInteger(at: start + 17, as: UInt64.self)
+    }
+
+    /// The same, from a packet in place: `packet` holds exactly one RTP packet.
+    static func captureTime(of packet: UnsafeRawBufferPointer) -> UInt64? {
+        guard packet.count >= 25, packet[0] & 0x1F == 0x10,
+            UInt16(packet[12]) << 8 | UInt16(packet[13]) == RTPHeaderExtension.oneByteProfile,
+            packet[16] == CaptureTime.extensionID << 4 | 7
+        else { return nil }
+        return UInt64(bigEndian: packet.loadUnaligned(fromByteOffset: 17, as: UInt64.self))
     }
 
     var snapshot: Counts { counts.withLockedValue { $0 } }

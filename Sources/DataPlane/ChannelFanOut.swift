@@ -50,7 +50,10 @@ package struct ChannelFanOut {
     /// The loop that sends to `session`'s UDP address.
     package func shard(of session: SessionID) -> Int { Int(session.rawValue % UInt64(shards)) }
     /// TCP receivers, in the order they joined.
-    package private(set) var tcp: [SessionID] = []
+    package private(set) var tcp: [SessionID] = [] { didSet { tcpGeneration &+= 1 } }
+    /// Changes whenever `tcp` does: an owner's list of the receivers' sessions, built for one
+    /// generation, holds until the next.
+    package private(set) var tcpGeneration = 0
     /// Resuming receivers whose media waits for the feed here to catch up with them.
     package private(set) var resumeWaits: [ResumeWait] = []
 

@@ -76,6 +76,13 @@ package struct FeedCursor {
         catchUpAllowance = 0
     }
 
+    /// `takesEverything` and, when it does, `skipToWritePoint`: one access for the batch loop.
+    package mutating func takeEverything(from start: UInt64, in feed: ChannelFeed) -> Bool {
+        guard takesEverything(from: start, in: feed) else { return false }
+        skipToWritePoint(of: feed)
+        return true
+    }
+
     /// Packets between the cursor and the write point.
     package func lag(in feed: ChannelFeed) -> UInt64 { feed.writePosition - min(position, feed.writePosition) }
 

@@ -20,6 +20,9 @@ final class LocalChannel {
     var tcpBatchStart: UInt64 = 0
     /// The next write to TCP receivers, while packets wait for one.
     var tcpBatchTimer: Scheduled<Void>?
+    /// The sessions of `fanOut.tcp`, as of its generation: the batch loop walks these instead of
+    /// looking each one up.
+    var tcpSessions: (generation: Int, sessions: [UnitSession]) = (-1, [])
     var lastKeyframeRequest: NIODeadline = .uptimeNanoseconds(0)
     var packetsIn: UInt64 = 0
     /// The viewer count changed since sessions were last told.

@@ -33,7 +33,7 @@ extension Unit {
 
     /// The packets since the last batch: one chunk shared by every TCP receiver that is caught up
     /// (built once, written to each as is); a receiver that is behind or waits for a keyframe
-    /// reads on through its cursor instead.
+    /// reads on through its cursor instead. Counters are added once for the batch.
     func sendTCPBatch(of channel: LocalChannel) {
         channel.tcpBatchTimer?.cancel()
         channel.tcpBatchTimer = nil
@@ -42,16 +42,30 @@ extension Unit {
         guard start < feed.writePosition else { return }
         defer { channel.tcpBatchStart = feed.writePosition }
         var shared: (chunk: ByteBuffer, packets: Int)?
-        for id in channel.fanOut.tcp {
-            guard let session = sessions[id], session.connection.isWritable, session.cursor != nil else { continue }
-            if session.cursor!.takesEverything(from: start, in: feed) {
+        var caughtUp: UInt64 = 0
+        for session in tcpSessions(of: channel) where session.phase == .open && session.cursor != nil && session.connection.isWritable {
+            if session.cursor!.takeEverything(from: start, in: feed) {
                 if shared == nil { shared = chunk(of: feed, from: start) }
-                session.cursor!.skipToWritePoint(of: feed)
-                write(shared!.chunk, packets: shared!.packets, to: session)
+                session.bytesSent += UInt64(shared!.chunk.readableBytes)
+                deliver(shared!.chunk, to: session)
+                caughtUp += 1
             } else {
                 pump(session, in: channel)
             }
         }
+        if let shared, caughtUp > 0 {
+            counters.tcpPacketsOut += UInt64(shared.packets) * caughtUp
+            counters.tcpWrites += caughtUp
+            counters.bytesOut += UInt64(shared.chunk.readableBytes) * caughtUp
+        }
+    }
+
+    /// The channel's TCP receivers' sessions, looked up again only when the list changed.
+    private func tcpSessions(of channel: LocalChannel) -> [UnitSession] {
+        if channel.tcpSessions.generation != channel.fanOut.tcpGeneration {
+            channel.tcpSessions = (channel.fanOut.tcpGeneration, channel.fanOut.tcp.compactMap { sessions[$0] })
+        }
+        return channel.tcpSessions.sessions
     }
 
     /// The framed packets from `start` to the write point, in one buffer.

@@ -144,9 +144,14 @@ extension Unit {
             sendUDP(datagram, to: channel.fanOut.awaitingPeers)
         }
         if !channel.fanOut.tcp.isEmpty {
-            // A finished video frame goes out at once; what comes between frames (audio) waits
-            // for the next one, or the batch interval.
-            if kind == .video && rtp.marker { sendTCPBatch(of: channel) } else { scheduleTCPBatch(of: channel) }
+            // A finished video frame goes out at once (unless the last batch kept the loop busy
+            // longer than it has been idle since); what comes between frames (audio) waits for
+            // the next one, or the batch interval.
+            if kind == .video && rtp.marker && channel.tcpPacing.writesFrame(at: .now()) {
+                sendTCPBatch(of: channel)
+            } else {
+                scheduleTCPBatch(of: channel)
+            }
         }
         // After the fan-out: a receiver started now gets this packet in its backlog, not twice.
         if !channel.fanOut.resumeWaits.isEmpty { endResumeWaits(of: channel, after: entry) }

@@ -40,7 +40,11 @@ extension Unit {
         let feed = channel.feed
         let start = max(channel.tcpBatchStart, feed.oldestPosition)
         guard start < feed.writePosition else { return }
-        defer { channel.tcpBatchStart = feed.writePosition }
+        let began = NIODeadline.now()
+        defer {
+            channel.tcpBatchStart = feed.writePosition
+            channel.tcpPacing.batchRan(from: began, to: .now())
+        }
         var shared: (chunk: ByteBuffer, packets: Int)?
         var caughtUp: UInt64 = 0
         for session in tcpSessions(of: channel) where session.phase == .open && session.cursor != nil && session.connection.isWritable {

@@ -22,6 +22,10 @@ package final class DirectWriteHandler: ChannelOutboundHandler, RemovableChannel
     package private(set) var directWrites = 0
     package private(set) var queuedWrites = 0
 
+    /// Nothing of this connection waits in NIO (so NIO's channel is writable), and the socket is
+    /// still this handler's to write.
+    package var holdsNothing: Bool { queued == 0 && descriptor >= 0 && context != nil }
+
     /// `descriptor`: a duplicate of the connection's socket, owned from now on.
     package init(descriptor: CInt) {
         self.descriptor = descriptor

@@ -9,7 +9,9 @@ extension Unit {
             id: newSessionID(), connection: connection, overWebSocket: overWebSocket,
             chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
         session.writer = writer
-        if connection.eventLoop !== eventLoop {
+        if connection.eventLoop === eventLoop {
+            session.localWriter = writer?.value
+        } else {
             if let index = mediaWorkers.firstIndex(where: { $0.loop === connection.eventLoop }) {
                 session.loop = index + 1
             } else {

@@ -47,7 +47,7 @@ extension Unit {
         }
         var shared: (chunk: ByteBuffer, packets: Int)?
         var caughtUp: UInt64 = 0
-        for session in tcpSessions(of: channel) where session.phase == .open && session.cursor != nil && session.connection.isWritable {
+        for session in tcpSessions(of: channel) where session.phase == .open && session.cursor != nil && session.isWritable {
             if session.cursor!.takeEverything(from: start, in: feed) {
                 if shared == nil { shared = chunk(of: feed, from: start) }
                 session.bytesSent += UInt64(shared!.chunk.readableBytes)
@@ -90,14 +90,14 @@ extension Unit {
     /// into writes of up to `Self.tcpWriteBytes`: a sender never passes the write point and never
     /// queues without bound. Its lag counts only what earlier batches offered it.
     func pump(_ session: UnitSession, in channel: LocalChannel) {
-        guard session.cursor != nil, session.connection.isWritable else { return }
+        guard session.cursor != nil, session.isWritable else { return }
         var notices: [FeedCursor.Notice] = []
         var chunk = allocator.buffer(capacity: 0)
         var packets = 0
         // A session on another loop turns unwritable only once that loop has written: it gets at
         // most this much per pump, and the next batch or its writability pumps again.
         var budget = session.loop == 0 ? Int.max : Self.tcpWriteBytes * 2
-        while session.connection.isWritable && budget > 0 {
+        while session.isWritable && budget > 0 {
             let entry = session.cursor!.next(in: channel.feed, notices: &notices, due: channel.tcpBatchStart)
             if !notices.isEmpty {
                 // Notices go out in stream order: after the packets before them.

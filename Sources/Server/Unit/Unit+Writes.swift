@@ -35,8 +35,8 @@ extension Unit {
             queueRemote(bytes, to: session)
             return
         }
-        if let writer = session.writer {
-            guard writer.value.write(bytes) else { return }
+        if let writer = session.localWriter {
+            guard writer.write(bytes) else { return }
         } else {
             session.connection.write(bytes, promise: nil)
         }

@@ -34,6 +34,9 @@ final class UnitSession {
     var awaitingFlush = false
     /// Writes straight to the socket (the TCP session port; not WebSocket), on the connection's loop.
     var writer: NIOLoopBound<DirectWriteHandler>?
+    /// The same writer, for a connection on the unit's own loop: reached without a loop check,
+    /// and while it holds nothing for NIO the connection is writable without asking the channel.
+    var localWriter: DirectWriteHandler?
     /// The unit's loop the connection lives on: 0 the unit's own, else `mediaWorkers[loop - 1]`.
     var loop = 0
 
@@ -44,6 +47,9 @@ final class UnitSession {
         self.chatLimiter = chatLimiter
         modeLimiter = ChatRateLimiter(burst: 5, now: .now())
     }
+
+    /// Whether the connection takes more now: asked of the channel only while NIO holds bytes of it.
+    var isWritable: Bool { localWriter?.holdsNothing == true || connection.isWritable }
 
     var role: TicketRole? { ticket?.role }
     var channel: ChannelID? { ticket?.channel }

@@ -1,29 +1,49 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// When a unit writes its TCP receivers: at each video frame's end while that costs the loop
 /// little, fewer and larger writes once it does not. A batch costs about one system call per
-/// receiver whatever its size, so a loop whose batches take longer (on average) than it has been
-/// idle since the last one holds the next frame for the batch timer instead (a write every two
-/// frames or more): every receiver still gets everything, a little later, rather than the loop
-/// falling ever further behind. nginx-rtmp gets the same from its event loop running late.
+/// receiver whatever its size, so once batches take over half of the loop's time (its own CPU
+/// time, over the last second) every frame waits for the batch timer instead and goes with what
+/// follows (a write every two frames or so), until they take under a quarter: every receiver
+/// still gets everything, a little later, rather than the loop falling ever further behind.
+/// nginx-rtmp gets the same from its event loop running late.
 package struct TCPBatchPacing: Sendable {
-    /// How long batches take, smoothed over about eight (one slow batch, the thread preempted,
-    /// does not hold the next frame).
-    package private(set) var averageCost = TimeAmount.zero
-    /// When the last batch ended.
-    package private(set) var lastEnd: NIODeadline = .uptimeNanoseconds(0)
+    /// Whether frames wait for the batch timer now.
+    package private(set) var holding = false
+    private var windowStart: NIODeadline?
+    private var windowCost = TimeAmount.zero
+
+    package static let window = TimeAmount.seconds(1)
 
     package init() {}
 
-    /// A batch ran from `start` to `end`.
-    package mutating func batchRan(from start: NIODeadline, to end: NIODeadline) {
-        let cost = max(.zero, end - start)
-        averageCost = .nanoseconds(averageCost.nanoseconds + (cost.nanoseconds - averageCost.nanoseconds) / 8)
-        lastEnd = max(start, end)
+    /// A batch took `cost` of the loop's CPU and ended at `end`.
+    package mutating func batchRan(cost: TimeAmount, endedAt end: NIODeadline) {
+        windowCost = windowCost + max(.zero, cost)
+        guard let start = windowStart else {
+            windowStart = end
+            windowCost = .zero
+            return
+        }
+        let elapsed = end - start
+        guard elapsed >= Self.window else { return }
+        let share = Double(windowCost.nanoseconds) / Double(elapsed.nanoseconds)
+        holding = holding ? share > 0.25 : share > 0.5
+        windowStart = end
+        windowCost = .zero
     }
 
-    /// Whether a frame that ends at `now` goes out at once (else it waits for the batch timer).
-    package func writesFrame(at now: NIODeadline) -> Bool {
-        now - lastEnd >= averageCost
+    /// Whether a frame's end writes the receivers at once (else it waits for the batch timer).
+    package var writesFrame: Bool { !holding }
+
+    /// The calling thread's CPU time so far.
+    package static var threadTime: TimeAmount {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return .nanoseconds(Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))
     }
 }

@@ -2,52 +2,69 @@ import DataPlane
 import NIOCore
 import Testing
 
-/// The TCP batch's pacing, on given times: a frame at once while batches are cheap, held for the
-/// timer once batches take longer than the loop has been idle since the last.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The TCP batch's pacing, on given times: frames at once while batches take a small share of
+/// the loop's time, held for the batch timer from over half until under a quarter.
 struct TCPBatchPacingTests {
     static func at(_ milliseconds: Int64) -> NIODeadline { .uptimeNanoseconds(UInt64(1_000_000_000 + milliseconds * 1_000_000)) }
 
-    /// Batches every `spacing` ms from `from`, each taking `cost` ms.
-    static func run(_ pacing: inout TCPBatchPacing, batches: Int, from: Int64, spacing: Int64, cost: Int64) {
-        for index in 0..<Int64(batches) {
-            pacing.batchRan(from: at(from + index * spacing), to: at(from + index * spacing + cost))
+    /// Batches every `spacing` ms from `from` ms, each costing `cost` ms; returns the last end.
+    @discardableResult
+    static func run(_ pacing: inout TCPBatchPacing, seconds: Int64, from: Int64, spacing: Int64, cost: Int64) -> Int64 {
+        var end = from
+        for index in 0..<(seconds * 1_000 / spacing) {
+            end = from + index * spacing + cost
+            pacing.batchRan(cost: .milliseconds(cost), endedAt: at(end))
         }
+        return end
     }
 
-    @Test func cheapBatchesLetEveryFrameGoAtOnce() {
+    @Test func batchesOfAFifthOfTheLoopLetEveryFrameGoAtOnce() {
         var pacing = TCPBatchPacing()
-        #expect(pacing.writesFrame(at: Self.at(0)))
-        // 1,000 viewers: 8 ms of sends, frames every 40 ms.
-        Self.run(&pacing, batches: 50, from: 0, spacing: 40, cost: 8)
-        #expect(pacing.writesFrame(at: Self.at(50 * 40)))
+        #expect(pacing.writesFrame)
+        // 1,000 viewers: 8 ms of sends for each frame of 40 ms.
+        Self.run(&pacing, seconds: 5, from: 0, spacing: 40, cost: 8)
+        #expect(pacing.writesFrame)
     }
 
-    @Test func oneSlowBatchDoesNotHoldTheNextFrame() {
+    @Test func oneSlowBatchDoesNotHoldFrames() {
         var pacing = TCPBatchPacing()
-        Self.run(&pacing, batches: 50, from: 0, spacing: 40, cost: 8)
-        // The thread was preempted: one batch took 30 ms; the next frame ends 10 ms after it.
-        pacing.batchRan(from: Self.at(2_000), to: Self.at(2_030))
-        #expect(pacing.writesFrame(at: Self.at(2_040)))
+        let end = Self.run(&pacing, seconds: 2, from: 0, spacing: 40, cost: 8)
+        // A keyframe's batch took 30 ms.
+        pacing.batchRan(cost: .milliseconds(30), endedAt: Self.at(end + 40))
+        Self.run(&pacing, seconds: 2, from: end + 80, spacing: 40, cost: 8)
+        #expect(pacing.writesFrame)
     }
 
-    @Test func batchesThatTakeMostOfTheIntervalWriteEveryOtherFrame() {
+    @Test func batchesOverHalfTheLoopHoldFramesUntilTheyTakeUnderAQuarter() {
         var pacing = TCPBatchPacing()
-        // 5,000 viewers: 35 ms of sends for each frame of 40 ms.
-        Self.run(&pacing, batches: 50, from: 0, spacing: 40, cost: 35)
-        let end: Int64 = 49 * 40 + 35
-        // The next frame ends 5 ms after the last batch: it waits; the one after goes with it.
-        #expect(!pacing.writesFrame(at: Self.at(end + 5)))
-        #expect(pacing.writesFrame(at: Self.at(end + 45)))
-        // Batches of two frames that cost what one did: the loop is idle over half the time.
-        Self.run(&pacing, batches: 50, from: end + 45, spacing: 80, cost: 36)
-        let later = end + 45 + 49 * 80 + 36
-        #expect(!pacing.writesFrame(at: Self.at(later + 4)))
-        #expect(pacing.writesFrame(at: Self.at(later + 44)))
+        // 5,000 viewers: 30 ms of sends for each frame of 40 ms.
+        var end = Self.run(&pacing, seconds: 2, from: 0, spacing: 40, cost: 30)
+        #expect(!pacing.writesFrame)
+        // Held, a batch every 80 ms costs about what one did: 40% of the loop, still held.
+        end = Self.run(&pacing, seconds: 3, from: end + 10, spacing: 80, cost: 32)
+        #expect(!pacing.writesFrame)
+        // Viewers left: 15 ms a batch, under a quarter: frames go at once again.
+        Self.run(&pacing, seconds: 3, from: end + 10, spacing: 80, cost: 15)
+        #expect(pacing.writesFrame)
     }
 
-    @Test func anEndBeforeItsStartCountsAsNoCost() {
+    @Test func aNegativeCostCountsAsNone() {
         var pacing = TCPBatchPacing()
-        pacing.batchRan(from: Self.at(10), to: Self.at(5))
-        #expect(pacing.averageCost == .zero && pacing.writesFrame(at: Self.at(10)))
+        for step in 0..<100 { pacing.batchRan(cost: .milliseconds(-50), endedAt: Self.at(Int64(step) * 40)) }
+        #expect(pacing.writesFrame)
+    }
+
+    @Test func theThreadsOwnTimeMovesWithWorkNotWithSleep() {
+        let before = TCPBatchPacing.threadTime
+        var sum = 0
+        for value in 0..<2_000_000 { sum &+= value &* 31 }
+        let worked = TCPBatchPacing.threadTime
+        usleep(50_000)
+        let slept = TCPBatchPacing.threadTime - worked
+        #expect(sum != 0 && worked > before && slept < .milliseconds(25))
     }
 }

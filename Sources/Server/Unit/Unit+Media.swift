@@ -144,10 +144,9 @@ extension Unit {
             sendUDP(datagram, to: channel.fanOut.awaitingPeers)
         }
         if !channel.fanOut.tcp.isEmpty {
-            // A finished video frame goes out at once (unless the last batch kept the loop busy
-            // longer than it has been idle since); what comes between frames (audio) waits for
-            // the next one, or the batch interval.
-            if kind == .video && rtp.marker && channel.tcpPacing.writesFrame(at: .now()) {
+            // A finished video frame goes out at once (unless batches take over half the loop's
+            // time); what comes between frames (audio) waits for the next one, or the interval.
+            if kind == .video && rtp.marker && channel.tcpPacing.writesFrame {
                 sendTCPBatch(of: channel)
             } else {
                 scheduleTCPBatch(of: channel)

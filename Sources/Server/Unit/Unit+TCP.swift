@@ -40,10 +40,10 @@ extension Unit {
         let feed = channel.feed
         let start = max(channel.tcpBatchStart, feed.oldestPosition)
         guard start < feed.writePosition else { return }
-        let began = NIODeadline.now()
+        let began = TCPBatchPacing.threadTime
         defer {
             channel.tcpBatchStart = feed.writePosition
-            channel.tcpPacing.batchRan(from: began, to: .now())
+            channel.tcpPacing.batchRan(cost: TCPBatchPacing.threadTime - began, endedAt: .now())
         }
         var shared: (chunk: ByteBuffer, packets: Int)?
         var caughtUp: UInt64 = 0

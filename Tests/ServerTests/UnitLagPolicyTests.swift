@@ -46,8 +46,11 @@ import Wire
             guard let resumed = recorded.timeline.firstIndex(where: { if case .message(.videoSkipped(false, _)) = $0 { true } else { false } }) else { return false }
             return recorded.timeline[resumed...].contains { if case .packet(let packet) = $0 { packet.isVideo } else { false } }
         }
+        // Bounded by time, not steps: a starved test process sends 400 steps in less time than
+        // the slow reader takes to catch up.
         var next = 400
-        while !videoResumed(slow.recorded), next < 800 {
+        let streamingUntil = ContinuousClock.now + .seconds(10)
+        while !videoResumed(slow.recorded), ContinuousClock.now < streamingUntil {
             sent += try await UnitFanOutTests.broadcast(broadcaster, stream: &stream, steps: next..<(next + 40))
             next += 40
         }

@@ -22,10 +22,13 @@ struct AllCommand: AsyncParsableCommand {
     var webDatabase: String?
     @Option(help: "File holding the admin token of the CSMs and the dashboard (avserver keygen). Else $AVCLUSTER_ADMIN_TOKEN, else the built-in loopback token.")
     var adminTokenFile: String?
+    @Option(name: .customLong("max-loop-delay-ms"), help: "Units refuse new viewers, and the CSMs place none there, while a unit's event loop runs its timers later than this. Default 250.")
+    var maxLoopDelayMilliseconds = 250
 
     func validate() throws {
         guard (1...20).contains(units) else { throw ValidationError("--units must be between 1 and 20") }
         guard (1024...60000).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 60000") }
+        guard maxLoopDelayMilliseconds >= 10 else { throw ValidationError("--max-loop-delay-ms must be at least 10") }
     }
 
     func run() async throws {
@@ -44,6 +47,7 @@ struct AllCommand: AsyncParsableCommand {
         csm.unitPort = basePort
         csm.httpPort = basePort + 80
         csm.peer = "127.0.0.1:\(basePort + 2)"
+        csm.settings.maxUnitLoopDelay = .milliseconds(maxLoopDelayMilliseconds)
         var backup = csm
         backup.name = "csm-b"
         backup.unitPort = basePort + 2
@@ -63,6 +67,7 @@ struct AllCommand: AsyncParsableCommand {
             unit.csmAddresses = ["127.0.0.1:\(csm.unitPort)", "127.0.0.1:\(backup.unitPort)"]
             unit.ticketSecret = csm.secret
             unit.sessionsPerAddress = 20_000
+            unit.maxLoopDelay = .milliseconds(maxLoopDelayMilliseconds)
             services.append(UnitService(configuration: unit, adminPort: basePort + 100 * index + 2, logger: Logger(label: "avserver.unit.\(index)")))
         }
         var web = WebConfiguration()

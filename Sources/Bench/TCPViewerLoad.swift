@@ -84,7 +84,8 @@ final class TCPViewerLoad: Sendable {
                 open[viewer] = read(viewer, into: buffer, carry: &carry[viewer], counts: &counts, recordingSince: recordingSince)
             }
             next += readInterval
-            if next < clock.now { next = clock.now } else { Thread.sleep(forTimeInterval: Double((next - clock.now).components.attoseconds) / 1e18) }
+            let wait = next - clock.now
+            if wait <= .zero { next = clock.now } else { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
         }
         finished.withLockedValue { $0 = counts }
         done.signal()

@@ -71,7 +71,7 @@ package struct FeedCursor {
     }
 
     /// Moves a cursor that `takesEverything` past what it was given.
-    package mutating func skipToWritePoint(of feed: ChannelFeed) {
+    private mutating func skipToWritePoint(of feed: ChannelFeed) {
         position = feed.writePosition
         catchUpAllowance = 0
     }

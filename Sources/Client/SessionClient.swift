@@ -43,7 +43,6 @@ public final class SessionClient: Sendable {
         let (bindReplies, bindContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let unitMedia = try unit.mediaAddress()
         let loop = group.next()
-        let opened = loop.makePromise(of: SessionOpened.self)
         let machine = NIOLockedValueBox(SessionClientStateMachine(
             hello: Hello(peer: peer, name: name), ticket: ticket, name: name, resume: resume, settings: .init(fallBackToTCP: false)))
 
@@ -63,6 +62,8 @@ public final class SessionClient: Sendable {
                 }
                 .bind(host: localHost, port: 0).get() : nil
 
+        // Made only now: a promise dropped unfulfilled (the UDP bind above threw) is a crash in debug.
+        let opened = loop.makePromise(of: SessionOpened.self)
         let connection: Channel
         do {
             var bootstrap = ClientBootstrap(group: loop).channelOption(.tcpOption(.tcp_nodelay), value: 1)

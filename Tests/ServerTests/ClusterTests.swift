@@ -30,7 +30,8 @@ import Wire
             $0.maxLoopDelay = .seconds(10)
             configure(&$0)
         }
-        #expect(try await eventually { try await csm.activeUnits() == count })
+        // Time enough for a starved run (a dozen units' handshakes on a loaded machine).
+        #expect(try await eventually(timeout: .seconds(30)) { try await csm.activeUnits() == count })
         return (csm, units)
     }
 
@@ -129,7 +130,7 @@ import Wire
         let after = try await restarted.view()
         #expect(after.structure == before.structure)
         // And it carries on: a new viewer joins the rebuilt channel.
-        sessions.append(try await restarted.http.watch(before.channels[0].channel).0)
+        sessions.append(try await restarted.http.watch(try #require(before.channels.first).channel).0)
         for session in sessions { await session.close() }
         try await units.shutdown()
         await restarted.stop()

@@ -12,14 +12,25 @@ import Wire
     final class PacketLog: Sendable {
         let arrivals = NIOLockedValueBox<[(packet: ReceivedPacket, at: ContinuousClock.Instant)]>([])
 
-        /// Logs what `client` receives until its session ends.
+        /// Logs what `client` receives until its session ends, and keeps its UDP address alive
+        /// with a bind a second as `viewer` does (a unit forgets an address silent for 10 s, and a
+        /// starved run of this test takes longer than that).
         func follow(_ client: SessionClient) -> Task<Void, Never> {
             let arrivals = self.arrivals
             return Task {
-                for await event in client.events {
-                    if case .media(let buffer, _) = event, let packet = ReceivedPacket(buffer) {
-                        arrivals.withLockedValue { $0.append((packet, .now)) }
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: .seconds(1))
+                            client.sendBind()
+                        }
                     }
+                    for await event in client.events {
+                        if case .media(let buffer, _) = event, let packet = ReceivedPacket(buffer) {
+                            arrivals.withLockedValue { $0.append((packet, .now)) }
+                        }
+                    }
+                    group.cancelAll()
                 }
             }
         }

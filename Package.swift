@@ -51,11 +51,12 @@ let package = Package(
         .target(
             name: "Client",
             dependencies: [
-                "Wire",
+                "Wire", "CDatagram",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
 

@@ -23,7 +23,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
     var mode = Mode.udp
     @Option(help: "Seconds of streaming per run.")
     var seconds = 5
-    @Option(name: .customLong("read-ms"), help: "TCP viewers read every this many milliseconds.")
+    @Option(name: .customLong("read-ms"), help: "Viewers (UDP and TCP) read every this many milliseconds.")
     var readMilliseconds = 20
     @Option(name: .customLong("tcp-batch-ms"), help: "The unit's --tcp-batch-ms (default: the unit's own, 40: a write a video frame).")
     var tcpBatchMilliseconds: Int?
@@ -153,25 +153,35 @@ struct FanOutBenchmark: AsyncParsableCommand {
         }
         try await broadcaster.bindUDP()
 
-        // UDP viewers are session clients with their own sockets; TCP viewers are plain sockets
-        // read by one thread (`TCPViewerLoad`), so that thousands cost the client little.
+        // Viewers read as a player does, every `readMilliseconds` and not at each packet: UDP
+        // viewers are sessions whose sockets one thread drains with recvmmsg (`ReceiveLoop`, as
+        // `viewer load` has; the kernel stamps arrivals), TCP viewers plain sockets read by one
+        // thread (`TCPViewerLoad`). Thousands cost the client little, and nobody waits on a
+        // socket, so the unit's sends wake no one (as with udp-fanout-limit's busy receiver).
         let stats = ReceiveStats(viewers: viewers)
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        var clients: [SessionClient] = []
+        let receiveLoop = ReceiveLoop(tick: .milliseconds(readMilliseconds))
+        var clients: [(session: SessionClient, socket: ViewerSocket)] = []
         var tcpViewers: TCPViewerLoad?
         switch mode {
         case .tcp:
             tcpViewers = try TCPViewerLoad(count: viewers, unit: address, readInterval: .milliseconds(readMilliseconds)) { ticket(.viewer, group: 2 + $0 / 10) }
         case .udp:
+            let media = try address.mediaAddress()
             for start in stride(from: 0, to: viewers, by: 50) {
-                try await withThrowingTaskGroup(of: SessionClient.self) { group in
+                try await withThrowingTaskGroup(of: (SessionClient, ViewerSocket).self) { group in
                     for index in start..<min(start + 50, viewers) {
                         group.addTask {
-                            let client = try await SessionClient.connect(
+                            let session = try await SessionClient.connect(
                                 to: address, ticket: ticket(.viewer, group: 2 + index / 10), peer: .viewer, name: "v\(index)", group: loops,
-                                mediaSink: { packet, _ in stats.record(packet, viewer: index) })
-                            try await client.bindUDP()
-                            return client
+                                udpSocket: false)
+                            let socket = try ViewerSocket(unit: media) { packet, arrival, _ in
+                                stats.record(packet, viewer: index, arrival: arrival.microsecondsSinceEpoch)
+                            }
+                            receiveLoop.add(socket)
+                            socket.binding.start(session.opened)
+                            try await BindExchange.run(timeout: .seconds(5), replies: socket.bindReplies) { socket.sendBind() }
+                            return (session, socket)
                         }
                     }
                     for try await client in group { clients.append(client) }
@@ -203,7 +213,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
             if step % 50 == 0 {
                 // The UDP keepalive, once a second as `viewer` sends it: a unit drops silent addresses.
                 broadcaster.sendBind()
-                if mode == .udp { for client in clients { client.sendBind() } }
+                for client in clients { client.socket.sendBind() }
             }
             try await Task.sleep(until: start + .milliseconds(20 * (step + 1)), clock: .continuous)
         }
@@ -215,7 +225,8 @@ struct FanOutBenchmark: AsyncParsableCommand {
         let clientCPU = (ProcessCPU.seconds(of: getpid()) ?? 0) - clientCPUStart
         let window = Double((ContinuousClock.now - windowStart).components.attoseconds) / 1e18 + Double((ContinuousClock.now - windowStart).components.seconds)
         received = tcpCounts ?? stats.snapshot
-        for client in clients { await client.close() }
+        receiveLoop.stop()
+        for client in clients { await client.session.close() }
         await broadcaster.close()
         try await loops.shutdownGracefully()
 

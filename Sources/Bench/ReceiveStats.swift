@@ -82,9 +82,11 @@ final class ReceiveStats: Sendable {
         return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
     }
 
-    func record(_ packet: ByteBuffer, viewer: Int) {
+    /// One packet for `viewer`, arrived at `arrival` (wall-clock µs; the kernel's stamp where
+    /// there is one, else now).
+    func record(_ packet: ByteBuffer, viewer: Int, arrival: UInt64? = nil) {
         guard let start = recording.withLockedValue({ $0 }) else { return }
-        let now = Self.wallMicroseconds
+        let now = arrival ?? Self.wallMicroseconds
         let capture = Self.captureTime(of: packet)
         counts.withLockedValue { $0.record(bytes: packet.readableBytes, capture: capture, arrival: now, viewer: viewer, recordingSince: start) }
     }

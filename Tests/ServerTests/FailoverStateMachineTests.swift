@@ -74,7 +74,7 @@ struct FailoverSimulation {
 
 @Suite struct FailoverStateMachineTests {
     @Test func thePreferredCSMBecomesPrimaryAndTheOtherStaysBackup() {
-        var net = FailoverSimulation.pairWithAPrimary()
+        let net = FailoverSimulation.pairWithAPrimary()
         #expect(net.serving == ["csm-a"])
         #expect(net.owners == ["csm-a", "csm-a", "csm-a"])
         #expect(net.csms["csm-a"]!.epoch == 1)

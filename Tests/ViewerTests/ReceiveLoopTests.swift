@@ -1,3 +1,4 @@
+import Client
 import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
@@ -92,7 +93,7 @@ import Wire
         }
         let lastSent = CaptureTime.now
         try await Self.waitUntil { deliveries.withLockedValue { $0.count } >= 100 }
-        try await Task.sleep(for: ReceiveLoop.tick * 2)
+        try await Task.sleep(for: ReceiveLoop.defaultTick * 2)
         let got = deliveries.withLockedValue { $0 }
 
         #expect(got.map(\.sequenceNumber) == Array(0..<100))
@@ -106,7 +107,7 @@ import Wire
         loop.remove(socket)
         let packet = sender.packet(payload: [1], timestamp: 0, capturedAt: .now)
         unit.writeAndFlush(AddressedEnvelope(remoteAddress: viewerAddress, data: packet), promise: nil)
-        try await Task.sleep(for: ReceiveLoop.tick * 2)
+        try await Task.sleep(for: ReceiveLoop.defaultTick * 2)
         #expect(deliveries.withLockedValue { $0.count } == 100)
         loop.stop()
     }

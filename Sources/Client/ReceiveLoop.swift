@@ -4,14 +4,14 @@ import NIOConcurrencyHelpers
 import NIOCore
 import Wire
 
-/// Reads the UDP sockets of all of a load run's viewers on one thread: every tick it drains each
+/// Reads the UDP sockets of all of a load run's viewers on one thread: every `tick` it drains each
 /// socket with recvmmsg, several datagrams a system call, where an event loop would wake up and
 /// read once per datagram. Nobody waits on the sockets, so the unit's sends wake no one either.
 /// The kernel stamps each datagram's arrival (SO_TIMESTAMP): latency is measured to the moment it
 /// reached the viewer's socket, not to when this loop came round to it.
-final class ReceiveLoop: @unchecked Sendable {
-    /// How often the sockets are read; their receive buffers hold seconds of an audio channel.
-    static let tick: Duration = .milliseconds(100)
+public final class ReceiveLoop: @unchecked Sendable {
+    /// How often `viewer load` reads the sockets; their receive buffers hold seconds of an audio channel.
+    public static let defaultTick: Duration = .milliseconds(100)
     static let messagesPerRead = 32
     static let datagramCapacity = 2048
     static let controlCapacity = 64
@@ -30,7 +30,11 @@ final class ReceiveLoop: @unchecked Sendable {
     private let vectors: UnsafeMutablePointer<iovec>
     private let controls: UnsafeMutableRawPointer
 
-    init() {
+    /// How often the sockets are read (`avbench` reads every 20 ms, as a player's audio clock would).
+    public let tick: Duration
+
+    public init(tick: Duration = ReceiveLoop.defaultTick) {
+        self.tick = tick
         storage = ByteBufferAllocator().buffer(capacity: Self.messagesPerRead * Self.datagramCapacity)
         storage.writeRepeatingByte(0, count: Self.messagesPerRead * Self.datagramCapacity)
         messages = .allocate(capacity: Self.messagesPerRead)
@@ -51,11 +55,11 @@ final class ReceiveLoop: @unchecked Sendable {
         controls.deallocate()
     }
 
-    func add(_ socket: ViewerSocket) {
+    public func add(_ socket: ViewerSocket) {
         sockets.withLockedValue { $0[socket.descriptor] = socket }
     }
 
-    func remove(_ socket: ViewerSocket) {
+    public func remove(_ socket: ViewerSocket) {
         sockets.withLockedValue { sockets in
             guard sockets.removeValue(forKey: socket.descriptor) != nil else { return }
             socket.closeDescriptor()
@@ -64,10 +68,10 @@ final class ReceiveLoop: @unchecked Sendable {
     }
 
     /// Datagrams the kernel dropped at the sockets this loop read, for full receive buffers.
-    var dropped: Int { sockets.withLockedValue { sockets in droppedByClosedSockets + sockets.values.reduce(0) { $0 + $1.dropped } } }
+    public var dropped: Int { sockets.withLockedValue { sockets in droppedByClosedSockets + sockets.values.reduce(0) { $0 + $1.dropped } } }
 
     /// Stops the thread and closes every socket still open.
-    func stop() {
+    public func stop() {
         running.withLockedValue { $0 = false }
         finished.lock(whenValue: true)
         finished.unlock()
@@ -77,7 +81,7 @@ final class ReceiveLoop: @unchecked Sendable {
     private func run() {
         var next = ContinuousClock.now
         while running.withLockedValue({ $0 }) {
-            next += Self.tick
+            next += tick
             let now = ContinuousClock.now
             if next > now { Thread.sleep(forTimeInterval: (next - now).seconds) } else { next = now }
             let readAt = ContinuousClock.now

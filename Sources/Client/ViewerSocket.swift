@@ -1,5 +1,4 @@
 import CDatagram
-import Client
 import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
@@ -7,27 +6,27 @@ import Wire
 
 /// One emulated viewer's own UDP socket, connected to its unit's media port so the kernel delivers
 /// nothing from anyone else. `ReceiveLoop` reads it; the kernel stamps each datagram's arrival.
-final class ViewerSocket: Sendable {
-    struct Failure: Error, CustomStringConvertible {
+public final class ViewerSocket: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
         var call: String
         var code: Int32
-        var description: String { "\(call) failed for a viewer's UDP socket: \(String(cString: strerror(code))); check the open-file limit and the unit's address" }
+        public var description: String { "\(call) failed for a viewer's UDP socket: \(String(cString: strerror(code))); check the open-file limit and the unit's address" }
     }
 
-    let descriptor: Int32
+    public let descriptor: Int32
     /// The bind exchange of the session this socket proves.
-    let binding = SharedBindClient()
+    public let binding = SharedBindClient()
     /// One element per reply that says the socket is bound.
-    let bindReplies: AsyncStream<Void>
+    public let bindReplies: AsyncStream<Void>
     private let bindReplied: AsyncStream<Void>.Continuation
     private let onMedia: @Sendable (ByteBuffer, CaptureTime, ContinuousClock.Instant) -> Void
     private let droppedSoFar = NIOLockedValueBox(0)
 
     /// Datagrams the kernel dropped because this socket's receive buffer was full.
-    var dropped: Int { droppedSoFar.withLockedValue { $0 } }
+    public var dropped: Int { droppedSoFar.withLockedValue { $0 } }
 
     /// `onMedia` gets each RTP datagram with its arrival time, on the receive loop's thread.
-    init(unit: SocketAddress, onMedia: @escaping @Sendable (ByteBuffer, CaptureTime, ContinuousClock.Instant) -> Void) throws {
+    public init(unit: SocketAddress, onMedia: @escaping @Sendable (ByteBuffer, CaptureTime, ContinuousClock.Instant) -> Void) throws {
         let family = unit.protocol == .inet6 ? AF_INET6 : AF_INET
         let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(call: "socket", code: errno) }
@@ -49,12 +48,12 @@ final class ViewerSocket: Sendable {
     }
 
     /// Sends the bind request with the newest cookie (also the keepalive).
-    func sendBind() {
+    public func sendBind() {
         if let request = binding.request { send(request) }
     }
 
     /// Sends one datagram to the unit; a full buffer drops it, as UDP may.
-    func send(_ datagram: ByteBuffer) {
+    public func send(_ datagram: ByteBuffer) {
         _ = datagram.withUnsafeReadableBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
     }
 
@@ -74,7 +73,7 @@ final class ViewerSocket: Sendable {
     }
 
     /// Called by the receive loop, which never reads it again.
-    func closeDescriptor() {
+    public func closeDescriptor() {
         bindReplied.finish()
         close(descriptor)
     }

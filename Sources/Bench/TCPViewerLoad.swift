@@ -99,10 +99,13 @@ final class TCPViewerLoad: Sendable {
         while true {
             let kept = carry.count
             if kept > 0 { carry.withUnsafeBytes { buffer.copyMemory(from: $0) } }
-            let got = recv(descriptors[viewer], buffer.baseAddress! + kept, buffer.count - kept, Int32(MSG_DONTWAIT))
+            // When the bytes reached the socket (the kernel's stamp of the newest segment read;
+            // earlier frames of the read count as late as it), not when this thread came round.
+            var stamped: Int64 = 0
+            let got = avc_stream_recv_stamped(descriptors[viewer], buffer.baseAddress! + kept, buffer.count - kept, Int32(MSG_DONTWAIT), &stamped)
             if got == 0 { return false }
             if got < 0 { return errno == EAGAIN || errno == EINTR }
-            let arrival = ReceiveStats.wallMicroseconds
+            let arrival = stamped > 0 ? UInt64(stamped) : ReceiveStats.wallMicroseconds
             let total = kept + got
             var offset = 0
             while total - offset >= 2 {
@@ -129,6 +132,7 @@ final class TCPViewerLoad: Sendable {
         do {
             var one: CInt = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<CInt>.size))
+            setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, socklen_t(MemoryLayout<CInt>.size))
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let address = try SocketAddress(ipAddress: unit.host, port: unit.sessionPort)

@@ -39,6 +39,30 @@ static inline void avc_receive_details(struct msghdr *message, long long *arriva
     }
 }
 
+// A stream socket's read with the kernel's arrival time of the newest bytes read (SO_TIMESTAMP
+// on the socket; TCP stamps a read with its last segment's arrival), for a load client that reads
+// every few milliseconds but measures when the bytes reached it. `arrival_microseconds` stays as
+// it was when the read carries no stamp.
+static inline long avc_stream_recv_stamped(int fd, void *bytes, size_t length, int flags, long long *arrival_microseconds) {
+    struct iovec vector = {bytes, length};
+    union {
+        struct cmsghdr header;
+        char bytes[CMSG_SPACE(sizeof(struct timeval))];
+    } control;
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control.bytes;
+    message.msg_controllen = sizeof control.bytes;
+    long got = recvmsg(fd, &message, flags);
+    if (got > 0) {
+        long long dropped = 0;
+        avc_receive_details(&message, arrival_microseconds, &dropped);
+    }
+    return got;
+}
+
 // ---- The unit's UDP fan-out: many messages to many receivers in few sendmmsg(2) calls. ----
 
 #include <errno.h>

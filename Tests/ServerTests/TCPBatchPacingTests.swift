@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// The TCP batch's pacing, on given times: frames at once while batches take a small share of
-/// the loop's time, held for the batch timer from over half until under a quarter.
+/// the loop's time, held for the batch timer from over 70% until under 30%.
 struct TCPBatchPacingTests {
     static func at(_ milliseconds: Int64) -> NIODeadline { .uptimeNanoseconds(UInt64(1_000_000_000 + milliseconds * 1_000_000)) }
 
@@ -22,11 +22,14 @@ struct TCPBatchPacingTests {
         return end
     }
 
-    @Test func batchesOfAFifthOfTheLoopLetEveryFrameGoAtOnce() {
+    @Test func batchesOfUpToSixTenthsOfTheLoopLetEveryFrameGoAtOnce() {
         var pacing = TCPBatchPacing()
         #expect(pacing.writesFrame)
         // 1,000 viewers: 8 ms of sends for each frame of 40 ms.
         Self.run(&pacing, seconds: 5, from: 0, spacing: 40, cost: 8)
+        #expect(pacing.writesFrame)
+        // 2,000-2,500 viewers: 20-24 ms a frame.
+        Self.run(&pacing, seconds: 5, from: 5_000, spacing: 40, cost: 24)
         #expect(pacing.writesFrame)
     }
 
@@ -39,7 +42,7 @@ struct TCPBatchPacingTests {
         #expect(pacing.writesFrame)
     }
 
-    @Test func batchesOverHalfTheLoopHoldFramesUntilTheyTakeUnderAQuarter() {
+    @Test func batchesOverSevenTenthsOfTheLoopHoldFramesUntilTheyTakeUnderThreeTenths() {
         var pacing = TCPBatchPacing()
         // 5,000 viewers: 30 ms of sends for each frame of 40 ms.
         var end = Self.run(&pacing, seconds: 2, from: 0, spacing: 40, cost: 30)
@@ -47,7 +50,7 @@ struct TCPBatchPacingTests {
         // Held, a batch every 80 ms costs about what one did: 40% of the loop, still held.
         end = Self.run(&pacing, seconds: 3, from: end + 10, spacing: 80, cost: 32)
         #expect(!pacing.writesFrame)
-        // Viewers left: 15 ms a batch, under a quarter: frames go at once again.
+        // Viewers left: 15 ms a batch, under 30%: frames go at once again.
         Self.run(&pacing, seconds: 3, from: end + 10, spacing: 80, cost: 15)
         #expect(pacing.writesFrame)
     }

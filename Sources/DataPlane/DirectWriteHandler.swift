@@ -65,16 +65,19 @@ package final class DirectWriteHandler: ChannelOutboundHandler, RemovableChannel
     /// rest the kernel did not take, or all of it when the socket refused) through NIO, which
     /// then learns of any error itself. Returns whether the channel needs a flush.
     package func write(_ chunk: ByteBuffer) -> Bool {
-        guard let context, descriptor >= 0 else { return false }
-        var rest = chunk
+        guard descriptor >= 0, context != nil else { return false }
+        // The common case touches nothing but the socket (no retain of the context or buffer).
+        var written = 0
         if queued == 0 {
-            let written = chunk.withUnsafeReadableBytes { avc_stream_write(descriptor, $0.baseAddress, $0.count) }
+            written = chunk.withUnsafeReadableBytes { avc_stream_write(descriptor, $0.baseAddress, $0.count) }
             if written == chunk.readableBytes {
                 directWrites += 1
                 return false
             }
-            if written > 0 { rest.moveReaderIndex(forwardBy: written) }
         }
+        guard let context else { return false }
+        var rest = chunk
+        if written > 0 { rest.moveReaderIndex(forwardBy: written) }
         queuedWrites += 1
         enqueue(wrapOutboundOut(rest), promise: nil, context: context)
         return true

@@ -27,8 +27,11 @@ extension Unit {
             }
             return session
         }
-        eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.openTimeout)) { [weak self, weak session] in
-            guard let self, let session, session.phase != .open, session.phase != .closed else { return }
+        // By id, not a weak reference: a weakly referenced object counts every retain the slow
+        // way, and a batch retains each of its TCP sessions.
+        let id = session.id
+        eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.openTimeout)) { [weak self] in
+            guard let self, let session = self.sessions[id], session.phase != .open, session.phase != .closed else { return }
             self.refuse(session, ControlError(.malformed, "no session opened within \(self.configuration.openTimeout); send hello and open at once"))
         }
         return session

@@ -32,8 +32,9 @@ final class WebSocketSessionFrames: ChannelDuplexHandler, RemovableChannelHandle
             // Answered with a close of our own; the session ends as when a TCP client goes.
             var code = context.channel.allocator.buffer(capacity: 2)
             code.write(webSocketErrorCode: .normalClosure)
+            let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
-                .whenComplete { _ in context.close(promise: nil) }
+                .whenComplete { _ in channel.close(promise: nil) }
         case .text:
             context.fireErrorCaught(WireError.malformedControlMessage("a session over WebSocket takes binary messages, one RFC 4571 frame each, not text"))
         default:
@@ -95,7 +96,8 @@ final class WebSocketUpgradeRequired: ChannelInboundHandler, RemovableChannelHan
         let status: HTTPResponseStatus = head.uri == WebSocketSessions.path ? .upgradeRequired : .notFound
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
 

@@ -154,7 +154,7 @@ import Wire
             tcpViewers.append(viewer)
         }
         let placement = try await harness.unit.inspect { unit in
-            let fanOut = unit.channels[7]!.fanOut
+            guard let fanOut = unit.channels[7]?.fanOut else { return (udp: Set<Int>(), tcp: Set<Int>()) }
             return (
                 udp: Set((fanOut.udpFlowing + fanOut.udpAwaitingKeyframe).map { fanOut.shard(of: $0.session) }),
                 tcp: Set(fanOut.tcp.compactMap { unit.sessions[$0]?.loop }))

@@ -54,14 +54,22 @@ public final class ALSADevice {
 
     deinit { snd_pcm_close(pcm) }
 
-    /// Reads exactly `frames` sample frames, recovering from an overrun.
+    /// Reads exactly `frames` sample frames, recovering from an overrun, and from a capture that
+    /// stalled (EIO: no period came for the kernel's 10 s wait, as when the machine or a USB
+    /// device stops for a while) by starting it again once; a second stall in a row is an error.
     public func read(frames: Int) throws -> [Int16] {
         var samples = [Int16](repeating: 0, count: frames * channels)
         var done = 0
+        var restarted = false
         while done < frames {
             let got = samples.withUnsafeMutableBufferPointer { snd_pcm_readi(pcm, $0.baseAddress! + done * channels, snd_pcm_uframes_t(frames - done)) }
             if got < 0 {
-                guard snd_pcm_recover(pcm, Int32(got), 1) >= 0 else { throw MediaError.deviceFailed("sound capture from '\(name)' failed: \(String(cString: snd_strerror(Int32(got))))") }
+                let code = Int32(got)
+                if code == -EIO, !restarted, snd_pcm_drop(pcm) >= 0, snd_pcm_prepare(pcm) >= 0 {
+                    restarted = true
+                    continue
+                }
+                guard snd_pcm_recover(pcm, code, 1) >= 0 else { throw MediaError.deviceFailed("sound capture from '\(name)' failed: \(String(cString: snd_strerror(code))); check the device (arecord -l) or use --audio test") }
                 continue
             }
             done += got

@@ -13,16 +13,19 @@ import Wire
             let client = try await harness.connect(.viewer, name: "talker\(index)")
             talkers.append((client, EventRecorder(client)))
         }
-        // Three sessions, each within its own five lines, together past the channel's eight.
+        // Three sessions, each within its own five lines, together past the channel's eight. Each
+        // talker waits for its own last line to come back (the unit confirms a line to its sender):
+        // lines from several connections in one read of a loaded unit may go in any order.
         for (index, talker) in talkers.enumerated() {
             for line in 0..<4 { talker.0.send(.chat(ChatLine(from: "x", text: "line \(index).\(line)", sentAtMilliseconds: 0))) }
-            try await Task.sleep(for: .milliseconds(100))
+            if index < 2 {
+                #expect(await talker.1.wait { $0.messages.contains { if case .chat(let line) = $0 { line.text == "line \(index).3" } else { false } } })
+            }
         }
         let last = talkers[2].1
         #expect(await last.wait { $0.messages.contains { if case .error(let error) = $0 { error.message.contains("channel's chat is busy") } else { false } } })
-        let listener = EventRecorder(broadcaster)
-        _ = listener
         #expect(try await harness.unit.inspect { $0.counters.chatLinesRateLimited } == 4)
+        _ = broadcaster  // its session holds the channel open until here
         try await harness.shutdown()
     }
 

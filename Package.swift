@@ -43,7 +43,8 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         // deflate and CRC-32 for PNG snapshots.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // recvmmsg(2) and kernel receive times, for `viewer load`'s reading thread.
+        // recvmmsg(2) and kernel receive times for the load clients' reading threads (Client's
+        // ReceiveLoop, avbench), sendmmsg(2) and direct sends for the unit's fan-out (DataPlane).
         .systemLibrary(name: "CDatagram"),
 
         // A client's session with a unit over real sockets, and the cluster's HTTP APIs: used by
@@ -111,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "Viewer",
             dependencies: [
-                "Wire", "Media", "Client", "CDatagram",
+                "Wire", "Media", "Client",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

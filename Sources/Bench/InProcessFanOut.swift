@@ -29,10 +29,7 @@ enum InProcessFanOut {
         var fanOut = ChannelFanOut()
         for (index, address) in receivers.addresses.enumerated() { fanOut.addUDP(SessionID(UInt64(index + 1)), at: address, awaitingKeyframe: false) }
         let socket = try UDPFanOutSocket(boundTo: SocketAddress(ipAddress: "127.0.0.1", port: 0), sharedPort: false, sendBuffer: 4 << 20, receiveBuffer: 1 << 20)
-        let allocator = ByteBufferAllocator()
-        var feed = ChannelFeed(capacity: 1024)
-        var batch = DatagramBatch()
-        let plan = UDPSendPlan()
+        var relay = StepRelay()
         var stream = SyntheticStream(keyframeInterval: 50, videoFrameSize: 4_600, audioFrameMilliseconds: audioFrameMilliseconds)
 
         let steps = (seconds + 1) * 50
@@ -46,33 +43,18 @@ enum InProcessFanOut {
                 receivers.count(true)
                 sentBytes = 0
             }
-            // One read batch: the step's packets, as `Unit.ingest` and `flushMedia` take them.
+            // One read batch: the step's packets.
             let packets = stream.next(step: step)
             let batchStart = ContinuousClock.now
-            for packet in packets {
-                guard let rtp = RTPHeaderView(packet) else { continue }
-                let entry = FeedEntry(packet, header: rtp, allocator: allocator)
-                feed.append(entry)
-                if entry.kind == .video {
-                    if !batch.accepts(entry.datagram.readableBytes), let frame = batch.take() {
-                        plan.add(frame.buffer, segments: frame.count, segmentSize: frame.segmentSize, to: fanOut.flowingPeers)
-                    }
-                    batch.append(entry.datagram, startsKeyframe: entry.startsKeyframe, allocator: allocator)
-                    if rtp.marker, let frame = batch.take() {
-                        plan.add(frame.buffer, segments: frame.count, segmentSize: frame.segmentSize, to: fanOut.flowingPeers)
-                    }
-                } else {
-                    plan.add(entry.datagram, to: fanOut.flowingPeers)
-                }
-            }
-            sentBytes += plan.bytesOut
-            _ = socket.send(plan)
-            plan.reset()
+            relay.plan(packets, to: fanOut.flowingPeers)
+            sentBytes += relay.plan.bytesOut
+            _ = socket.send(relay.plan)
+            relay.plan.reset()
             if step >= 50 {
                 let took = ContinuousClock.now - batchStart
                 delays.append(Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15)
             }
-            Thread.sleep(until: Date(timeIntervalSinceNow: max(0, Double((start + .milliseconds(20 * (step + 1)) - .now).components.attoseconds) / 1e18)))
+            sleep(until: start + .milliseconds(20 * (step + 1)))
         }
         let cpu = threadCPU() - cpuStart
         Thread.sleep(forTimeInterval: 0.1)
@@ -82,6 +64,41 @@ enum InProcessFanOut {
         return Result(
             cpuPerGbit: received > 0 ? cpu / (Double(received) * 8 / 1e9) : .infinity, delivered: Double(received) / Double(max(sentBytes, 1)),
             batchDelay: (at(0.5), at(0.99), delays.last ?? .nan))
+    }
+
+    /// One read batch into a send plan, as `Unit.ingest` and `flushMedia` take it: audio to every
+    /// flowing receiver as it comes, a video frame's packets gathered into one GSO message.
+    struct StepRelay {
+        private let allocator = ByteBufferAllocator()
+        private var feed = ChannelFeed(capacity: 1024)
+        private var batch = DatagramBatch()
+        let plan = UDPSendPlan()
+
+        mutating func plan(_ packets: [ByteBuffer], to peers: PeerList) {
+            for packet in packets {
+                guard let rtp = RTPHeaderView(packet) else { continue }
+                let entry = FeedEntry(packet, header: rtp, allocator: allocator)
+                feed.append(entry)
+                if entry.kind == .video {
+                    if !batch.accepts(entry.datagram.readableBytes), let frame = batch.take() {
+                        plan.add(frame.buffer, segments: frame.count, segmentSize: frame.segmentSize, to: peers)
+                    }
+                    batch.append(entry.datagram, startsKeyframe: entry.startsKeyframe, allocator: allocator)
+                    if rtp.marker, let frame = batch.take() {
+                        plan.add(frame.buffer, segments: frame.count, segmentSize: frame.segmentSize, to: peers)
+                    }
+                } else {
+                    plan.add(entry.datagram, to: peers)
+                }
+            }
+        }
+    }
+
+    /// Blocks this thread until `deadline` (the next 20 ms step of the stream).
+    static func sleep(until deadline: ContinuousClock.Instant) {
+        let left = deadline - .now
+        guard left > .zero else { return }
+        Thread.sleep(forTimeInterval: Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
     }
 
     static func threadCPU() -> Double {

@@ -99,7 +99,7 @@ extension ClusterState {
         }
         refreshIndex(now: now)
         let shrinkable = index.channels.compactMap { $0.value.emptyGroups.isEmpty ? nil : $0.key }.sorted()
-        for channel in shrinkable where channels[channel] != nil { shrinkWithoutRefresh(channel, now: now, force: false) }
+        for channel in shrinkable where channels[channel] != nil { _ = shrinkWithoutRefresh(channel, now: now, force: false) }
         closeAbandoned(now: now)
     }
 

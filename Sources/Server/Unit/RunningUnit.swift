@@ -42,12 +42,13 @@ final class RunningUnit: Sendable {
             for worker in [first] + workers { close(worker.descriptor) }
             throw error
         }
+        let opened = workers
         return try await eventLoop.flatSubmit {
             let unit = Unit(configuration: configuration, eventLoop: eventLoop, logger: logger)
             let bound = NIOLoopBound(unit, eventLoop: eventLoop)
             unit.fanOutSocket = first.socket.value
-            unit.mediaWorkers = workers
-            let forwarding = workers.map { worker in
+            unit.mediaWorkers = opened
+            let forwarding = opened.map { worker in
                 DatagramBootstrap(group: worker.loop)
                     .channelOption(.datagramVectorReadMessageCount, value: 64)
                     .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64 * 2048))

@@ -1,3 +1,4 @@
+import CDatagram
 import DataPlane
 import NIOCore
 import Wire
@@ -47,7 +48,17 @@ extension Unit {
         }
         var shared: (chunk: ByteBuffer, packets: Int)?
         var caughtUp: UInt64 = 0
-        for session in tcpSessions(of: channel) where session.phase == .open && session.cursor != nil && session.isWritable {
+        let sessions = tcpSessions(of: channel)
+        for index in sessions.indices {
+            // Sessions first, then (once a session is in cache) its writer.
+            if index + Self.prefetchDistance < sessions.count {
+                avc_prefetch(Unmanaged.passUnretained(sessions[index + Self.prefetchDistance]).toOpaque(), UnitSession.batchReadBytes)
+            }
+            if index + Self.prefetchDistance / 2 < sessions.count, let writer = sessions[index + Self.prefetchDistance / 2].localWriter {
+                avc_prefetch(Unmanaged.passUnretained(writer).toOpaque(), 64)
+            }
+            let session = sessions[index]
+            guard session.phase == .open && session.cursor != nil && session.isWritable else { continue }
             if session.cursor!.takeEverything(from: start, in: feed) {
                 if shared == nil { shared = chunk(of: feed, from: start) }
                 session.bytesSent += UInt64(shared!.chunk.readableBytes)
@@ -63,6 +74,10 @@ extension Unit {
             counters.bytesOut += UInt64(shared.chunk.readableBytes) * caughtUp
         }
     }
+
+    /// How many receivers ahead a batch asks for a session's memory: enough for the misses to
+    /// overlap, few enough that what arrives is still in cache at its turn.
+    static let prefetchDistance = 8
 
     /// The channel's TCP receivers' sessions, looked up again only when the list changed.
     private func tcpSessions(of channel: LocalChannel) -> [UnitSession] {

@@ -8,12 +8,26 @@ final class UnitSession {
     /// Where the session is in its opening conversation.
     enum Phase { case awaitingHello, awaitingOpen, open, closed }
 
+    // What a TCP batch reads of every receiver comes first, together: it fits in the cache
+    // lines the batch asks for ahead of its turn (see `Unit.sendTCPBatch`).
+    var phase = Phase.awaitingHello
+    /// The unit's loop the connection lives on: 0 the unit's own, else `mediaWorkers[loop - 1]`.
+    var loop = 0
+    /// Written to since the unit's last flush.
+    var awaitingFlush = false
+    /// The same writer as `writer`, for a connection on the unit's own loop: reached without a
+    /// loop check, and while it holds nothing for NIO the connection is writable without asking
+    /// the channel.
+    var localWriter: DirectWriteHandler?
+    var bytesSent: UInt64 = 0
+    /// TCP-mode viewers read the feed through their own cursor.
+    var cursor: FeedCursor?
+
     let id: SessionID
     let connection: Channel
     /// A browser's session: always in TCP mode (a page has no UDP socket).
     let overWebSocket: Bool
     let bindToken = BindToken.random()
-    var phase = Phase.awaitingHello
     var peerName = ""
     var ticket: Ticket?
     var mode = MediaMode.udp
@@ -24,21 +38,13 @@ final class UnitSession {
     var lastHeard = NIODeadline.now()
     /// Where a receiver opened again left off: its media starts after it (once).
     var resume: ResumePoint?
-    /// TCP-mode viewers read the feed through their own cursor.
-    var cursor: FeedCursor?
     var chatLimiter: ChatRateLimiter
     /// Mode switches the client may ask for: each is an event for the CSMs' log.
     var modeLimiter: ChatRateLimiter
-    var bytesSent: UInt64 = 0
-    /// Written to since the unit's last flush.
-    var awaitingFlush = false
     /// Writes straight to the socket (the TCP session port; not WebSocket), on the connection's loop.
     var writer: NIOLoopBound<DirectWriteHandler>?
-    /// The same writer, for a connection on the unit's own loop: reached without a loop check,
-    /// and while it holds nothing for NIO the connection is writable without asking the channel.
-    var localWriter: DirectWriteHandler?
-    /// The unit's loop the connection lives on: 0 the unit's own, else `mediaWorkers[loop - 1]`.
-    var loop = 0
+    /// The bytes of this object a TCP batch reads ahead of the receiver's turn.
+    static let batchReadBytes = 128
 
     init(id: SessionID, connection: Channel, overWebSocket: Bool = false, chatLimiter: ChatRateLimiter) {
         self.id = id

@@ -154,13 +154,13 @@ struct FanOutBenchmark: AsyncParsableCommand {
         }
         var broadcaster: SessionClient?
         for _ in 0..<100 where broadcaster == nil {
-            broadcaster = try? await SessionClient.connect(to: address, ticket: ticket(.broadcaster, group: 1), peer: .broadcaster, name: "bench")
+            broadcaster = try? await SessionClient.connect(
+                to: address, ticket: ticket(.broadcaster, group: 1), peer: .broadcaster, name: "bench", udpSocket: false)
             if broadcaster == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         guard let broadcaster, process.isRunning else {
             throw ValidationError("the unit at \(binary) did not start on port \(port); is another one running there?")
         }
-        try await broadcaster.bindUDP()
 
         // Viewers read as a player does, every `readMilliseconds` and not at each packet: UDP
         // viewers are sessions whose sockets one thread drains with recvmmsg (`ReceiveLoop`, as
@@ -170,6 +170,12 @@ struct FanOutBenchmark: AsyncParsableCommand {
         let stats = ReceiveStats(viewers: viewers)
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let receiveLoop = ReceiveLoop(tick: .milliseconds(readMilliseconds))
+        // The broadcaster's media leaves from the pacing task itself, each packet the moment it is
+        // made, as the latency floor sends it: no event-loop hop between capture stamp and send.
+        let uplink = try ViewerSocket(unit: address.mediaAddress()) { _, _, _ in }
+        receiveLoop.add(uplink)
+        uplink.binding.start(broadcaster.opened)
+        try await BindExchange.run(timeout: .seconds(5), replies: uplink.bindReplies) { uplink.sendBind() }
         var clients: [(session: SessionClient, socket: ViewerSocket)] = []
         var tcpViewers: TCPViewerLoad?
         switch mode {
@@ -218,10 +224,10 @@ struct FanOutBenchmark: AsyncParsableCommand {
             }
             let packets = stream.next(step: step)
             sent += packets.count
-            broadcaster.sendMedia(packets, via: .udp)
+            for packet in packets { uplink.send(packet) }
             if step % 50 == 0 {
                 // The UDP keepalive, once a second as `viewer` sends it: a unit drops silent addresses.
-                broadcaster.sendBind()
+                uplink.sendBind()
                 for client in clients { client.socket.sendBind() }
             }
             try await Task.sleep(until: start + .milliseconds(20 * (step + 1)), clock: .continuous)

@@ -4,8 +4,9 @@ import NIOConcurrencyHelpers
 import NIOCore
 import Wire
 
-/// One emulated viewer's own UDP socket, connected to its unit's media port so the kernel delivers
-/// nothing from anyone else. `ReceiveLoop` reads it; the kernel stamps each datagram's arrival.
+/// An emulated client's own UDP socket (a viewer's, or a benchmark broadcaster's uplink),
+/// connected to its unit's media port so the kernel delivers nothing from anyone else.
+/// `ReceiveLoop` reads it; the kernel stamps each datagram's arrival.
 public final class ViewerSocket: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         var call: String

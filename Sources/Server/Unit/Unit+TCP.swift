@@ -50,13 +50,7 @@ extension Unit {
         var caughtUp: UInt64 = 0
         let sessions = tcpSessions(of: channel)
         for index in sessions.indices {
-            // Sessions first, then (once a session is in cache) its writer.
-            if index + Self.prefetchDistance < sessions.count {
-                avc_prefetch(Unmanaged.passUnretained(sessions[index + Self.prefetchDistance]).toOpaque(), UnitSession.batchReadBytes)
-            }
-            if index + Self.prefetchDistance / 2 < sessions.count, let writer = sessions[index + Self.prefetchDistance / 2].localWriter {
-                avc_prefetch(Unmanaged.passUnretained(writer).toOpaque(), 64)
-            }
+            prefetchReceivers(after: index, in: sessions)
             let session = sessions[index]
             guard session.phase == .open && session.cursor != nil && session.isWritable else { continue }
             if session.cursor!.takeEverything(from: start, in: feed) {
@@ -78,6 +72,19 @@ extension Unit {
     /// How many receivers ahead a batch asks for a session's memory: enough for the misses to
     /// overlap, few enough that what arrives is still in cache at its turn.
     static let prefetchDistance = 8
+
+    /// Asks for the memory a batch reads of the receivers it reaches next: the session
+    /// `prefetchDistance` places ahead, and the writer of the one half as far ahead (whose
+    /// session, asked for earlier, is in cache by now to say where its writer is).
+    @inline(__always)
+    private func prefetchReceivers(after index: Int, in sessions: [UnitSession]) {
+        if index + Self.prefetchDistance < sessions.count {
+            avc_prefetch(Unmanaged.passUnretained(sessions[index + Self.prefetchDistance]).toOpaque(), UnitSession.batchReadBytes)
+        }
+        if index + Self.prefetchDistance / 2 < sessions.count, let writer = sessions[index + Self.prefetchDistance / 2].localWriter {
+            avc_prefetch(Unmanaged.passUnretained(writer).toOpaque(), 64)
+        }
+    }
 
     /// The channel's TCP receivers' sessions, looked up again only when the list changed.
     private func tcpSessions(of channel: LocalChannel) -> [UnitSession] {

@@ -3,8 +3,9 @@ import NIOPosix
 import Wire
 
 /// A unit's control link to one CSM: the link handshake (both sides prove the cluster key), then
-/// announce, a report every heartbeat, events, and the CSM's commands back. Reconnects every second
-/// while the CSM is away; the data plane never waits on it.
+/// announce, a report every heartbeat, events, and the CSM's commands back. Reconnects while the
+/// CSM is away, soon at first and then every half second (`ReconnectBackoff`); the data plane
+/// never waits on it.
 final class CSMLink: FrameLink {
     private unowned let unit: Unit
     let host: String
@@ -14,6 +15,7 @@ final class CSMLink: FrameLink {
     /// The CSM's name from its hello: whom a lease is granted to.
     private var csmName = ""
     private var closed = false
+    private var backoff = ReconnectBackoff()
 
     init(unit: Unit, host: String, port: Int) {
         self.unit = unit
@@ -43,6 +45,7 @@ final class CSMLink: FrameLink {
 
     /// The CSM proved the key: say who this unit is and what it holds.
     private func authenticated() {
+        backoff.linkWorks()
         write(.announce(UnitAnnouncement(
             address: unit.address, adminPort: nil, groupsPerUnit: unit.configuration.groupsPerUnit,
             groupCapacity: unit.configuration.groupCapacity, epoch: unit.epoch)))
@@ -52,7 +55,8 @@ final class CSMLink: FrameLink {
     private func retry() {
         connection = nil
         guard !closed else { return }
-        unit.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] in self?.start() }
+        let wait = backoff.delay(jitter: .random(in: 0...1))
+        unit.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(wait)) { [weak self] in self?.start() }
     }
 
     func write(_ message: UnitMessage) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test on a fresh machine. Installs what the tests need, starts a throwaway
 # PostgreSQL server on loopback for the portal's database tests (stopped again at the end), runs
-# the Swift Testing suites, then the model check of the failover protocol and the
-# network-namespace tests.
+# the Swift Testing suites, then the model check of the failover protocol, the
+# network-namespace tests and a small run of the fan-out benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -38,3 +38,4 @@ done
 Tests/HA/model-check.sh
 Tests/HA/failover-netns.sh
 Tests/Net/udp-blocked-netns.sh
+Tests/Bench/fanout-smoke.sh

@@ -11,7 +11,8 @@ import Wire
 /// per delivered gigabit, the share of the stream the worst viewer got, the latency from capture
 /// to arrival, and in the same run the machine's own limit for that kind of fan-out
 /// (`udp-fanout-limit` with the same mix, `tcp-fanout-limit` at the unit's write interval) with
-/// the ratio between the two.
+/// the ratio between the two; for UDP also the latency floor (`LatencyFloor`) and the unit's
+/// delay above it.
 struct FanOutBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fanout", abstract: "Fan-out of one unit: CPU per delivered gigabit, delivery, latency, beside the machine's limit.")
 

@@ -67,7 +67,8 @@ enum InProcessFanOut {
     }
 
     /// One read batch into a send plan, as `Unit.ingest` and `flushMedia` take it: audio to every
-    /// flowing receiver as it comes, a video frame's packets gathered into one GSO message.
+    /// flowing receiver as it comes, a video frame's packets gathered into one GSO message. The
+    /// feed is written as the unit writes it (nobody reads it here), so the cost is the unit's.
     struct StepRelay {
         private let allocator = ByteBufferAllocator()
         private var feed = ChannelFeed(capacity: 1024)

@@ -1,13 +1,15 @@
 import Client
 import Foundation
+import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// A headless Chromium driven through chromedriver's WebDriver protocol (W3C), for the dashboard
 /// and the watch and broadcast pages: start, open a page, run scripts, click, take a screenshot.
 final class WebDriver: @unchecked Sendable {
     // The chromedriver process is only started here and terminated in quit().
-    private let process = Process()
-    private let http: APIEndpoint
+    private var process = Process()
+    private var http = APIEndpoint(host: "127.0.0.1", port: 0)
     private var session = ""
     /// The browser's profile directory, which also names its processes for the clean-up.
     private let profile = FileManager.default.temporaryDirectory.appendingPathComponent("avcluster-browser-\(UUID().uuidString)").path
@@ -16,14 +18,28 @@ final class WebDriver: @unchecked Sendable {
 
     /// `arguments`: more Chromium flags (autoplay, fake camera and microphone).
     init(arguments: [String] = []) async throws {
-        let port = Int.random(in: 30_000..<40_000)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
-        process.arguments = ["--port=\(port)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        http = APIEndpoint(host: "127.0.0.1", port: port)
-        for _ in 0..<100 where (try? await http.send(.GET, "/status"))?.status != 200 { try await Task.sleep(for: .milliseconds(100)) }
+        // chromedriver listens on the port it is given; a port another socket took in between
+        // makes it exit at once, so a driver that is gone before it answers is started again.
+        var listening = false
+        for _ in 1...3 where !listening {
+            let port = try await Self.freePort()
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
+            process.arguments = ["--port=\(port)"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            http = APIEndpoint(host: "127.0.0.1", port: port)
+            for _ in 0..<200 where process.isRunning {
+                if (try? await http.send(.GET, "/status"))?.status == 200 {
+                    listening = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            if !listening { kill(process.processIdentifier, SIGKILL) }
+        }
+        guard listening else { throw APIEndpoint.Failure(status: 0, message: "chromedriver never answered on three ports") }
         let capabilities: [String: Any] = [
             "capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": [
                 "binary": "/usr/bin/chromium",
@@ -91,6 +107,14 @@ final class WebDriver: @unchecked Sendable {
         try? cleanup.run()
         try? await Task.sleep(for: .milliseconds(300))
         try? FileManager.default.removeItem(atPath: profile)
+    }
+
+    /// A TCP port nothing listens on now: the kernel's choice for a socket bound to port 0.
+    private static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
     }
 
     private func call(_ method: HTTPMethodName, _ path: String, _ body: [String: Any]?) async throws -> [String: Any] {

@@ -116,7 +116,8 @@ import Wire
         #expect(try await web.http.send(.POST, "/admin/channels/\(channel.channel)/expand").status == 200)
         #expect(try await csm.view().channels.first?.groupCount == groups + 1)
         #expect(try await web.http.send(.POST, "/admin/units/2/drain", body: Array(#"{"on":true}"#.utf8)).status == 200)
-        #expect(try await csm.view().units.first { $0.unit == 2 }?.state == "draining")
+        let unitsAfterDrain = try await csm.view().units
+        #expect(unitsAfterDrain.first { $0.unit == 2 }?.state == "draining", "\(unitsAfterDrain.map { "unit \($0.unit): \($0.state)" })")
         #expect(try await APIEndpoint(host: "127.0.0.1", port: web.port).send(.POST, "/admin/channels/\(channel.channel)/close").status == 401)
         #expect(try await web.http.send(.POST, "/admin/channels/\(channel.channel)/close").status == 200)
         #expect(try await csm.view().channels.isEmpty)

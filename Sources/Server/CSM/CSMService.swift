@@ -76,12 +76,14 @@ struct CSMService: Service {
             }
         }
         try await withGracefulShutdownHandler {
-            // Ending on shutdown is this service's success: thrown on, the CancellationError would
-            // make the service group cancel every other service before each had shut down.
-            try await Self.endingOnShutdown {
-                try await withThrowingDiscardingTaskGroup { group in
-                    group.addTask { try await app.run() }
-                    group.addTask {
+            try await withThrowingDiscardingTaskGroup { group in
+                // The HTTP server ends by itself on graceful shutdown, once the requests it is
+                // answering are answered; cancelled, it would drop them and log errors.
+                group.addTask { try await app.run() }
+                // Ending on shutdown is this service's success: thrown on, the CancellationError
+                // would make the service group cancel every other service before each had shut down.
+                group.addTask {
+                    try await Self.endingOnShutdown {
                         while !Task.isCancelled {
                             try await Task.sleep(for: configuration.heartbeatInterval)
                             await manager.tick()

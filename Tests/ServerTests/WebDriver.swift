@@ -1,8 +1,6 @@
 import Client
 import Foundation
-import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// A headless Chromium driven through chromedriver's WebDriver protocol (W3C), for the dashboard
 /// and the watch and broadcast pages: start, open a page, run scripts, click, take a screenshot.
@@ -18,11 +16,12 @@ final class WebDriver: @unchecked Sendable {
 
     /// `arguments`: more Chromium flags (autoplay, fake camera and microphone).
     init(arguments: [String] = []) async throws {
-        // chromedriver listens on the port it is given; a port another socket took in between
-        // makes it exit at once, so a driver that is gone before it answers is started again.
+        // chromedriver listens on the port it is given (one below the ephemeral range, which no
+        // outgoing connection takes); should it still be taken, chromedriver exits at once and is
+        // started again on another.
         var listening = false
         for _ in 1...3 where !listening {
-            let port = try await Self.freePort()
+            let port = try await FailoverTests.freePorts(1)[0]
             process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
             process.arguments = ["--port=\(port)"]
@@ -107,14 +106,6 @@ final class WebDriver: @unchecked Sendable {
         try? cleanup.run()
         try? await Task.sleep(for: .milliseconds(300))
         try? FileManager.default.removeItem(atPath: profile)
-    }
-
-    /// A TCP port nothing listens on now: the kernel's choice for a socket bound to port 0.
-    private static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
     }
 
     private func call(_ method: HTTPMethodName, _ path: String, _ body: [String: Any]?) async throws -> [String: Any] {

@@ -7,6 +7,7 @@ public struct RTPHeaderView: Equatable, Sendable {
     /// The marker bit: for video, the last packet of a frame.
     public var marker: Bool
     public var sequenceNumber: UInt16
+    public var timestamp: UInt32
     public var ssrc: UInt32
     /// The capture time when the packet carries it as a one-byte-form element.
     public var captureTime: CaptureTime?
@@ -18,11 +19,12 @@ public struct RTPHeaderView: Equatable, Sendable {
         let base = buffer.readerIndex
         guard buffer.readableBytes >= RTPPacket.fixedHeaderSize, let first = buffer.getInteger(at: base, as: UInt8.self), first >> 6 == 2,
             let second = buffer.getInteger(at: base + 1, as: UInt8.self), let sequence = buffer.getInteger(at: base + 2, as: UInt16.self),
-            let ssrc = buffer.getInteger(at: base + 8, as: UInt32.self)
+            let timestamp = buffer.getInteger(at: base + 4, as: UInt32.self), let ssrc = buffer.getInteger(at: base + 8, as: UInt32.self)
         else { return nil }
         payloadType = second & 0x7F
         marker = second & 0x80 != 0
         sequenceNumber = sequence
+        self.timestamp = timestamp
         self.ssrc = ssrc
         var offset = RTPPacket.fixedHeaderSize + 4 * Int(first & 0x0F)
         captureTime = nil

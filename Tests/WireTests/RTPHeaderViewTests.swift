@@ -12,6 +12,7 @@ import Testing
             let view = try #require(RTPHeaderView(buffer))
             let packet = try RTPPacket(parsing: buffer)
             #expect(view.payloadType == packet.payloadType && view.sequenceNumber == packet.sequenceNumber && view.ssrc == packet.ssrc)
+            #expect(view.timestamp == packet.timestamp && view.timestamp == 960)
             #expect(view.captureTime == capture)
             #expect(buffer.readableBytes - view.payloadOffset == payload.count)
         }

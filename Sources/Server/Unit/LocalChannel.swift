@@ -20,7 +20,10 @@ final class LocalChannel {
     var tcpBatchStart: UInt64 = 0
     /// The next write to TCP receivers, while packets wait for one.
     var tcpBatchTimer: Scheduled<Void>?
-    /// Whether a frame's end writes the TCP receivers at once, from the share of the loop's time its batches take.
+    /// When `tcpBatchTimer` fires.
+    var tcpBatchDue: NIODeadline = .distantFuture
+    /// When a frame's end writes the TCP receivers: at once, with the audio due next, or later
+    /// while batches take most of the loop's time.
     var tcpPacing = TCPBatchPacing()
     /// The sessions of `fanOut.tcp`, as of its generation: the batch loop walks these instead of
     /// looking each one up.

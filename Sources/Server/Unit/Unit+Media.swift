@@ -144,12 +144,20 @@ extension Unit {
             sendUDP(datagram, to: channel.fanOut.awaitingPeers)
         }
         if !channel.fanOut.tcp.isEmpty {
-            // A finished video frame goes out at once (unless batches take over half the loop's
-            // time); what comes between frames (audio) waits for the next one, or the interval.
-            if kind == .video && rtp.marker && channel.tcpPacing.writesFrame {
-                sendTCPBatch(of: channel)
-            } else {
-                scheduleTCPBatch(of: channel)
+            // A finished video frame goes out at once, or with the audio packet due just after it
+            // (see TCPBatchPacing); what comes between frames waits for the next one, or the interval.
+            let write: TCPBatchPacing.Write =
+                if kind == .audio {
+                    channel.tcpPacing.audioArrived(sequence: rtp.sequenceNumber, timestamp: rtp.timestamp, at: .now()) ? .now : .withTheNextBatch
+                } else if kind == .video && rtp.marker {
+                    channel.tcpPacing.frameEnded(at: .now())
+                } else {
+                    .withTheNextBatch
+                }
+            switch write {
+            case .now: sendTCPBatch(of: channel)
+            case .by(let deadline): scheduleTCPBatch(of: channel, by: deadline)
+            case .withTheNextBatch: scheduleTCPBatch(of: channel)
             }
         }
         // After the fan-out: a receiver started now gets this packet in its backlog, not twice.

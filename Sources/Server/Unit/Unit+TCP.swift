@@ -17,12 +17,17 @@ extension Unit {
         pump(session, in: channel)
     }
 
-    /// TCP receivers are written to at the end of each video frame, or `tcpBatchInterval` after
-    /// a packet came, whichever is first: what arrived in between goes out in one write each, so
-    /// writes are few and large (one a frame) and a frame is never held back.
-    func scheduleTCPBatch(of channel: LocalChannel) {
-        guard channel.tcpBatchTimer == nil else { return }
-        let due = NIODeadline.now() + TimeAmount(configuration.tcpBatchInterval)
+    /// TCP receivers are written to at the end of each video frame (or with the audio packet due
+    /// just after it), or `tcpBatchInterval` after a packet came, whichever is first: what arrived
+    /// in between goes out in one write each, so writes are few and large (one a frame).
+    /// `deadline`: an earlier time the write is due by (a frame waiting for audio).
+    func scheduleTCPBatch(of channel: LocalChannel, by deadline: NIODeadline? = nil) {
+        let due = deadline ?? NIODeadline.now() + TimeAmount(configuration.tcpBatchInterval)
+        if let timer = channel.tcpBatchTimer {
+            guard due < channel.tcpBatchDue else { return }
+            timer.cancel()
+        }
+        channel.tcpBatchDue = due
         channel.tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(deadline: due) { [weak self, weak channel] in
             guard let self, let channel else { return }
             self.loopDelaySinceHeartbeat = max(self.loopDelaySinceHeartbeat, .now() - due)
@@ -38,6 +43,7 @@ extension Unit {
     func sendTCPBatch(of channel: LocalChannel) {
         channel.tcpBatchTimer?.cancel()
         channel.tcpBatchTimer = nil
+        channel.tcpPacing.writing()
         let feed = channel.feed
         let start = max(channel.tcpBatchStart, feed.oldestPosition)
         guard start < feed.writePosition else { return }

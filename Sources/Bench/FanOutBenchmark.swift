@@ -30,6 +30,8 @@ struct FanOutBenchmark: AsyncParsableCommand {
     var tcpBatchMilliseconds: Int?
     @Option(name: .customLong("audio-frame-ms"), help: "Sound per audio packet, as the broadcaster's --audio-frame-ms (20, 40, 60).")
     var audioFrameMilliseconds = 20
+    @Option(name: .customLong("audio-offset-ms"), help: "Audio packets leave this long after the video frame of their 20 ms step (0-19; 0: just before it). A broadcaster captures sound and pictures on clocks of their own, so any offset happens; 1 is the worst for TCP viewers, whose audio then waits for the next frame's end.")
+    var audioOffsetMilliseconds = 0
     @Flag(name: .customLong("in-process"), help: "The data plane's UDP fan-out alone, on one thread of this process (no unit process, no sessions), beside udp-fanout-limit.")
     var inProcess = false
     @Option(help: "The unit's --threads: event loops sending media.")
@@ -45,6 +47,10 @@ struct FanOutBenchmark: AsyncParsableCommand {
 
     static let secret = "benchmark secret of the fan-out"
 
+    func validate() throws {
+        guard (0..<20).contains(audioOffsetMilliseconds) else { throw ValidationError("--audio-offset-ms 0...19: within one 20 ms step") }
+    }
+
     func run() async throws {
         let counts = viewers.split(separator: ",").compactMap { Int($0) }
         let binary = avserver ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("avserver").path
@@ -54,7 +60,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
         case .udp: print("limit: udp-fanout-limit in the same run, the same mix (per receiver: audio, a 4-datagram video frame in one GSO message, audio); ratio = unit / limit")
         case .tcp: print("limit: tcp-fanout-limit in the same run, one write per receiver every \(interval) ms, reads every \(readMilliseconds) ms; ratio = unit / limit")
         }
-        print("unit: \(threads) thread\(threads == 1 ? "" : "s"); machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; stream ~1 Mbit/s (audio 50 pkt/s, video 25 fps x 4 packets); \(seconds) s per run; \(mode) viewers")
+        print("unit: \(threads) thread\(threads == 1 ? "" : "s"); machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; stream ~1 Mbit/s (audio 50 pkt/s, video 25 fps x 4 packets, audio \(audioOffsetMilliseconds == 0 ? "just before each frame" : "\(audioOffsetMilliseconds) ms after it")); \(seconds) s per run; \(mode) viewers")
         if mode == .udp {
             print("floor: the same stream sent straight from this process to N viewer sockets by one thread (sendmmsg, GSO), read the same way; added p99 = unit p99 - floor p99")
         }
@@ -223,9 +229,18 @@ struct FanOutBenchmark: AsyncParsableCommand {
                 tcpViewers?.startRecording()
                 sent = 0
             }
-            let packets = stream.next(step: step)
-            sent += packets.count
-            for packet in packets { uplink.send(packet) }
+            if audioOffsetMilliseconds == 0 {
+                let packets = stream.next(step: step)
+                sent += packets.count
+                for packet in packets { uplink.send(packet) }
+            } else {
+                let video = step % 2 == 0 ? stream.videoFrame() : []
+                for packet in video { uplink.send(packet) }
+                try await Task.sleep(until: start + .milliseconds(20 * step + audioOffsetMilliseconds), clock: .continuous)
+                let audio = stream.audioDue(step: step) ? [stream.audio(step: step)] : []
+                for packet in audio { uplink.send(packet) }
+                sent += video.count + audio.count
+            }
             if step % 50 == 0 {
                 // The UDP keepalive, once a second as `viewer` sends it: a unit drops silent addresses.
                 uplink.sendBind()

@@ -31,10 +31,13 @@ public struct SyntheticStream: Sendable {
     /// The packets of one 20 ms step: an audio packet when its frame is due and, every other
     /// step, a video frame.
     public mutating func next(step: Int) -> [ByteBuffer] {
-        var packets = (step * 20) % audioFrameMilliseconds == 0 ? [audio(step: step)] : []
+        var packets = audioDue(step: step) ? [audio(step: step)] : []
         if step % 2 == 0 { packets += videoFrame() }
         return packets
     }
+
+    /// Whether step `step` begins an audio frame.
+    public func audioDue(step: Int) -> Bool { (step * 20) % audioFrameMilliseconds == 0 }
 
     public mutating func audio(step: Int) -> ByteBuffer {
         defer { audioSequence &+= 1 }

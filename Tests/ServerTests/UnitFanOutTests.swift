@@ -41,7 +41,10 @@ import Wire
     /// A real-time stream (an audio packet every 20 ms, a three-packet video frame every 40 ms) to
     /// TCP viewers: each gets every packet once, in order, with chat in between, in about one
     /// write per 20 ms batch rather than one per packet.
-    @Test func tcpViewersGetEveryPacketInOrderInOneWriteABatch() async throws {
+    /// `audioOffset`: 0 sends each step's audio packet just before its video frame; 1 sends it
+    /// a millisecond after, so that each frame's write waits for that packet.
+    @Test(arguments: [0, 1])
+    func tcpViewersGetEveryPacketInOrderInOneWriteABatch(audioOffset: Int) async throws {
         let harness = try await UnitHarness()
         let broadcaster = try await harness.connect(.broadcaster)
         var viewers: [EventRecorder] = []
@@ -57,9 +60,18 @@ import Wire
         var sent: [ReceivedPacket] = []
         let start = ContinuousClock.now
         for step in 0..<100 {
-            let packets = stream.next(step: step)
-            sent += packets.compactMap(ReceivedPacket.init)
-            broadcaster.sendMedia(packets, via: .udp)
+            if audioOffset == 0 {
+                let packets = stream.next(step: step)
+                sent += packets.compactMap(ReceivedPacket.init)
+                broadcaster.sendMedia(packets, via: .udp)
+            } else {
+                let video = step % 2 == 0 ? stream.videoFrame() : []
+                broadcaster.sendMedia(video, via: .udp)
+                try await Task.sleep(until: start + .milliseconds(20 * step + audioOffset), clock: .continuous)
+                let audio = stream.audioDue(step: step) ? [stream.audio(step: step)] : []
+                broadcaster.sendMedia(audio, via: .udp)
+                sent += (video + audio).compactMap(ReceivedPacket.init)
+            }
             if step == 50 { broadcaster.send(.chat(ChatLine(from: "host", text: "half way", sentAtMilliseconds: 0))) }
             try await Task.sleep(until: start + .milliseconds(20 * (step + 1)), clock: .continuous)
         }
@@ -75,6 +87,8 @@ import Wire
         #expect(packets == UInt64(sent.count * 4))
         // 250 packets in 2 s: about 100 batches of 20 ms each viewer, never one write a packet.
         #expect(writes * 2 < packets, "\(writes) writes for \(packets) packets")
+        // One a frame (50 each) in either phase, give or take a sender running late.
+        #expect(writes <= 4 * 60, "\(writes) writes for 50 frames to 4 viewers")
         try await harness.shutdown()
     }
 

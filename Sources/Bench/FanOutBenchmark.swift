@@ -234,10 +234,10 @@ struct FanOutBenchmark: AsyncParsableCommand {
                 sent += packets.count
                 for packet in packets { uplink.send(packet) }
             } else {
-                let video = step % 2 == 0 ? stream.videoFrame() : []
+                let video = stream.videoPackets(step: step)
                 for packet in video { uplink.send(packet) }
                 try await Task.sleep(until: start + .milliseconds(20 * step + audioOffsetMilliseconds), clock: .continuous)
-                let audio = stream.audioDue(step: step) ? [stream.audio(step: step)] : []
+                let audio = stream.audioPackets(step: step)
                 for packet in audio { uplink.send(packet) }
                 sent += video.count + audio.count
             }

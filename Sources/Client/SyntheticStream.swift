@@ -30,14 +30,13 @@ public struct SyntheticStream: Sendable {
 
     /// The packets of one 20 ms step: an audio packet when its frame is due and, every other
     /// step, a video frame.
-    public mutating func next(step: Int) -> [ByteBuffer] {
-        var packets = audioDue(step: step) ? [audio(step: step)] : []
-        if step % 2 == 0 { packets += videoFrame() }
-        return packets
-    }
+    public mutating func next(step: Int) -> [ByteBuffer] { audioPackets(step: step) + videoPackets(step: step) }
 
-    /// Whether step `step` begins an audio frame.
-    public func audioDue(step: Int) -> Bool { (step * 20) % audioFrameMilliseconds == 0 }
+    /// The step's audio packet, when an audio frame begins in it.
+    public mutating func audioPackets(step: Int) -> [ByteBuffer] { (step * 20) % audioFrameMilliseconds == 0 ? [audio(step: step)] : [] }
+
+    /// The step's video frame: every other step.
+    public mutating func videoPackets(step: Int) -> [ByteBuffer] { step % 2 == 0 ? videoFrame() : [] }
 
     public mutating func audio(step: Int) -> ByteBuffer {
         defer { audioSequence &+= 1 }

@@ -65,10 +65,10 @@ import Wire
                 sent += packets.compactMap(ReceivedPacket.init)
                 broadcaster.sendMedia(packets, via: .udp)
             } else {
-                let video = step % 2 == 0 ? stream.videoFrame() : []
+                let video = stream.videoPackets(step: step)
                 broadcaster.sendMedia(video, via: .udp)
                 try await Task.sleep(until: start + .milliseconds(20 * step + audioOffset), clock: .continuous)
-                let audio = stream.audioDue(step: step) ? [stream.audio(step: step)] : []
+                let audio = stream.audioPackets(step: step)
                 broadcaster.sendMedia(audio, via: .udp)
                 sent += (video + audio).compactMap(ReceivedPacket.init)
             }

@@ -229,18 +229,9 @@ struct FanOutBenchmark: AsyncParsableCommand {
                 tcpViewers?.startRecording()
                 sent = 0
             }
-            if audioOffsetMilliseconds == 0 {
-                let packets = stream.next(step: step)
-                sent += packets.count
+            sent += try await stream.send(step: step, from: start, audioOffset: .milliseconds(audioOffsetMilliseconds)) { packets in
                 for packet in packets { uplink.send(packet) }
-            } else {
-                let video = stream.videoPackets(step: step)
-                for packet in video { uplink.send(packet) }
-                try await Task.sleep(until: start + .milliseconds(20 * step + audioOffsetMilliseconds), clock: .continuous)
-                let audio = stream.audioPackets(step: step)
-                for packet in audio { uplink.send(packet) }
-                sent += video.count + audio.count
-            }
+            }.count
             if step % 50 == 0 {
                 // The UDP keepalive, once a second as `viewer` sends it: a unit drops silent addresses.
                 uplink.sendBind()

@@ -32,11 +32,31 @@ public struct SyntheticStream: Sendable {
     /// step, a video frame.
     public mutating func next(step: Int) -> [ByteBuffer] { audioPackets(step: step) + videoPackets(step: step) }
 
+    /// Step `step` of a stream that began at `start`, handed to `send` as a broadcaster sends it:
+    /// the audio packet just before the video frame, or with an `audioOffset` (a sound clock
+    /// apart from the camera's) the frame first and the audio that long into the step, made when
+    /// it leaves so that its capture stamp is true. Returns what was sent.
+    public mutating func send(
+        step: Int, from start: ContinuousClock.Instant, audioOffset: Duration = .zero, _ send: ([ByteBuffer]) -> Void
+    ) async throws -> [ByteBuffer] {
+        guard audioOffset > .zero else {
+            let packets = next(step: step)
+            send(packets)
+            return packets
+        }
+        let video = videoPackets(step: step)
+        send(video)
+        try await Task.sleep(until: start + .milliseconds(20 * step) + audioOffset, clock: .continuous)
+        let audio = audioPackets(step: step)
+        send(audio)
+        return video + audio
+    }
+
     /// The step's audio packet, when an audio frame begins in it.
-    public mutating func audioPackets(step: Int) -> [ByteBuffer] { (step * 20) % audioFrameMilliseconds == 0 ? [audio(step: step)] : [] }
+    mutating func audioPackets(step: Int) -> [ByteBuffer] { (step * 20) % audioFrameMilliseconds == 0 ? [audio(step: step)] : [] }
 
     /// The step's video frame: every other step.
-    public mutating func videoPackets(step: Int) -> [ByteBuffer] { step % 2 == 0 ? videoFrame() : [] }
+    mutating func videoPackets(step: Int) -> [ByteBuffer] { step % 2 == 0 ? videoFrame() : [] }
 
     public mutating func audio(step: Int) -> ByteBuffer {
         defer { audioSequence &+= 1 }

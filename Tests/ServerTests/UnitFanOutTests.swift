@@ -60,18 +60,8 @@ import Wire
         var sent: [ReceivedPacket] = []
         let start = ContinuousClock.now
         for step in 0..<100 {
-            if audioOffset == 0 {
-                let packets = stream.next(step: step)
-                sent += packets.compactMap(ReceivedPacket.init)
-                broadcaster.sendMedia(packets, via: .udp)
-            } else {
-                let video = stream.videoPackets(step: step)
-                broadcaster.sendMedia(video, via: .udp)
-                try await Task.sleep(until: start + .milliseconds(20 * step + audioOffset), clock: .continuous)
-                let audio = stream.audioPackets(step: step)
-                broadcaster.sendMedia(audio, via: .udp)
-                sent += (video + audio).compactMap(ReceivedPacket.init)
-            }
+            let packets = try await stream.send(step: step, from: start, audioOffset: .milliseconds(audioOffset)) { broadcaster.sendMedia($0, via: .udp) }
+            sent += packets.compactMap(ReceivedPacket.init)
             if step == 50 { broadcaster.send(.chat(ChatLine(from: "host", text: "half way", sentAtMilliseconds: 0))) }
             try await Task.sleep(until: start + .milliseconds(20 * (step + 1)), clock: .continuous)
         }

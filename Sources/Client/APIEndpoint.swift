@@ -81,11 +81,11 @@ public struct APIEndpoint: Sendable {
         return (response.status, response.body)
     }
 
-    /// Sends a request and returns the whole answer.
-    public func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Response {
+    /// Sends a request and returns the whole answer; `extraHeaders` go with this request only.
+    public func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, extraHeaders: [(String, String)] = []) async throws -> Response {
         var request = HTTPClientRequest(url: "http://\(authority)\(path)")
         request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        for (name, value) in headers + extraHeaders { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))

@@ -41,8 +41,11 @@ public struct ClusterAPIClient: Sendable {
         try await call(.GET, "/api/channels", as: [ChannelSummary].self)
     }
 
-    public func openChannel(title: String, broadcasterName: String) async throws -> OpenChannelResponse {
-        try await call(.POST, "/api/channels", body: OpenChannelRequest(title: title, broadcasterName: broadcasterName), as: OpenChannelResponse.self)
+    /// `clientNetwork` is said by a front end (the portal, with the admin token) for the client it
+    /// asks for, so the CSM counts that client's live channels rather than the front end's.
+    public func openChannel(title: String, broadcasterName: String, clientNetwork: String? = nil) async throws -> OpenChannelResponse {
+        let headers = clientNetwork.map { [("X-AVCluster-Client-Network", $0)] } ?? []
+        return try await call(.POST, "/api/channels", body: OpenChannelRequest(title: title, broadcasterName: broadcasterName), headers: headers, as: OpenChannelResponse.self)
     }
 
     /// A broadcaster's place again (resume, or after its unit failed).
@@ -59,8 +62,10 @@ public struct ClusterAPIClient: Sendable {
         guard (200..<300).contains(status) else { throw Failure.refused(status: status, message: APIEndpoint.message(in: body)) }
     }
 
-    private func call<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Answer.Type) async throws -> Answer {
-        let (status, data) = try await send(method, path, body: body)
+    private func call<Answer: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none, headers: [(String, String)] = [], as type: Answer.Type
+    ) async throws -> Answer {
+        let (status, data) = try await send(method, path, body: body, headers: headers)
         guard (200..<300).contains(status) else { throw Failure.refused(status: status, message: APIEndpoint.message(in: data)) }
         do {
             return try JSONDecoder().decode(type, from: Data(data))
@@ -69,10 +74,10 @@ public struct ClusterAPIClient: Sendable {
         }
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)?) async throws -> (Int, [UInt8]) {
+    private func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, headers: [(String, String)] = []) async throws -> (Int, [UInt8]) {
         let encoded = try body.map { Array(try JSONEncoder().encode($0)) }
         do {
-            let answer = try await endpoints.exchange(method, path, body: encoded)
+            let answer = try await endpoints.exchange(method, path, body: encoded, extraHeaders: headers)
             return (answer.status, answer.body)
         } catch let unreachable as ClusterEndpoints.Unreachable {
             throw Failure.unreachable(unreachable.servers)

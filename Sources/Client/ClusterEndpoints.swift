@@ -51,13 +51,13 @@ public final class ClusterEndpoints: Sendable {
     /// The first answer that is not "unavailable" (a backup CSM answers 503). While every server
     /// is unavailable and one says for a moment only, it asks again until `patience` runs out;
     /// then the first such answer. Throws `Unreachable` when no server answers at all.
-    public func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> APIEndpoint.Response {
+    public func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, extraHeaders: [(String, String)] = []) async throws -> APIEndpoint.Response {
         let deadline = ContinuousClock.now + patience
         while true {
             var unavailable: APIEndpoint.Response?
             var retryAfter: Int?
             for (index, endpoint) in inOrder {
-                guard let answer = try? await endpoint.exchange(method, path, body: body) else { continue }
+                guard let answer = try? await endpoint.exchange(method, path, body: body, extraHeaders: extraHeaders) else { continue }
                 guard answer.status == 503 else {
                     current.withLockedValue { $0 = index }
                     return answer

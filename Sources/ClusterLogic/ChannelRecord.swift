@@ -19,4 +19,9 @@ package struct ChannelRecord: Equatable, Sendable {
     }
     /// Since when no unit reports the channel's broadcaster; nil while one does.
     package var broadcasterAbsentSince: ContinuousClock.Instant?
+    /// The client network that opened it (nil: the admin, or learnt from reports), for the cap on
+    /// live channels per client.
+    package var openedBy: String?
+    /// Whether a unit has reported its broadcaster: until then the shorter `unusedOpenGrace` holds.
+    package var broadcasterCame = false
 }

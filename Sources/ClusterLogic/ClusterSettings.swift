@@ -15,6 +15,10 @@ package struct ClusterSettings: Sendable {
     /// A channel whose broadcaster has not connected, or left and not come back, for this long is
     /// closed and its groups freed: opening a channel cannot hold places for nobody.
     package var broadcasterGrace: Duration = .seconds(60)
+    /// A channel whose broadcaster never connected is closed after this long.
+    package var unusedOpenGrace: Duration = .seconds(15)
+    /// Live channels one client network may hold at once.
+    package var liveChannelsPerClient = 5
     /// A unit whose event loop runs later than this (its report says) gets no new work until it
     /// catches up: its viewers would fall behind.
     package var maxUnitLoopDelay: Duration = .milliseconds(250)

@@ -1,8 +1,15 @@
 import Wire
 
 extension ClusterState {
-    /// Opens a channel: a root group on the least-loaded unit with a free group.
-    package mutating func open(title: String = "", broadcasterName: String = "", now: ContinuousClock.Instant) -> Result<(ChannelID, GroupLocation), ControlError> {
+    /// Opens a channel: a root group on the least-loaded unit with a free group. `client` is the
+    /// client network that asks (nil: the admin), which may hold `liveChannelsPerClient` at once.
+    package mutating func open(
+        title: String = "", broadcasterName: String = "", client: String? = nil, now: ContinuousClock.Instant
+    ) -> Result<(ChannelID, GroupLocation), ControlError> {
+        if let client, channels.values.count(where: { $0.openedBy == client }) >= settings.liveChannelsPerClient {
+            return .failure(ControlError(
+                .rateLimited, "\(client) already has \(settings.liveChannelsPerClient) live channels; close one (or let it end) before opening another"))
+        }
         refreshIndex(now: now)
         guard let id = index.unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
             return .failure(ControlError(.noRoom, "every group of every unit is in use; try again later or add a unit"))
@@ -14,7 +21,7 @@ extension ClusterState {
         let root = GroupLocation(unit: unit.id, group: group)
         channels[channel] = ChannelRecord(
             id: channel, root: root, startedAtMilliseconds: wallClock(), title: title, broadcasterName: broadcasterName,
-            secretNonce: .random(in: 1 ... .max), broadcasterAbsentSince: now)
+            secretNonce: .random(in: 1 ... .max), broadcasterAbsentSince: now, openedBy: client)
         place(channel, at: root, parent: nil, now: now)
         log("channelOpened", unit: unit.id, channel: channel, group: group, "channel \(channel) opened with root group \(root)")
         return .success((channel, root))
@@ -155,19 +162,23 @@ extension ClusterState {
         return nil
     }
 
-    /// Closes the channels whose broadcaster has been away for the grace period (never came, or
-    /// left and did not come back).
+    /// Closes the channels whose broadcaster has been away for the grace period: a shorter one
+    /// for a broadcaster that never came (an open nobody used holds a place for nobody), the
+    /// full one for a broadcaster that left and may come back.
     package mutating func closeAbandoned(now: ContinuousClock.Instant) {
         refreshIndex(now: now)
         for id in channels.keys.sorted() {
             if (index.places(of: id)?.broadcasters ?? 0) > 0 {
                 channels[id]!.broadcasterAbsentSince = nil
+                channels[id]!.broadcasterCame = true
                 continue
             }
             let since = channels[id]!.broadcasterAbsentSince ?? now
             channels[id]!.broadcasterAbsentSince = since
-            guard now - since > settings.broadcasterGrace else { continue }
-            log("channelAbandoned", channel: id, "channel \(id) closed: no broadcaster for \(settings.broadcasterGrace)")
+            let grace = channels[id]!.broadcasterCame ? settings.broadcasterGrace : min(settings.broadcasterGrace, settings.unusedOpenGrace)
+            guard now - since > grace else { continue }
+            let why = channels[id]!.broadcasterCame ? "no broadcaster for \(grace)" : "its broadcaster never came within \(grace)"
+            log("channelAbandoned", channel: id, "channel \(id) closed: \(why)")
             _ = close(id, now: now)
         }
     }

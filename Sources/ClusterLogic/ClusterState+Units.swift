@@ -46,7 +46,7 @@ extension ClusterState {
             treeLevels[record.channel] = nil
         }
         for reported in report.groups {
-            if let closed = closedChannels[reported.channel], now - closed < Self.closedChannelMemory {
+            if let closed = closedChannels[reported.channel], now - closed < closedChannelMemory {
                 // Closed while this report was on its way: free the group again, do not adopt it.
                 unit.groups[reported.group] = nil
                 actions.append(.command(report.unit, .freeGroup(reported.group)))
@@ -93,7 +93,7 @@ extension ClusterState {
 
     /// Every heartbeat of the CSM: silent units fail, long-empty leaf groups are freed.
     package mutating func tick(now: ContinuousClock.Instant) {
-        closedChannels = closedChannels.filter { now - $0.value < Self.closedChannelMemory }
+        closedChannels = closedChannels.filter { now - $0.value < closedChannelMemory }
         for unit in units.values where now - unit.lastHeard > settings.failureTimeout {
             fail(unit.id, now: now, reason: "silent for \(now - unit.lastHeard)")
         }

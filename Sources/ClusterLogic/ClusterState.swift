@@ -17,10 +17,11 @@ package struct ClusterState: Sendable {
     /// What placement asks, kept up to date from `units` (`refreshIndex` before each decision).
     package private(set) var index = PlacementIndex()
     package var channels: [ChannelID: ChannelRecord] = [:]
-    /// Channels closed lately: a unit report sent before its free-group command arrived must not
-    /// adopt them again.
+    /// Channels closed lately: a unit report sent before its free-group command arrived, or a
+    /// unit that let in a viewer whose ticket was taken while the channel was live, must not
+    /// bring them back. Kept past the life of any client ticket.
     package var closedChannels: [ChannelID: ContinuousClock.Instant] = [:]
-    package static let closedChannelMemory: Duration = .seconds(10)
+    package var closedChannelMemory: Duration { settings.ticketLifetime + .seconds(10) }
     package var nextChannel: UInt32 = 1
     package var actions: [ClusterAction] = []
 

@@ -41,6 +41,7 @@ struct AllCommand: AsyncParsableCommand {
         // One machine: every unit, viewer and load test comes from 127.0.0.1.
         csm.connectionsPerAddress = 1000
         csm.rateLimits = .unlimited
+        csm.settings.liveChannelsPerClient = .max
         // Its logs are in memory: keep them small.
         csm.logRetention.maxEntries = LogRetention.inMemory
         csm.name = "csm-a"

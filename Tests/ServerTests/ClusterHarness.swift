@@ -24,6 +24,7 @@ final class RunningCSM: Sendable {
         configuration.heartbeatInterval = .milliseconds(100)
         // Every test client comes from 127.0.0.1; the rate-limit test sets its own.
         configuration.rateLimits = .unlimited
+        configuration.settings.liveChannelsPerClient = .max
         configure(&configuration)
         var logger = Logger(label: "test.csm")
         logger.logLevel = .warning

@@ -299,8 +299,9 @@ import Wire
         #expect(state.units[root.unit]?.groups.isEmpty == true)
         // The unit is told again to free the group.
         #expect(state.drainActions().contains { if case .command(1, .freeGroup(root.group)) = $0 { true } else { false } })
-        // Long after, a report naming that channel (a CSM that never saw it close) is adopted again.
-        for report in inFlight { state.report(report, now: t + .seconds(20)) }
+        // Long after (past the life of any ticket), a report naming that channel (a CSM that never
+        // saw it close) is adopted again.
+        for report in inFlight { state.report(report, now: t + state.closedChannelMemory + .seconds(1)) }
         #expect(state.channels[channel] != nil)
     }
 

@@ -14,11 +14,14 @@ final class RunningWeb: Sendable {
     /// The PostgreSQL server `make test` starts (scripts/test-postgres.sh); nil where none runs.
     static let postgresURL = ProcessInfo.processInfo.environment["AVCLUSTER_TEST_POSTGRES_URL"]
 
-    static func start(csm: RunningCSM, postgres: String? = nil) async throws -> RunningWeb {
+    static func start(
+        csm: RunningCSM, postgres: String? = nil, _ configure: @Sendable (inout WebConfiguration) -> Void = { _ in }
+    ) async throws -> RunningWeb {
         var configuration = WebConfiguration()
         configuration.port = 0
         configuration.csmURLs = ["http://127.0.0.1:\(csm.ports.http)"]
         configuration.postgresURL = postgres
+        configure(&configuration)
         var logger = Logger(label: "test.web")
         logger.logLevel = .warning
         let (started, continuation) = AsyncStream.makeStream(of: Int.self)

@@ -38,7 +38,7 @@ enum CSMAdminRoutes {
         }
         admin.post("channels") { request, context in
             let body = try await request.decode(as: OpenChannelRequest.self, context: context)
-            return try await manager.openChannel(body).orHTTPError()
+            return try await manager.openChannel(body, client: nil).orHTTPError()
         }
         admin.delete("channels/{channel}") { _, context in
             try done(await manager.adminClose(try ClientAPIRoutes.channel(context)))

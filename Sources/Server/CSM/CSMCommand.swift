@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterLogic
 import Logging
 import ServiceLifecycle
 
@@ -47,6 +48,9 @@ struct CSMCommand: AsyncParsableCommand {
     var leaseMilliseconds = 1000
 
     @OptionGroup var rateLimits: RateLimitOptions
+    @OptionGroup var clientNetworks: ClientNetworkOptions
+    @Option(help: "Live channels one client network may hold at once (the admin API: any).")
+    var liveChannelsPerClient = ClusterSettings().liveChannelsPerClient
     @OptionGroup var logRetention: LogRetentionOptions
 
     func validate() throws {
@@ -93,6 +97,8 @@ struct CSMCommand: AsyncParsableCommand {
         configuration.stateFile = stateFile ?? CSMStateFile.defaultPath(name: name)
         configuration.leaseDuration = .milliseconds(leaseMilliseconds)
         configuration.rateLimits = rateLimits.limits
+        configuration.networks = clientNetworks.networks
+        configuration.settings.liveChannelsPerClient = liveChannelsPerClient
         configuration.logRetention = logRetention.retention(inMemory: database == nil)
         return configuration
     }

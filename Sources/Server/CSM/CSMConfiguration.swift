@@ -1,4 +1,6 @@
 import ClusterLogic
+import Wire
+
 /// Everything a CSM is told at start.
 struct CSMConfiguration: Sendable {
     var bindHost = "127.0.0.1"
@@ -12,6 +14,8 @@ struct CSMConfiguration: Sendable {
     var adminToken = Secret.builtInAdminToken
     /// Opens and joins one client address may make (a front end with the admin token: any).
     var rateLimits = RateLimits()
+    /// How client addresses group into the networks those limits count.
+    var networks = ClientNetworks()
     /// How much of the event log the database keeps.
     var logRetention = LogRetention()
     /// Events one unit may send a second (after a burst of ten times as many); the rest are dropped.

@@ -38,8 +38,8 @@ struct CSMService: Service {
             host: configuration.bindHost, port: configuration.httpPort, idleTimeout: configuration.httpIdleTimeout, logger: logger,
             routes: { router in
                 CSMAdminRoutes.add(to: router, manager: manager, token: configuration.adminToken)
-                router.add(middleware: RateLimitMiddleware<ClusterRequestContext>(configuration.rateLimits, trustedToken: configuration.adminToken))
-                ClientAPIRoutes.add(to: router, api: manager)
+                let limits = ClientRateLimits(configuration.rateLimits, networks: configuration.networks, trustedToken: configuration.adminToken)
+                ClientAPIRoutes.add(to: router, api: manager, limits: limits)
             },
             onRunning: { port in
                 let started = ports.withLockedValue { $0.http = port; return $0 }

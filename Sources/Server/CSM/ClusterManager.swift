@@ -251,11 +251,12 @@ actor ClusterManager: ClusterAPI {
         return ControlError(.notPrimary, "this CSM (\(name)) is the backup at epoch \(epoch); ask the next CSM address")
     }
 
-    func openChannel(_ request: OpenChannelRequest) async -> Result<OpenChannelResponse, ControlError> {
+    /// `client` nil: the admin, who is not held to the cap on live channels per client.
+    func openChannel(_ request: OpenChannelRequest, client: String?) async -> Result<OpenChannelResponse, ControlError> {
         guard isPrimary else { return .failure(notPrimary) }
         let title = ChatText.clean(request.title, maxBytes: OpenChannelRequest.maxTitleLength) ?? "Untitled"
         let name = ChatText.clean(request.broadcasterName, maxBytes: OpenChannelRequest.maxNameLength) ?? "anonymous"
-        let result = state.open(title: title, broadcasterName: name, now: clock())
+        let result = state.open(title: title, broadcasterName: name, client: client, now: clock())
         if case .success = result { metrics.opens.increment() } else { metrics.refusals.increment() }
         await carryOut()
         return result.flatMap { channel, root in broadcasterAnswer(channel, root) }

@@ -2,25 +2,26 @@ import Hummingbird
 import Wire
 
 /// The client API as JSON over HTTP (paper 2.2): list, open, join, resume and close channels.
-/// Served by the web portal, and by the CSM itself.
+/// Served by the web portal, and by the CSM itself. Opening, joining and resuming are limited
+/// per client network by the route, whatever spelling of the path reached it.
 enum ClientAPIRoutes {
     struct SecretBody: Decodable { var secret: String }
 
-    static func add(to router: Router<ClusterRequestContext>, api: any ClusterAPI) {
-        let group = router.group("api")
-        group.get("channels") { _, _ in await api.listChannels() }
-        group.post("channels") { request, context in
+    static func add(to router: Router<ClusterRequestContext>, api: any ClusterAPI, limits: ClientRateLimits) {
+        router.group("api").get("channels") { _, _ in await api.listChannels() }
+        router.group("api").add(middleware: limits.middleware(.open)).post("channels") { request, context in
             let body = try await request.decode(as: OpenChannelRequest.self, context: context)
-            return try await api.openChannel(body).orHTTPError()
+            return try await api.openChannel(body, client: limits.client(of: request, context: context)).orHTTPError()
         }
-        group.post("channels/{channel}/join") { _, context in
+        let joins = router.group("api").add(middleware: limits.middleware(.join))
+        joins.post("channels/{channel}/join") { _, context in
             try await api.joinChannel(try channel(context)).orHTTPError()
         }
-        group.post("channels/{channel}/broadcaster") { request, context in
+        joins.post("channels/{channel}/broadcaster") { request, context in
             let body = try await request.decode(as: SecretBody.self, context: context)
             return try await api.rejoinBroadcaster(try channel(context), secret: body.secret).orHTTPError()
         }
-        group.post("channels/{channel}/close") { request, context in
+        router.group("api").post("channels/{channel}/close") { request, context in
             let body = try await request.decode(as: SecretBody.self, context: context)
             if let error = await api.closeChannel(try channel(context), secret: body.secret) { throw error.httpError }
             return HTTPResponse.Status.noContent

@@ -9,11 +9,11 @@ struct PortalAPI: ClusterAPI {
     let store: PortalStore
     let mirror: ClusterMirror
 
-    func openChannel(_ request: OpenChannelRequest) async -> Result<OpenChannelResponse, ControlError> {
+    func openChannel(_ request: OpenChannelRequest, client: String?) async -> Result<OpenChannelResponse, ControlError> {
         let title = ChatText.clean(request.title, maxBytes: OpenChannelRequest.maxTitleLength) ?? "Untitled"
         let name = ChatText.clean(request.broadcasterName, maxBytes: OpenChannelRequest.maxNameLength) ?? "anonymous"
         do {
-            let opened = try await cluster.openChannel(title: title, broadcasterName: name)
+            let opened = try await cluster.openChannel(title: title, broadcasterName: name, clientNetwork: client)
             try? await store.channelOpened(ChannelHistory(
                 channel: opened.channel, title: title, broadcasterName: name, startedAtMilliseconds: Self.nowMilliseconds,
                 endedAtMilliseconds: nil, peakViewers: 0, totalViewers: 0))

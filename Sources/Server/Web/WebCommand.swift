@@ -30,6 +30,7 @@ struct WebCommand: AsyncParsableCommand {
     var postgres: String?
 
     @OptionGroup var rateLimits: RateLimitOptions
+    @OptionGroup var clientNetworks: ClientNetworkOptions
     @OptionGroup var logRetention: LogRetentionOptions
 
     func validate() throws {
@@ -57,6 +58,7 @@ struct WebCommand: AsyncParsableCommand {
         configuration.databasePath = database
         configuration.postgresURL = postgres
         configuration.rateLimits = rateLimits.limits
+        configuration.networks = clientNetworks.networks
         configuration.logRetention = logRetention.retention(inMemory: database == nil && postgres == nil)
         return configuration
     }

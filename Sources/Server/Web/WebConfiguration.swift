@@ -1,3 +1,5 @@
+import Wire
+
 /// What `avserver web` runs with.
 struct WebConfiguration: Sendable {
     var bindHost = "127.0.0.1"
@@ -14,6 +16,8 @@ struct WebConfiguration: Sendable {
     var postgresURL: String?
     /// Opens and joins one client address may make.
     var rateLimits = RateLimits()
+    /// How client addresses group into the networks those limits count, and which proxies name the client.
+    var networks = ClientNetworks()
     /// How much of the event log the database keeps.
     var logRetention = LogRetention()
     /// Largest request body accepted.

@@ -8,8 +8,11 @@ import Wire
 /// OpenAPI document, the portal pages, and the token-protected dashboard with its live stream and
 /// buttons (passed on to the primary CSM's admin API).
 enum WebRoutes {
-    static func add(to router: Router<ClusterRequestContext>, api: PortalAPI, store: PortalStore, mirror: ClusterMirror, configuration: WebConfiguration) {
-        ClientAPIRoutes.add(to: router, api: api)
+    static func add(
+        to router: Router<ClusterRequestContext>, api: PortalAPI, store: PortalStore, mirror: ClusterMirror, limits: ClientRateLimits,
+        configuration: WebConfiguration
+    ) {
+        ClientAPIRoutes.add(to: router, api: api, limits: limits)
         router.get("health") { _, _ in "ok" }
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
@@ -17,11 +20,13 @@ enum WebRoutes {
         router.get("/") { request, _ in
             page(PortalPages.home(channels: await api.listChannels(), server: origin(of: request)))
         }
-        router.post("channels") { request, context -> Response in
+        // The form opens a channel as the API does, under the same limit.
+        router.group().add(middleware: limits.middleware(.open)).post("channels") { request, context -> Response in
             var request = request
             let fields = HTML.formFields(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
             let server = origin(of: request)
-            switch await api.openChannel(OpenChannelRequest(title: fields["title"] ?? "", broadcasterName: fields["broadcasterName"] ?? "")) {
+            let asked = OpenChannelRequest(title: fields["title"] ?? "", broadcasterName: fields["broadcasterName"] ?? "")
+            switch await api.openChannel(asked, client: limits.client(of: request, context: context)) {
             case .success(let opened):
                 let summary = await api.listChannels().first { $0.channel == opened.channel }
                 return page(PortalPages.channel(summary, number: opened.channel, history: nil, server: server, secret: opened.secret), status: .created)

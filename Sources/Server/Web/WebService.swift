@@ -26,8 +26,10 @@ struct WebService: Service {
         let mirror = ClusterMirror(endpoints: endpoints, store: store, retention: configuration.logRetention, logger: logger)
         let router = Router(context: ClusterRequestContext.self)
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
-        router.add(middleware: RateLimitMiddleware<ClusterRequestContext>(configuration.rateLimits, trustedToken: nil))
-        WebRoutes.add(to: router, api: PortalAPI(cluster: ClusterAPIClient(endpoints: endpoints), store: store, mirror: mirror), store: store, mirror: mirror, configuration: configuration)
+        let limits = ClientRateLimits(configuration.rateLimits, networks: configuration.networks, trustedToken: nil)
+        WebRoutes.add(
+            to: router, api: PortalAPI(cluster: ClusterAPIClient(endpoints: endpoints), store: store, mirror: mirror), store: store, mirror: mirror,
+            limits: limits, configuration: configuration)
         let app = Application(
             router: router, server: .http1(configuration: .init(idleTimeout: TimeAmount(AdminApplication.idleTimeout))),
             configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "avserver-web"),

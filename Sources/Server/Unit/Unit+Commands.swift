@@ -9,6 +9,7 @@ extension Unit {
             if let owner = groups[index].channel, owner != channel {
                 return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
             }
+            freedChannels[channel] = nil
             let local = assign(index, to: channel, root: parent == nil, parent: parent)
             if let info { local.info = info }
             groups[index].parent = parent
@@ -21,6 +22,7 @@ extension Unit {
             if let owner = groups[index].channel, owner != channelID {
                 return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
             }
+            freedChannels[channelID] = nil
             let channel = assign(index, to: channelID, root: false, parent: GroupLocation(unit: parent.unit, group: parentGroup))
             // The channel's groups here share one feed, so one working link feeds them all: keep
             // it while it is up and some group still names its parent, rather than cut the

@@ -42,6 +42,7 @@ extension Unit {
         if channel.groups.isEmpty {
             channel.parentLink?.close()
             channels[channelID] = nil
+            freedChannels[channelID] = wallClock() + configuration.channelTombstone.wholeMilliseconds
         }
     }
 }

@@ -56,6 +56,7 @@ extension Unit {
         closeIdleSessions(now: now)
         let wall = wallClock()
         usedNonces = usedNonces.filter { $0.value >= wall }
+        freedChannels = freedChannels.filter { $0.value >= wall }
 
         let report = makeReport()
         for index in groups.indices { groups[index].openedTickets.removeAll() }

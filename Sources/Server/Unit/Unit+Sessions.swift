@@ -102,6 +102,9 @@ extension Unit {
         guard let index = slotIndex(ticket.group) else {
             return refuse(session, ControlError(.unknownGroup, "unit \(configuration.unit) has no group \(ticket.group); ask the web server again"))
         }
+        if groups[index].channel == nil, let until = freedChannels[ticket.channel], until >= wallClock() {
+            return refuse(session, ControlError(.unknownChannel, "channel \(ticket.channel) has ended on unit \(configuration.unit); ask the web server again"))
+        }
         if let owner = groups[index].channel, owner != ticket.channel {
             return refuse(session, ControlError(.notAllowed, "group \(ticket.group) serves channel \(owner), not \(ticket.channel); ask the web server again"))
         }

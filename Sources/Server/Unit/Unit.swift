@@ -28,6 +28,9 @@ final class Unit {
     var udpBindings: [SocketAddress: SessionID] = [:]
     /// Nonces of accepted tickets until they expire, to refuse replays.
     var usedNonces: [UInt64: UInt64] = [:]
+    /// Channels whose last group here was freed, until when (wall milliseconds) a ticket alone
+    /// may not give them a group again; a CSM command that places them clears it.
+    var freedChannels: [ChannelID: UInt64] = [:]
     var mediaChannel: Channel?
     /// The media port's socket as the fan-out sends from it (NIO reads a duplicate).
     var fanOutSocket: UDPFanOutSocket?

@@ -137,7 +137,7 @@ final class Uplink: Sendable {
             switch event {
             case .message(.keyframeRequest): state.withLockedValue { $0.keyframeWanted = true }
             case .message(.channelStatus(let viewers)): state.withLockedValue { $0.viewers = viewers }
-            case .message(.chat(let line)): Console.shared.say("[\(line.from)] \(line.text)")
+            case .message(.chat(let line)): Console.shared.say(line.isFromBroadcaster ? "[\(line.from) · you] \(line.text)" : "[\(line.from)] \(line.text)")
             case .message(.error(let error)): Console.shared.say("unit: \(error.description)")
             case .message(.goodbye(let reason)): return "the unit said goodbye: \(reason)"
             case .closed(let error): return error.map { "the session broke: \($0)" } ?? "the unit closed the session"

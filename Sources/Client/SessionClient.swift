@@ -37,7 +37,7 @@ public final class SessionClient: Sendable {
     public static func connect(
         to unit: UnitAddress, ticket: String, peer: PeerKind, name: String, resume: ResumePoint? = nil,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton, localHost: String = "127.0.0.1",
-        receiveBufferSize: Int? = nil, mediaSink: MediaSink? = nil, udpSocket: Bool = true
+        receiveBufferSize: Int? = nil, mediaSink: MediaSink? = nil, udpSocket: Bool = true, tcpSource: String? = nil
     ) async throws -> SessionClient {
         let (events, continuation) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingOldest(1 << 16))
         let (bindReplies, bindContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -70,6 +70,7 @@ public final class SessionClient: Sendable {
             if let receiveBufferSize {
                 bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
             }
+            if let tcpSource { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: tcpSource, port: 0)) }
             connection = try await bootstrap
                 .connectTimeout(.seconds(3))
                 .channelInitializer { channel in

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// A token bucket per session: `burst` lines at once, refilled over `window`.
+/// A token bucket: `burst` lines at once, refilled over `window`.
 package struct ChatRateLimiter {
     package let burst: Double
     package let refillPerNanosecond: Double
@@ -14,12 +14,20 @@ package struct ChatRateLimiter {
         last = now
     }
 
-    /// Takes a token when one is left.
-    package mutating func allow(at now: NIODeadline) -> Bool {
+    /// Takes a token when one is left, and `reserve` more stay.
+    package mutating func allow(at now: NIODeadline, keeping reserve: Double = 0) -> Bool {
         tokens = min(burst, tokens + Double((now - last).nanoseconds) * refillPerNanosecond)
         last = now
-        guard tokens >= 1 else { return false }
+        guard tokens >= 1 + reserve else { return false }
         tokens -= 1
         return true
+    }
+
+    /// Returns a token taken for a line that was refused after all.
+    package mutating func giveBack() { tokens = min(burst, tokens + 1) }
+
+    /// Whether the bucket is full again (a sender quiet for a whole window): it can be forgotten.
+    package func isFull(at now: NIODeadline) -> Bool {
+        tokens + Double((now - last).nanoseconds) * refillPerNanosecond >= burst
     }
 }

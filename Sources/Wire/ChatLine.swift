@@ -5,10 +5,16 @@ public struct ChatLine: Codable, Equatable, Sendable {
     public var text: String
     /// Milliseconds since the Unix epoch, set by the unit that first accepted the line.
     public var sentAtMilliseconds: UInt64
+    /// Set by the unit when the channel's broadcaster sent the line: clients mark it so, and no
+    /// viewer's line ever carries it (nil from a client, or from an older unit, is false).
+    public var broadcaster: Bool?
 
-    public init(from: String, text: String, sentAtMilliseconds: UInt64) {
+    public init(from: String, text: String, sentAtMilliseconds: UInt64, broadcaster: Bool? = nil) {
         self.from = from
         self.text = text
         self.sentAtMilliseconds = sentAtMilliseconds
+        self.broadcaster = broadcaster
     }
+
+    public var isFromBroadcaster: Bool { broadcaster == true }
 }

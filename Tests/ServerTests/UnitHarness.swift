@@ -49,13 +49,13 @@ final class UnitHarness: Sendable {
     /// Opens a session; UDP-bound unless `udp` is false.
     func connect(
         _ role: TicketRole, channel: ChannelID = 7, group: GroupID = 1, on index: Int = 0, udp: Bool = true,
-        name: String = "client", receiveBufferSize: Int? = nil
+        name: String = "client", receiveBufferSize: Int? = nil, from source: String? = nil
     ) async throws -> SessionClient {
         let unit = units[index]
         let client = try await SessionClient.connect(
             to: unit.address,
             ticket: ticket(channel: channel, group: group, role: role, unit: unit.address.unit),
-            peer: role == .broadcaster ? .broadcaster : .viewer, name: name, receiveBufferSize: receiveBufferSize)
+            peer: role == .broadcaster ? .broadcaster : .viewer, name: name, receiveBufferSize: receiveBufferSize, tcpSource: source)
         if udp { try await client.bindUDP() }
         return client
     }

@@ -6,7 +6,8 @@ import Wire
 
 @Suite(.serialized) struct UnitLimitsTests {
     @Test func aChannelsChatHasABudgetBesidesEachSessions() async throws {
-        let harness = try await UnitHarness { $0.chatBurst = 5; $0.channelChatBurst = 8 }
+        // The channel's whole budget, none of it kept for newcomers (ChatFairnessTests has that).
+        let harness = try await UnitHarness { $0.chatBurst = 5; $0.channelChatBurst = 8; $0.channelChatReserve = 0 }
         let broadcaster = try await harness.connect(.broadcaster)
         var talkers: [(SessionClient, EventRecorder)] = []
         for index in 0..<3 {

@@ -36,11 +36,14 @@ final class LocalChannel {
     var uplink: UplinkPolicy
     /// The nonce of the channel's secret, when this unit holds its root (reported to every CSM).
     var info: ChannelInfo?
-    /// Chat lines the channel's sessions here may send together.
-    var chatBudget: ChatRateLimiter
+    /// Chat lines the channel's sessions here may send, shared fairly.
+    var chatBudget: ChannelChatBudget
+    /// The broadcaster's name as it chats (here, or in lines that came marked over a relay link):
+    /// no viewer may chat under a name that passes for it.
+    var broadcasterName: String?
 
     /// `sendingLoops`: the unit's loops that share its UDP receivers.
-    init(id: ChannelID, feedCapacity: Int, uplink: UplinkPolicy, chatBudget: ChatRateLimiter, sendingLoops: Int = 1) {
+    init(id: ChannelID, feedCapacity: Int, uplink: UplinkPolicy, chatBudget: ChannelChatBudget, sendingLoops: Int = 1) {
         self.id = id
         fanOut = ChannelFanOut(shards: sendingLoops)
         feed = ChannelFeed(capacity: feedCapacity)

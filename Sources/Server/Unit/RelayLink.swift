@@ -111,7 +111,10 @@ final class RelayLink: FrameLink {
             case .bindTimedOut:
                 unit.record(.modeSwitched, channel: channel, "relay link to \(parent): no bind reply, switching to TCP")
             case .deliver(.chat(let line)):
-                if let local = unit.channels[channel] { unit.relay(line, in: local, from: nil, fromParent: true) }
+                if let local = unit.channels[channel] {
+                    if line.isFromBroadcaster { local.broadcasterName = line.from }
+                    unit.relay(line, in: local, from: nil, fromParent: true)
+                }
             case .deliver(.modeChanged(.tcp, _)):
                 up()
             case .deliver(.videoSkipped(let skipped, let reason)):

@@ -1,3 +1,4 @@
+import DataPlane
 import NIOCore
 import Wire
 
@@ -6,23 +7,41 @@ extension Unit {
     func chat(_ line: ChatLine, from session: UnitSession) {
         guard let channelID = session.channel, let channel = channels[channelID] else { return }
         if session.role == .relay {
-            // Already accepted by the unit where it was typed; pass it on.
+            // Already accepted by the unit where it was typed; pass it on, the broadcaster's mark
+            // with it (units vouch for their own sessions' lines).
             guard let text = ChatText.clean(line.text) else { return }
-            relay(ChatLine(from: ChatText.clean(line.from) ?? "?", text: text, sentAtMilliseconds: line.sentAtMilliseconds), in: channel, from: session.id, fromParent: false)
+            let from = ChatText.clean(line.from) ?? "?"
+            if line.isFromBroadcaster { channel.broadcasterName = from }
+            relay(ChatLine(from: from, text: text, sentAtMilliseconds: line.sentAtMilliseconds, broadcaster: line.broadcaster), in: channel, from: session.id, fromParent: false)
             return
         }
         guard session.chatLimiter.allow(at: .now()) else {
-            counters.chatLinesRateLimited += 1
-            send(.error(ControlError(.rateLimited, "too many chat lines; at most \(configuration.chatBurst) per 10 seconds")), to: session)
-            return
+            return refuseChat(ControlError(.rateLimited, "too many chat lines; at most \(configuration.chatBurst) per 10 seconds"), to: session)
         }
-        guard channel.chatBudget.allow(at: .now()) else {
-            counters.chatLinesRateLimited += 1
-            send(.error(ControlError(.rateLimited, "the channel's chat is busy; at most \(configuration.channelChatBurst) lines per 10 seconds from everyone here")), to: session)
-            return
+        let isBroadcaster = session.role == .broadcaster
+        if !isBroadcaster, let name = channel.broadcasterName ?? channel.info?.broadcasterName, ChatText.imitates(session.peerName, name) {
+            return refuseChat(ControlError(.notAllowed, "the name \(session.peerName) passes for the broadcaster's; open the session again with another name to chat"), to: session)
+        }
+        // The broadcaster talks to its audience whatever the audience does.
+        if !isBroadcaster {
+            switch channel.chatBudget.allow(speaker: session.id.rawValue, network: session.network, at: .now()) {
+            case .allowed: break
+            case .networkBusy:
+                return refuseChat(ControlError(.rateLimited, "the chat is busy from your network; at most \(configuration.networkChatBurst) lines per 10 seconds from one network"), to: session)
+            case .channelBusy:
+                return refuseChat(ControlError(.rateLimited, "the channel's chat is busy; at most \(configuration.channelChatBurst) lines per 10 seconds from everyone here"), to: session)
+            }
         }
         guard let text = ChatText.clean(line.text) else { return }
-        relay(ChatLine(from: session.peerName, text: text, sentAtMilliseconds: wallClock()), in: channel, from: session.id, fromParent: false)
+        if isBroadcaster { channel.broadcasterName = session.peerName }
+        relay(
+            ChatLine(from: session.peerName, text: text, sentAtMilliseconds: wallClock(), broadcaster: isBroadcaster ? true : nil),
+            in: channel, from: session.id, fromParent: false)
+    }
+
+    private func refuseChat(_ error: ControlError, to session: UnitSession) {
+        counters.chatLinesRateLimited += 1
+        send(.error(error), to: session)
     }
 
     /// Sends a line to every participant here (its sender included, as confirmation; a relay link

@@ -10,7 +10,10 @@ extension Unit {
             let channel = LocalChannel(
                 id: channelID, feedCapacity: configuration.feedCapacity,
                 uplink: UplinkPolicy(maxPacketBytes: configuration.maxPacketBytes, maxBitsPerSecond: configuration.maxChannelBitrate, now: .now()),
-                chatBudget: ChatRateLimiter(burst: configuration.channelChatBurst, now: .now()), sendingLoops: mediaShards)
+                chatBudget: ChannelChatBudget(
+                    channelBurst: configuration.channelChatBurst, networkBurst: configuration.networkChatBurst,
+                    reserve: configuration.channelChatReserve, now: .now()),
+                sendingLoops: mediaShards)
             channels[channelID] = channel
             return channel
         }()

@@ -9,6 +9,7 @@ extension Unit {
             id: newSessionID(), connection: connection, overWebSocket: overWebSocket,
             chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
         session.writer = writer
+        session.network = configuration.networks.network(of: connection.remoteAddress)
         if connection.eventLoop === eventLoop {
             session.localWriter = writer?.value
         } else {

@@ -55,6 +55,7 @@ struct UnitCommand: AsyncParsableCommand {
     var maxChannelKbps: Int?
     @Option(help: "Heartbeat interval in milliseconds. Default 500.")
     var heartbeatMilliseconds: Int?
+    @OptionGroup var clientNetworks: ClientNetworkOptions
 
     /// Flags over the settings file over the defaults.
     func settings() throws -> (configuration: UnitConfiguration, adminPort: Int) {
@@ -86,6 +87,7 @@ struct UnitCommand: AsyncParsableCommand {
         configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds ?? file.heartbeatMilliseconds ?? 500)
         configuration.maxPacketBytes = maxPacketBytes ?? file.maxPacketBytes ?? configuration.maxPacketBytes
         configuration.maxChannelBitrate = (maxChannelKbps ?? file.maxChannelKbps).map { $0 * 1000 } ?? configuration.maxChannelBitrate
+        configuration.networks = clientNetworks.networks
         try Self.check(configuration)
         return (configuration, adminPort ?? file.adminPort ?? 7102)
     }

@@ -53,6 +53,12 @@ struct UnitConfiguration: Sendable {
     var chatBurst = 5
     /// Chat lines a channel's sessions on this unit may send together per 10 seconds.
     var channelChatBurst = 30
+    /// The last of those lines go only to someone who has not spoken in that time; nil: a third.
+    var channelChatReserve: Int?
+    /// Of those, lines one client network may send, however many sessions it holds.
+    var networkChatBurst = 10
+    /// How client addresses group into networks for the per-client limits.
+    var networks = ClientNetworks()
     /// Sessions the unit holds at most; 0: its viewer places, plus a broadcaster and a relay link
     /// a group, plus room for sessions still opening.
     var maxSessions = 0

@@ -29,6 +29,8 @@ final class UnitSession {
     let overWebSocket: Bool
     let bindToken = BindToken.random()
     var peerName = ""
+    /// The client network the connection comes from (`ClientNetworks`), for the per-client limits.
+    var network = "?"
     var ticket: Ticket?
     var mode = MediaMode.udp
     /// The UDP address proven by a bind; media goes nowhere else.

@@ -137,7 +137,7 @@ final class WatchSession {
     private func handle(_ event: SessionEvent) {
         switch event {
         case .media(let buffer, let via): media(buffer, via: via)
-        case .message(.chat(let line)): view.news("[\(line.from)] \(line.text)")
+        case .message(.chat(let line)): view.news(line.isFromBroadcaster ? "[\(line.from) · broadcaster] \(line.text)" : "[\(line.from)] \(line.text)")
         case .message(.channelStatus(let viewers)): self.viewers = viewers
         case .message(.modeChanged(let mode, let reason)) where mode != self.mode:
             self.mode = mode

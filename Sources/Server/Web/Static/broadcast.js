@@ -138,7 +138,7 @@ function onMessage({ kind, value }) {
       break;
     case 'keyframeRequest': keyframeWanted = true; state.keyframeRequests += 1; break;
     case 'channelStatus': state.viewers = value.viewers; break;
-    case 'chat': addChat(state, value._0.from, value._0.text); break;
+    case 'chat': addChat(state, value._0.from, value._0.text, value._0.broadcaster === true); break;
     case 'error': say(value._0.message, 'error'); break;
     case 'goodbye': say(`the unit said goodbye: ${value.reason}`); break;
     default: break;

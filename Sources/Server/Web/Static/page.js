@@ -25,12 +25,13 @@ export function sendChatFrom(from, socket) {
 }
 
 /// Appends a chat line to the list and to `state.chat`.
-export function addChat(state, from, text) {
-  state.chat.push({ from, text });
+/// `broadcaster`: the unit marked the line as the channel's broadcaster's.
+export function addChat(state, from, text, broadcaster = false) {
+  state.chat.push({ from, text, broadcaster });
   const line = document.createElement('li');
   const who = document.createElement('span');
-  who.className = 'from';
-  who.textContent = from;
+  who.className = broadcaster ? 'from broadcaster' : 'from';
+  who.textContent = broadcaster ? `${from} · broadcaster` : from;
   line.append(who, document.createTextNode(text));
   $('chat').append(line);
   $('chat').scrollTop = $('chat').scrollHeight;

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 import Wire
 
 /// The cluster key and the admin token: where they come from, and the rule that a server reachable
@@ -42,9 +43,39 @@ enum Secret {
         "make one with 'avserver keygen > FILE' (chmod 600), then pass --\(flag) FILE or set \(variable)"
     }
 
-    /// Loopback names and addresses: reachable from this machine only.
+    /// Whether a bind address is reachable from this machine only: decided on what it resolves
+    /// to, every address of it in 127.0.0.0/8 or ::1 (a name that merely starts with "127." is
+    /// not loopback; a name that resolves to nothing is not either).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        let addresses = resolve(host)
+        return !addresses.isEmpty && addresses.allSatisfy(isLoopbackAddress)
+    }
+
+    /// Every address `host` resolves to, as text.
+    static func resolve(_ host: String) -> [String] {
+        if ClientNetworks.addressBytes(host) != nil { return [host] }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return [] }
+        defer { freeaddrinfo(list) }
+        var addresses: [String] = []
+        for entry in sequence(first: first, next: { $0.pointee.ai_next }) {
+            guard let address = entry.pointee.ai_addr else { continue }
+            let socketAddress: SocketAddress? =
+                switch Int32(address.pointee.sa_family) {
+                case AF_INET: address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee, host: host) }
+                case AF_INET6: address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee, host: host) }
+                default: nil
+                }
+            if let text = socketAddress?.ipAddress { addresses.append(text) }
+        }
+        return addresses
+    }
+
+    /// Whether `text` is a loopback address (127.0.0.0/8, ::1), as an address, not a name.
+    static func isLoopbackAddress(_ text: String) -> Bool {
+        CIDR("127.0.0.0/8")!.contains(text) || CIDR("::1")!.contains(text)
     }
 
     /// 32 bytes from the system's random source, as base64url text.

@@ -19,6 +19,11 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
         self.prefixLength = length
     }
 
+    /// Whether the address given as text is in the range (a name or nonsense never is).
+    public func contains(_ address: String) -> Bool {
+        ClientNetworks.addressBytes(address).map(contains) ?? false
+    }
+
     public func contains(_ address: [UInt8]) -> Bool {
         address.count == bytes.count && ClientNetworks.prefix(address, bits: prefixLength) == ClientNetworks.prefix(bytes, bits: prefixLength)
     }
@@ -77,7 +82,7 @@ public struct ClientNetworks: Sendable {
     }
 
     /// 4 or 16 bytes; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) gives its 4.
-    static func addressBytes(_ text: String) -> [UInt8]? {
+    public static func addressBytes(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
         var v6 = in6_addr()

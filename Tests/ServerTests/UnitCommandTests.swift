@@ -48,6 +48,11 @@ import Wire
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--bind", "0.0.0.0"]) }
         #expect(throws: (any Error).self) { try CSMCommand.parse(["--bind", "10.0.0.1"]) }
         #expect(throws: (any Error).self) { try WebCommand.parse(["--bind", "0.0.0.0"]) }
+        // Loopback is what the name resolves to, not how it is spelled.
+        #expect(throws: (any Error).self) { try CSMCommand.parse(["--bind", "127.attacker.invalid"]) }
+        #expect(throws: (any Error).self) { try UnitCommand.parse(["--bind", "127.0.0.1.nip.invalid"]) }
+        #expect(Secret.isLoopback("localhost") && Secret.isLoopback("127.0.0.1") && Secret.isLoopback("127.3.4.5") && Secret.isLoopback("::1"))
+        #expect(!Secret.isLoopback("0.0.0.0") && !Secret.isLoopback("::") && !Secret.isLoopback("10.0.0.1"))
         let short = FileManager.default.temporaryDirectory.appendingPathComponent("short-\(UUID().uuidString).key").path
         try "short".write(toFile: short, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: short) }

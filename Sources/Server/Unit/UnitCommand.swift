@@ -27,6 +27,10 @@ struct UnitCommand: AsyncParsableCommand {
     var webSocketPort: String?
     @Option(name: .customLong("websocket-public-port"), help: "The WebSocket port browsers are told, where a TLS proxy in front of the unit listens (wss). Default: the port bound.")
     var webSocketPublicPort: Int?
+    @Option(name: .customLong("allowed-origin"), help: ArgumentHelp(
+        "A web origin (https://portal.example.com) whose pages may open sessions over WebSocket; repeat for several. Pages from loopback and from --host always may.",
+        valueName: "ORIGIN"))
+    var allowedOrigins: [String] = []
     @Option(help: "HTTP port of /metrics and /health. Default 7102.")
     var adminPort: Int?
     @Option(name: .customLong("groups"), help: "Groups in this unit (paper: 50). Default 50.")
@@ -73,6 +77,10 @@ struct UnitCommand: AsyncParsableCommand {
             configuration.webSocketPort = port
         }
         configuration.webSocketPublicPort = webSocketPublicPort ?? file.webSocketPublicPort
+        configuration.allowedOrigins = allowedOrigins
+        for origin in allowedOrigins where OriginPolicy.host(of: origin.lowercased()) == nil {
+            throw ValidationError("--allowed-origin \(origin) is not an origin such as https://portal.example.com")
+        }
         configuration.groupsPerUnit = groupsPerUnit ?? file.groups ?? configuration.groupsPerUnit
         configuration.groupCapacity = groupCapacity ?? file.capacity ?? configuration.groupCapacity
         configuration.feedCapacity = feedPackets ?? file.feedPackets ?? configuration.feedCapacity

@@ -13,6 +13,10 @@ struct UnitConfiguration: Sendable {
     var webSocketPort: Int? = 0
     /// The port browsers are told instead of the one bound: a TLS proxy's in front of it.
     var webSocketPublicPort: Int?
+    /// Origins of the portal's pages, besides loopback and the unit's own host, that may open
+    /// sessions over WebSocket.
+    var allowedOrigins: [String] = []
+    var webSocketOrigins: OriginPolicy { OriginPolicy(allowed: allowedOrigins, ownHost: publicHost) }
     var groupsPerUnit = 50
     /// Event loops: the unit's state lives on the first; each has its own socket on the media
     /// port and sends to its share of the UDP receivers.

@@ -18,6 +18,10 @@ final class WebSocketSessionFrames: ChannelDuplexHandler, RemovableChannelHandle
     /// The start of a frame whose end is in the next write (the unit writes whole frames, but
     /// nothing here depends on it).
     private var partial: ByteBuffer?
+    /// The latest ping not answered yet. Pongs are written below the outbound cap, so at most one
+    /// waits: answered at the end of a read, and only while the peer reads what it is sent; a
+    /// flood of pings from a peer that reads nothing queues nothing.
+    private var unansweredPing: ByteBuffer?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
@@ -25,7 +29,7 @@ final class WebSocketSessionFrames: ChannelDuplexHandler, RemovableChannelHandle
         case .binary:
             context.fireChannelRead(wrapInboundOut(frame.unmaskedData))
         case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+            unansweredPing = frame.unmaskedData
         case .pong:
             break
         case .connectionClose:
@@ -40,6 +44,22 @@ final class WebSocketSessionFrames: ChannelDuplexHandler, RemovableChannelHandle
         default:
             context.fireErrorCaught(WireError.malformedControlMessage("WebSocket opcode \(frame.opcode) is not part of a session"))
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        answerPing(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        answerPing(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func answerPing(context: ChannelHandlerContext) {
+        guard let data = unansweredPing, context.channel.isWritable else { return }
+        unansweredPing = nil
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: data)), promise: nil)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -73,10 +93,12 @@ final class WebSocketUpgradeRequired: ChannelInboundHandler, RemovableChannelHan
     typealias OutboundOut = HTTPServerResponsePart
 
     private let timeout: Duration
+    private let origins: OriginPolicy
     private var deadline: Scheduled<Void>?
 
-    init(timeout: Duration) {
+    init(timeout: Duration, origins: OriginPolicy) {
         self.timeout = timeout
+        self.origins = origins
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -90,10 +112,15 @@ final class WebSocketUpgradeRequired: ChannelInboundHandler, RemovableChannelHan
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
-        let body = ByteBuffer(string: "this port serves avcluster sessions over WebSocket at /session\n")
+        let origin = head.headers.first(name: "Origin")
+        let refusedOrigin = head.uri == WebSocketSessions.path && !origins.allows(origin)
+        let body = ByteBuffer(
+            string: refusedOrigin
+                ? "pages of \(origin ?? "?") may not open sessions on this unit; the unit's operator lists the portal's origins with --allowed-origin\n"
+                : "this port serves avcluster sessions over WebSocket at /session\n")
         var headers = HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "\(body.readableBytes)"), ("Connection", "close")])
         headers.add(name: "Upgrade", value: "websocket")
-        let status: HTTPResponseStatus = head.uri == WebSocketSessions.path ? .upgradeRequired : .notFound
+        let status: HTTPResponseStatus = refusedOrigin ? .forbidden : head.uri == WebSocketSessions.path ? .upgradeRequired : .notFound
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let channel = context.channel
@@ -110,7 +137,7 @@ enum WebSocketSessions {
     static func listen(port: Int, _ configuration: UnitConfiguration, cap: ConnectionCap, unit: NIOLoopBound<Unit>, logger: Logger) -> EventLoopFuture<Channel> {
         RunningUnit.sessionBootstrap(configuration, on: unit.eventLoop)
             .childChannelInitializer { channel in
-                configure(channel, before: [cap.handler()], upgradeTimeout: configuration.openTimeout) {
+                configure(channel, before: [cap.handler()], upgradeTimeout: configuration.openTimeout, origins: configuration.webSocketOrigins) {
                     [
                         OutboundCapHandler(logger: logger, what: "WebSocket session", stallTimeout: TimeAmount(configuration.stallTimeout)),
                         UnitSessionHandler(unit: unit, overWebSocket: true),
@@ -122,12 +149,14 @@ enum WebSocketSessions {
 
     /// The pipeline of one connection: `sessionHandlers` are added once it is a WebSocket.
     static func configure(
-        _ channel: Channel, before: [ChannelHandler], upgradeTimeout: Duration, sessionHandlers: @escaping @Sendable () -> [ChannelHandler]
+        _ channel: Channel, before: [ChannelHandler], upgradeTimeout: Duration, origins: OriginPolicy,
+        sessionHandlers: @escaping @Sendable () -> [ChannelHandler]
     ) -> EventLoopFuture<Void> {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: Int(UInt16.max),
             shouldUpgrade: { channel, head in
-                channel.eventLoop.makeSucceededFuture(head.uri == path ? HTTPHeaders() : nil)
+                // Refused here, the request goes on to `WebSocketUpgradeRequired`, which says why.
+                channel.eventLoop.makeSucceededFuture(head.uri == path && origins.allows(head.headers.first(name: "Origin")) ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
@@ -142,7 +171,7 @@ enum WebSocketSessions {
             let sync = channel.pipeline.syncOperations
             try sync.addHandlers(before)
             try sync.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-            try sync.addHandler(WebSocketUpgradeRequired(timeout: upgradeTimeout))
+            try sync.addHandler(WebSocketUpgradeRequired(timeout: upgradeTimeout, origins: origins))
         }
     }
 }

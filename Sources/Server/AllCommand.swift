@@ -42,6 +42,7 @@ struct AllCommand: AsyncParsableCommand {
         csm.connectionsPerAddress = 1000
         csm.rateLimits = .unlimited
         csm.settings.liveChannelsPerClient = .max
+        csm.httpLimits = .loopbackLoad
         // Its logs are in memory: keep them small.
         csm.logRetention.maxEntries = LogRetention.inMemory
         csm.name = "csm-a"
@@ -76,6 +77,7 @@ struct AllCommand: AsyncParsableCommand {
         web.csmURLs = ["http://127.0.0.1:\(csm.httpPort)", "http://127.0.0.1:\(backup.httpPort)"]
         web.databasePath = webDatabase
         web.rateLimits = .unlimited
+        web.httpLimits = .loopbackLoad
         if webDatabase == nil { web.logRetention.maxEntries = LogRetention.inMemory }
         web.adminToken = csm.adminToken
         web.csmToken = csm.adminToken

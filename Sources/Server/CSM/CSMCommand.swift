@@ -10,8 +10,10 @@ struct CSMCommand: AsyncParsableCommand {
         abstract: "Run the cluster server manager: units, channels, group trees, placement, failures, log, admin API."
     )
 
-    @Option(name: .customLong("bind"), help: "Address to listen on.")
+    @Option(name: .customLong("bind"), help: "Address the unit port (units and the peer CSM) listens on; the HTTP port too unless --http-bind.")
     var bindHost = "127.0.0.1"
+    @Option(name: .customLong("http-bind"), help: "Address the HTTP port (client and admin API, /metrics) listens on. Default: --bind.")
+    var httpBindHost: String?
     @Option(help: "TCP port units and the peer CSM connect to.")
     var unitPort = 7000
     @Option(help: "HTTP port: admin API, client API, /metrics.")
@@ -71,15 +73,18 @@ struct CSMCommand: AsyncParsableCommand {
     /// The cluster key and the admin token, checked against where the CSM listens.
     func secrets() throws -> (clusterKey: String, adminToken: String) {
         let key = try Secret.load(file: secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
-        try Secret.check(key, what: "cluster key", flag: "secret-file", variable: "AVCLUSTER_SECRET", bindHost: bindHost)
         let token = try Secret.load(file: adminTokenFile, environment: "AVCLUSTER_ADMIN_TOKEN", builtIn: Secret.builtInAdminToken)
-        try Secret.check(token, what: "admin token", flag: "admin-token-file", variable: "AVCLUSTER_ADMIN_TOKEN", bindHost: bindHost)
+        for host in [bindHost, httpBindHost ?? bindHost] {
+            try Secret.check(key, what: "cluster key", flag: "secret-file", variable: "AVCLUSTER_SECRET", bindHost: host)
+            try Secret.check(token, what: "admin token", flag: "admin-token-file", variable: "AVCLUSTER_ADMIN_TOKEN", bindHost: host)
+        }
         return (key, token)
     }
 
     func csmConfiguration() throws -> CSMConfiguration {
         var configuration = CSMConfiguration()
         configuration.bindHost = bindHost
+        configuration.httpBindHost = httpBindHost
         configuration.unitPort = unitPort
         configuration.httpPort = httpPort
         (configuration.secret, configuration.adminToken) = try secrets()

@@ -22,8 +22,12 @@ struct CSMConfiguration: Sendable {
     var unitEventsPerSecond = 100.0
     /// Connections one address may hold on the unit port.
     var connectionsPerAddress = 64
-    /// An HTTP connection idle this long, or this long sending one request's head, is closed.
+    /// An HTTP connection idle this long is closed.
     var httpIdleTimeout = AdminApplication.idleTimeout
+    /// Connections of the HTTP port per client network and in all, and its request deadline.
+    var httpLimits = HTTPConnectionLimits()
+    /// Where the HTTP port listens, when not where the unit port does (`--http-bind`).
+    var httpBindHost: String?
     /// A control link must finish its handshake this soon after it connects.
     var helloTimeout: Duration = .seconds(5)
     /// A control link silent this long is closed (units report and CSMs beat several times a second).

@@ -35,7 +35,8 @@ struct CSMService: Service {
         let unitServer = try await Self.listen(configuration, key: key, logger: logger)
         let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, http: 0))
         let app = AdminApplication.make(
-            host: configuration.bindHost, port: configuration.httpPort, idleTimeout: configuration.httpIdleTimeout, logger: logger,
+            host: configuration.httpBindHost ?? configuration.bindHost, port: configuration.httpPort, idleTimeout: configuration.httpIdleTimeout,
+            limits: configuration.httpLimits, networks: configuration.networks, logger: logger,
             routes: { router in
                 CSMAdminRoutes.add(to: router, manager: manager, token: configuration.adminToken)
                 let limits = ClientRateLimits(configuration.rateLimits, networks: configuration.networks, trustedToken: configuration.adminToken)

@@ -68,7 +68,8 @@ final class RunningUnit: Sendable {
                     }
                 }
                 .withBoundSocket(first.descriptor)
-            let cap = ConnectionCap(limit: configuration.sessionsPerAddress, port: "unit \(configuration.unit) session port", logger: logger)
+            let cap = ConnectionCap(
+                limit: configuration.sessionsPerAddress, port: "unit \(configuration.unit) session port", networks: configuration.networks, logger: logger)
             let sessions: SessionListener
             do {
                 sessions = try SessionListener(

@@ -18,6 +18,8 @@ struct WebConfiguration: Sendable {
     var rateLimits = RateLimits()
     /// How client addresses group into the networks those limits count, and which proxies name the client.
     var networks = ClientNetworks()
+    /// Connections per client network and in all, and the deadline of each request.
+    var httpLimits = HTTPConnectionLimits()
     /// How much of the event log the database keeps.
     var logRetention = LogRetention()
     /// Largest request body accepted.

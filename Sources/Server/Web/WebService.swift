@@ -31,7 +31,10 @@ struct WebService: Service {
             to: router, api: PortalAPI(cluster: ClusterAPIClient(endpoints: endpoints), store: store, mirror: mirror), store: store, mirror: mirror,
             limits: limits, configuration: configuration)
         let app = Application(
-            router: router, server: .http1(configuration: .init(idleTimeout: TimeAmount(AdminApplication.idleTimeout))),
+            router: router,
+            server: AdminApplication.server(
+                idleTimeout: AdminApplication.idleTimeout, limits: configuration.httpLimits, networks: configuration.networks, logger: logger,
+                port: "portal port \(configuration.port)"),
             configuration: .init(address: .hostname(configuration.bindHost, port: configuration.port), serverName: "avserver-web"),
             onServerRunning: { [onStarted, configuration] channel in await onStarted(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -37,8 +37,12 @@ import Wire
             return metrics.contains(#"avcluster_unit_packets_in_total{unit="42"} 1"#)
                 && metrics.contains(#"avcluster_unit_dropped_total{unit="42",reason="unbound_media"} "#)
         })
-        let health = try await http.json(.GET, "/health", as: UnitReport.self)
+        #expect(try await eventually { try await http.json(.GET, "/health", as: UnitHealth.self).groups.first?.broadcasterHere == true })
+        let health = try await http.json(.GET, "/health", as: UnitHealth.self)
         #expect(health.unit == 42 && health.groups.first?.broadcasterHere == true)
+        // Nothing in it for an attacker: no nonces, titles or names.
+        let text = String(decoding: try await http.send(.GET, "/health").body, as: UTF8.self)
+        for secret in ["Nonce", "nonce", "title", "Tickets", "broadcasterName"] { #expect(!text.contains(secret), "\(text)") }
         await broadcaster.close()
         await group.triggerGracefulShutdown()
         try await running.value

@@ -19,6 +19,8 @@ final class RunningUnit: Sendable {
     private let sessionListener: SessionListener
     private let listeners: [Channel]
     private let heartbeat: NIOLoopBound<RepeatedTask>
+    /// The unit's health as of its last heartbeat.
+    let health = UnitHealthBoard(nil)
 
     /// Binds the session and media ports on `eventLoop` and starts the heartbeat and CSM links.
     static func start(_ configuration: UnitConfiguration, on eventLoop: EventLoop, logger: Logger) async throws -> RunningUnit {
@@ -114,9 +116,11 @@ final class RunningUnit: Sendable {
                 let browsers = unit.address.webSocketPort.map { ", browsers on ws://\(configuration.bindHost):\($0)\(WebSocketSessions.path)" } ?? ""
                 let threads = loops.count > 1 ? " (\(loops.count) loops)" : ""
                 logger.info("unit \(configuration.unit) serves sessions on \(configuration.bindHost):\(unit.address.sessionPort), media on udp \(unit.address.mediaPort)\(threads)\(browsers)")
-                return RunningUnit(
+                let running = RunningUnit(
                     address: unit.address, webSocketBoundPort: webSockets?.localAddress?.port, eventLoop: eventLoop, unit: bound, sessionListener: sessions, listeners: [media] + forwarding + (webSockets.map { [$0] } ?? []),
                     heartbeat: NIOLoopBound(heartbeat, eventLoop: eventLoop))
+                unit.healthBoard = running.health
+                return running
             }.flatMapErrorThrowing { error in
                 sessions.close()
                 throw error

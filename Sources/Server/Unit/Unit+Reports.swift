@@ -59,6 +59,7 @@ extension Unit {
         freedChannels = freedChannels.filter { $0.value >= wall }
 
         let report = makeReport()
+        healthBoard?.withLockedValue { $0 = UnitHealth(report: report, sessions: sessions.count, csmLinksUp: csmLinks.count(where: \.isConnected)) }
         for index in groups.indices { groups[index].openedTickets.removeAll() }
         metrics.publish(counters, sessions: sessions.count, channels: channels.count, freeGroups: report.load.freeGroups)
         let events = pendingEvents

@@ -62,6 +62,8 @@ final class Unit {
     /// Events not yet sent to the CSMs.
     var pendingEvents: [UnitEvent] = []
     var csmLinks: [CSMLink] = []
+    /// Where each heartbeat posts the unit's health for `/health`.
+    var healthBoard: UnitHealthBoard?
     var metrics: UnitMetrics
     private var nextSessionNumber: UInt64 = 1
     var bytesPerSecond: UInt64 = 0

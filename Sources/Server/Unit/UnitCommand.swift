@@ -33,6 +33,8 @@ struct UnitCommand: AsyncParsableCommand {
     var allowedOrigins: [String] = []
     @Option(help: "HTTP port of /metrics and /health. Default 7102.")
     var adminPort: Int?
+    @Option(name: .customLong("admin-bind"), help: "Address /metrics and /health listen on (the operator's network, not the public's). Default 127.0.0.1.")
+    var adminBindHost: String?
     @Option(name: .customLong("groups"), help: "Groups in this unit (paper: 50). Default 50.")
     var groupsPerUnit: Int?
     @Option(name: .customLong("capacity"), help: "Viewers per group (paper: 10). Default 10.")
@@ -68,6 +70,7 @@ struct UnitCommand: AsyncParsableCommand {
         configuration.unit = UnitID(id ?? file.id ?? 1)
         configuration.publicHost = host ?? file.host ?? configuration.publicHost
         configuration.bindHost = bindHost ?? file.bind ?? configuration.bindHost
+        configuration.adminBindHost = adminBindHost ?? file.adminBind ?? configuration.adminBindHost
         configuration.sessionPort = sessionPort ?? file.sessionPort ?? 7100
         configuration.mediaPort = mediaPort ?? file.mediaPort ?? 7101
         switch webSocketPort ?? file.webSocketPort ?? "7103" {

@@ -7,6 +7,8 @@ struct UnitConfiguration: Sendable {
     var publicHost = "127.0.0.1"
     /// Where to listen; 0 picks a free port.
     var bindHost = "127.0.0.1"
+    /// Where `/metrics` and `/health` listen: the operator's, not the public's.
+    var adminBindHost = "127.0.0.1"
     var sessionPort = 0
     var mediaPort = 0
     /// Where browsers open sessions over WebSocket; nil: nowhere.

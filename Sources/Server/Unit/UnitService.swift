@@ -33,9 +33,14 @@ struct UnitService: Service {
     private func serve(_ unit: RunningUnit) async throws {
         if let adminPort {
             let app = AdminApplication.make(
-                host: configuration.bindHost, port: adminPort, logger: logger,
+                host: configuration.adminBindHost, port: adminPort, logger: logger,
                 routes: { router in
-                    router.get("/health") { _, _ in try await unit.inspect { $0.makeReport() } }
+                    router.get("/health") { _, _ -> UnitHealth in
+                        guard let health = unit.health.withLockedValue({ $0 }) else {
+                            throw HTTPError(.serviceUnavailable, message: "unit \(configuration.unit) is starting: no heartbeat yet")
+                        }
+                        return health
+                    }
                 },
                 onRunning: { port in await onStarted(unit, port) })
             try await app.runService()
@@ -46,4 +51,4 @@ struct UnitService: Service {
     }
 }
 
-extension UnitReport: ResponseEncodable {}
+extension UnitHealth: ResponseEncodable {}

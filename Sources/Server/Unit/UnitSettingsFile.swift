@@ -12,6 +12,7 @@ struct UnitSettingsFile: Codable, Equatable, Sendable {
     var webSocketPort: String?
     var webSocketPublicPort: Int?
     var adminPort: Int?
+    var adminBind: String?
     var groups: Int?
     var capacity: Int?
     var feedPackets: Int?

@@ -24,8 +24,10 @@ public struct LengthPrefixedFramer: Sendable {
     public static let control = LengthPrefixedFramer(lengthField: .fourBytes, maxFrameSize: 1 << 20)
 
     /// Takes the next whole frame off the front of `buffer`, or returns nil and leaves `buffer`
-    /// untouched when more bytes are needed. Throws as soon as a length over the cap is seen.
-    public func nextFrame(from buffer: inout ByteBuffer) throws -> ByteBuffer? {
+    /// untouched when more bytes are needed. Throws as soon as a length over the cap (or over
+    /// `limit`, when lower) is seen.
+    public func nextFrame(from buffer: inout ByteBuffer, limit: Int? = nil) throws -> ByteBuffer? {
+        let maxFrameSize = min(maxFrameSize, limit ?? .max)
         let length: Int
         switch lengthField {
         case .twoBytes:

@@ -119,14 +119,16 @@ struct CSMService: Service {
             .bind(host: configuration.bindHost, port: configuration.unitPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handshake = LinkHandshake.responder(accepting: [.unit, .csm], name: configuration.name, key: key)
+                    let frameLimit = FrameSizeLimit()
                     try channel.pipeline.syncOperations.addHandlers([
                         cap.handler(),
                         IdleStateHandler(readTimeout: TimeAmount(configuration.linkIdleTimeout)),
                         IdleCloseHandler(logger: logger, what: "control link", timeout: configuration.linkIdleTimeout),
                         OutboundCapHandler(logger: logger, what: "control link"),
-                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)),
+                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control, limit: frameLimit)),
                         LinkAuthenticationHandler(
-                            handshake: handshake, timeout: TimeAmount(configuration.helloTimeout), logger: logger, on: channel.eventLoop),
+                            handshake: handshake, timeout: TimeAmount(configuration.helloTimeout), frameLimit: frameLimit, logger: logger,
+                            on: channel.eventLoop),
                     ])
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }

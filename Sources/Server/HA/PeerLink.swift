@@ -48,11 +48,12 @@ final class PeerLink: Sendable {
             .channelOption(.writeBufferWaterMark, value: .init(low: 32 << 10, high: 256 << 10))
             .channelInitializer({ channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let auth = LinkAuthenticationHandler(handshake: handshake, timeout: .seconds(2), logger: logger, on: channel.eventLoop)
+                    let frameLimit = FrameSizeLimit()
+                    let auth = LinkAuthenticationHandler(handshake: handshake, timeout: .seconds(2), frameLimit: frameLimit, logger: logger, on: channel.eventLoop)
                     authenticated.withLockedValue { $0 = auth.authenticated.futureResult }
                     try channel.pipeline.syncOperations.addHandlers([
                         OutboundCapHandler(logger: logger, what: "peer link", maxQueuedBytes: 1 << 20),
-                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)),
+                        ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control, limit: frameLimit)),
                         auth,
                     ])
                 }

@@ -13,15 +13,18 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
     private var handshake: LinkHandshake
     private let timeout: TimeAmount
     private let logger: Logger
+    /// The decoder's cap: what a hello needs until the link is authenticated, the full size after.
+    private let frameLimit: FrameSizeLimit?
     /// Succeeds with the peer's hello once the link is authenticated.
     let authenticated: EventLoopPromise<Hello>
     private var deadline: Scheduled<Void>?
     private var started = false
     private var refused = false
 
-    init(handshake: LinkHandshake, timeout: TimeAmount = .seconds(5), logger: Logger, on eventLoop: EventLoop) {
+    init(handshake: LinkHandshake, timeout: TimeAmount = .seconds(5), frameLimit: FrameSizeLimit? = nil, logger: Logger, on eventLoop: EventLoop) {
         self.handshake = handshake
         self.timeout = timeout
+        self.frameLimit = frameLimit
         self.logger = logger
         authenticated = eventLoop.makePromise()
     }
@@ -74,6 +77,7 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
                 write(PeerMessage.hello(hello), context: context)
             case .authenticated(let hello):
                 deadline?.cancel()
+                frameLimit?.lift()
                 if let frame = try? ControlCoder.encode(PeerMessage.hello(hello)) {
                     context.fireChannelRead(Self.wrapInboundOut(ByteBuffer(bytes: frame)))
                 }

@@ -29,9 +29,10 @@ extension FrameLink {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(OutboundCapHandler(logger: logger, what: "link to \(host):\(port)"))
-                    try sync.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: framer)))
+                    let frameLimit = handshake.map { _ in FrameSizeLimit() }
+                    try sync.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: framer, limit: frameLimit)))
                     if let handshake {
-                        try sync.addHandler(LinkAuthenticationHandler(handshake: handshake, logger: logger, on: channel.eventLoop))
+                        try sync.addHandler(LinkAuthenticationHandler(handshake: handshake, frameLimit: frameLimit, logger: logger, on: channel.eventLoop))
                     }
                     try sync.addHandler(FrameLinkHandler(link: bound.value))
                 }

@@ -57,7 +57,9 @@ package struct FailoverStateMachine: Sendable {
         heartbeatInterval: Duration, now: ContinuousClock.Instant
     ) {
         self.name = name
-        self.highestEpoch = highestEpoch
+        // A state file written before epochs were bounded may hold one past them: the units'
+        // answers teach the CSM the real highest epoch again (each epoch goes to one CSM only).
+        self.highestEpoch = WireLimits.usableEpochs.contains(highestEpoch) ? highestEpoch : 0
         self.alone = alone
         self.leaseDuration = leaseDuration
         self.heartbeatInterval = heartbeatInterval
@@ -206,8 +208,10 @@ package struct FailoverStateMachine: Sendable {
     /// remembered: whether this CSM is still obeyed is what its leases say.
     package mutating func unitSaw(epoch: UInt64) -> [Action] { saw(epoch: epoch) }
 
+    /// An epoch heard of. One above `WireLimits.usableEpochs` (a forged heartbeat, a unit that
+    /// lies) is ignored, never kept on disk: campaigns must always have a higher one to ask for.
     private mutating func saw(epoch seen: UInt64) -> [Action] {
-        guard seen > highestEpoch else { return [] }
+        guard seen > highestEpoch, WireLimits.usableEpochs.contains(seen) else { return [] }
         highestEpoch = seen
         return [.remember(epoch: seen)]
     }
@@ -216,6 +220,8 @@ package struct FailoverStateMachine: Sendable {
     /// a majority once its own leases ran out), or of the same epoch and a lower name (possible
     /// only with no units at all), steps down.
     package mutating func peerHeartbeat(_ heartbeat: Heartbeat, now: ContinuousClock.Instant) -> [Action] {
+        // An unusable epoch is a lie: a peer at it could never be primary.
+        guard WireLimits.usableEpochs.contains(heartbeat.epoch) else { return [] }
         peer = (heartbeat.csm, heartbeat.role, now)
         var actions = saw(epoch: heartbeat.epoch)
         if role == .primary, heartbeat.role == .primary,

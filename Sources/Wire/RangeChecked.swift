@@ -15,6 +15,10 @@ public enum WireLimits {
     public static let groupCapacity: ClosedRange<Int> = 1...10_000
     /// Epochs, times and byte counts: below 2^53, so JSON readers in any language keep them exact.
     public static let counter: ClosedRange<UInt64> = 0...(1 << 53)
+    /// Epochs a CSM may campaign at and a unit may grant: far below `counter`'s top, so that no
+    /// epoch anyone claims can leave no higher one to ask for (a claim above is ignored and never
+    /// kept: a million campaigns beyond the highest accepted still fit below 2^53).
+    public static let usableEpochs: ClosedRange<UInt64> = 0...((1 << 53) - (1 << 20))
     public static let port: ClosedRange<Int> = 1...65535
     /// Units of one cluster.
     public static let units = 65535

@@ -11,6 +11,8 @@ public struct UnitLease: Sendable {
         case staleEpoch(UInt64)
         /// Another CSM holds the lease, or was granted this epoch.
         case heldBy(String, epoch: UInt64)
+        /// The epoch is above `WireLimits.usableEpochs`: granting it could leave no higher one.
+        case unusableEpoch(UInt64)
     }
 
     /// The longest lease this unit grants.
@@ -34,6 +36,7 @@ public struct UnitLease: Sendable {
     /// A CSM asks for a lease at `epoch` for `duration`: the lease granted (at most `longest`), or why not.
     public mutating func request(from csm: String, epoch asked: UInt64, for duration: Duration, now: ContinuousClock.Instant) -> Result<Duration, Refusal> {
         guard now >= grantsFrom else { return .failure(.starting) }
+        guard WireLimits.usableEpochs.contains(asked) else { return .failure(.unusableEpoch(asked)) }
         guard asked >= epoch else { return .failure(.staleEpoch(epoch)) }
         if let owner, owner != csm, asked == epoch || now < until { return .failure(.heldBy(owner, epoch: epoch)) }
         let granted = min(duration, longest)

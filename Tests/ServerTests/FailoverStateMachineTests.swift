@@ -213,3 +213,21 @@ struct FailoverSimulation {
         #expect(lease.obeys("b", epoch: 2) && !lease.obeys("a", epoch: 1) && !lease.obeys("a", epoch: 2))
     }
 }
+
+@Suite struct UnusableEpochTests {
+    static let start = ContinuousClock.now
+
+    @Test func anEpochAboveTheUsableRangeIsNeverKeptNorStepsThePrimaryDown() {
+        let top = WireLimits.usableEpochs.upperBound + 1
+        var machine = FailoverStateMachine(
+            name: "a", highestEpoch: 5, preferred: true, alone: true, leaseDuration: .seconds(1), heartbeatInterval: .milliseconds(250), now: Self.start)
+        let actions = machine.peerHeartbeat(Heartbeat(csm: "0", role: .primary, epoch: top, sentAtMilliseconds: 1), now: Self.start)
+        #expect(machine.highestEpoch == 5 && !actions.contains { if case .remember = $0 { true } else { false } })
+        let restarted = FailoverStateMachine(
+            name: "a", highestEpoch: 1 << 53, preferred: true, alone: true, leaseDuration: .seconds(1), heartbeatInterval: .milliseconds(250), now: Self.start)
+        #expect(restarted.highestEpoch == 0, "a state file holding an unusable epoch is learnt again from the units")
+        var lease = UnitLease(longest: .seconds(1), startGuard: .zero, now: Self.start)
+        #expect(lease.request(from: "a", epoch: top, for: .seconds(1), now: Self.start) == .failure(.unusableEpoch(top)))
+        #expect(lease.epoch == 0)
+    }
+}

@@ -203,7 +203,7 @@ func fuzzUnit(_ input: inout FuzzInput) {
     configuration.groupsPerUnit = 4
     configuration.groupCapacity = 3
     configuration.maxSessions = 6
-    configuration.ticketSecret = "fuzz"
+    configuration.secret = "fuzz"
     let wall: UInt64 = 1_800_000_000_000
     let unit = Unit(configuration: configuration, eventLoop: loop, logger: quietLogger, wallClock: { wall })
     let signer = TicketSigner(secret: "fuzz")

@@ -53,6 +53,17 @@ extension ClusterState {
                 continue
             }
             var record = unit.groups[reported.group]
+            if record?.channel != reported.channel, let known = channels[reported.channel],
+                hasOwnView || (reported.parent == nil && known.root != GroupLocation(unit: report.unit, group: reported.group))
+            {
+                // A group the CSM never placed, of a channel it knows: a stale report, or a unit
+                // that lies to draw the channel's viewers. Free it; never a second root.
+                unit.groups[reported.group] = nil
+                actions.append(.command(report.unit, .freeGroup(reported.group)))
+                log("reportRefused", unit: report.unit, channel: reported.channel, group: reported.group,
+                    "unit \(report.unit) reported group \(reported.group) of channel \(reported.channel), which was never placed there: freed")
+                continue
+            }
             if record?.channel != reported.channel {
                 record = GroupRecord(channel: reported.channel, parent: reported.parent, placedAt: now)
                 treeLevels[reported.channel] = nil

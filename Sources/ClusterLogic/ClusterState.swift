@@ -23,6 +23,10 @@ package struct ClusterState: Sendable {
     package var closedChannels: [ChannelID: ContinuousClock.Instant] = [:]
     package var closedChannelMemory: Duration { settings.ticketLifetime + .seconds(10) }
     package var nextChannel: UInt32 = 1
+    /// The CSM has a view of its own (primary for a while, not just restarted): a report no longer
+    /// adds a group to a channel it knows but never placed there. Until then reports are how it
+    /// learns; a unit's own new channels it learns always.
+    package var hasOwnView = false
     package var actions: [ClusterAction] = []
 
     package init(settings: ClusterSettings, signer: TicketSigner, wallClock: @escaping @Sendable () -> UInt64) {

@@ -67,7 +67,7 @@ struct AllCommand: AsyncParsableCommand {
             unit.mediaPort = basePort + 100 * index + 1
             unit.webSocketPort = basePort + 100 * index + 3
             unit.csmAddresses = ["127.0.0.1:\(csm.unitPort)", "127.0.0.1:\(backup.unitPort)"]
-            unit.ticketSecret = csm.secret
+            unit.secret = ClusterKeys(clusterKey: csm.secret).credential(for: unit.unit).text
             unit.sessionsPerAddress = 20_000
             unit.maxLoopDelay = .milliseconds(maxLoopDelayMilliseconds)
             services.append(UnitService(configuration: unit, adminPort: basePort + 100 * index + 2, logger: Logger(label: "avserver.unit.\(index)")))

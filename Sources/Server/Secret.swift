@@ -87,14 +87,32 @@ enum Secret {
     }
 }
 
-/// `avserver keygen`: a fresh secret for `--secret-file` or `--admin-token-file`.
+/// `avserver keygen`: a fresh secret for `--secret-file` or `--admin-token-file`, or a unit's
+/// own credential made from the cluster key.
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
-        abstract: "Print a fresh random secret (32 bytes, base64url) for --secret-file or --admin-token-file.",
-        discussion: "avserver keygen > /etc/avcluster/cluster.key && chmod 600 /etc/avcluster/cluster.key")
+        abstract: "Print a fresh random secret (32 bytes, base64url) for --secret-file or --admin-token-file, or with --unit a unit's credential.",
+        discussion: """
+            avserver keygen > /etc/avcluster/cluster.key && chmod 600 /etc/avcluster/cluster.key   (the CSMs' cluster key)
+            avserver keygen --unit 3 --secret-file /etc/avcluster/cluster.key > unit3.key   (on the admin's machine; copy to unit 3 only)
+            """)
 
-    func run() {
-        print(Secret.generate())
+    @Option(help: "Print unit ID's credential instead: its own link key and the CSMs' public ticket key, made from the cluster key. The cluster key never leaves the CSMs and the admin's machine.")
+    var unit: UInt16?
+    @Option(help: "File holding the cluster key, for --unit. Else $AVCLUSTER_SECRET.")
+    var secretFile: String?
+
+    func validate() throws {
+        if unit == 0 { throw ValidationError("--unit takes a unit id from 1 to 65535") }
+        if secretFile != nil && unit == nil { throw ValidationError("--secret-file goes with --unit") }
+    }
+
+    func run() throws {
+        guard let unit else { return print(Secret.generate()) }
+        let key = try Secret.load(file: secretFile, environment: "AVCLUSTER_SECRET", builtIn: "")
+        guard !key.isEmpty else { throw ValidationError("--unit needs the cluster key: --secret-file FILE or $AVCLUSTER_SECRET") }
+        guard UnitCredential(text: key) == nil else { throw ValidationError("that is a unit's credential; --unit needs the cluster key") }
+        print(ClusterKeys(clusterKey: key).credential(for: UnitID(unit)).text)
     }
 }

@@ -22,7 +22,12 @@ public struct LinkHandshake: Sendable {
         case done, failed
     }
 
-    private let key: LinkKey
+    /// Which key a peer must prove, given its first hello (its kind and name).
+    public typealias Keyring = @Sendable (PeerKind, String) -> LinkKey?
+
+    /// The key proved on both sides: fixed for an initiator, chosen by the first hello for a responder.
+    private var key: LinkKey?
+    private let keyring: Keyring?
     private let name: String
     private let ownNonce: [UInt8]
     /// The initiator's kind (what the link is for); a responder learns it from the first hello.
@@ -41,8 +46,15 @@ public struct LinkHandshake: Sendable {
         LinkHandshake(key: key, name: name, nonce: nonce, role: .csm, accepted: accepting, state: .responderAwaitingHello)
     }
 
-    private init(key: LinkKey, name: String, nonce: [UInt8], role: PeerKind, accepted: Set<PeerKind>, state: State) {
+    /// A responder that takes from each peer the key of who it says it is (a CSM's unit port:
+    /// each unit's own key, the pair's for the peer CSM).
+    public static func responder(accepting: Set<PeerKind>, name: String, keyring: @escaping Keyring, nonce: [UInt8] = LinkKey.freshNonce()) -> LinkHandshake {
+        LinkHandshake(key: nil, keyring: keyring, name: name, nonce: nonce, role: .csm, accepted: accepting, state: .responderAwaitingHello)
+    }
+
+    private init(key: LinkKey?, keyring: Keyring? = nil, name: String, nonce: [UInt8], role: PeerKind, accepted: Set<PeerKind>, state: State) {
         self.key = key
+        self.keyring = keyring
         self.name = name
         ownNonce = nonce
         self.role = role
@@ -69,18 +81,22 @@ public struct LinkHandshake: Sendable {
             guard let nonce = hello.nonce.flatMap(Base64URL.decode), nonce.count == LinkKey.nonceSize else {
                 return fail("the first hello carries no \(LinkKey.nonceSize)-byte nonce")
             }
+            guard let key = key ?? keyring?(hello.peer, hello.name) else {
+                return fail("no \(hello.peer.rawValue) named '\(hello.name.prefix(64))' belongs to this cluster")
+            }
+            self.key = key
             role = hello.peer
             state = .awaitingInitiatorProof(hello, initiatorNonce: nonce)
             let proof = key.proof(side: .responder, role: role, initiatorNonce: nonce, responderNonce: ownNonce)
             return [.send(Hello(peer: .csm, name: name, nonce: Base64URL.encode(ownNonce), proof: Base64URL.encode(proof)))]
         case .awaitingInitiatorProof(let first, let initiatorNonce):
-            guard hello.peer == role, let proof = hello.proof.flatMap(Base64URL.decode),
+            guard hello.peer == role, let key, let proof = hello.proof.flatMap(Base64URL.decode),
                 key.verify(proof, side: .initiator, role: role, initiatorNonce: initiatorNonce, responderNonce: ownNonce)
             else { return fail("the \(role.rawValue)'s proof of the cluster key is wrong") }
             state = .done
             return [.authenticated(first)]
         case .awaitingResponderProof:
-            guard accepted.contains(hello.peer), let nonce = hello.nonce.flatMap(Base64URL.decode), nonce.count == LinkKey.nonceSize,
+            guard accepted.contains(hello.peer), let key, let nonce = hello.nonce.flatMap(Base64URL.decode), nonce.count == LinkKey.nonceSize,
                 let proof = hello.proof.flatMap(Base64URL.decode),
                 key.verify(proof, side: .responder, role: role, initiatorNonce: ownNonce, responderNonce: nonce)
             else { return fail("the CSM's proof of the cluster key is wrong") }
@@ -94,6 +110,6 @@ public struct LinkHandshake: Sendable {
 
     private mutating func fail(_ why: String) -> [Action] {
         state = .failed
-        return [.fail(.linkNotAuthenticated("\(why); every unit and CSM of a cluster needs the same --secret-file"))]
+        return [.fail(.linkNotAuthenticated("\(why); CSMs need the cluster key, each unit its own credential (avserver keygen --unit ID)"))]
     }
 }

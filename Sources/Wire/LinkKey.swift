@@ -1,7 +1,7 @@
 import Crypto
 
-/// The key every control link proves it holds (DESIGN.md, trust): derived from the cluster secret,
-/// apart from the ticket key, so a proof can never be taken for a ticket's MAC or the reverse.
+/// The key a control link proves it holds (docs/SECURITY.md): each unit's own, or the CSM pair's,
+/// all derived from the cluster key apart from the ticket key (`ClusterKeys`).
 public struct LinkKey: Sendable {
     /// Bytes of each side's nonce.
     public static let nonceSize = 32
@@ -12,6 +12,11 @@ public struct LinkKey: Sendable {
     public init(secret: String) {
         let root = SymmetricKey(data: SHA256.hash(data: Array(secret.utf8)))
         keyBytes = Array(HMAC<SHA256>.authenticationCode(for: Array("avcluster control link key v1".utf8), using: root))
+    }
+
+    /// A key derived elsewhere (`ClusterKeys`).
+    public init(bytes: [UInt8]) {
+        keyBytes = bytes
     }
 
     /// Which end of the link a proof speaks for: the one that connected or the one that accepted.

@@ -1,36 +1,42 @@
 import Crypto
 
-/// Signs tickets for clients and verifies them at units. The CSM and every unit share the key.
-/// A signed ticket is text (base64url), so it travels in JSON, URLs and command lines.
+/// Signs tickets at the CSMs (Ed25519); units only verify them (`TicketVerifier`), with a public
+/// key that signs nothing, so a unit that falls cannot mint a ticket for any other. A signed
+/// ticket is text (base64url), so it travels in JSON, URLs and command lines. The same key, held
+/// by the CSMs alone, derives the channels' close-and-resume secrets.
 public struct TicketSigner: Sendable {
-    static let macSize = 32
-    /// Characters of a signed ticket: base64url of the body and the MAC, without padding.
-    static let textLength = ((Ticket.bodySize + macSize) * 8 + 5) / 6
-
+    // Immutable after init; swift-crypto does not mark its keys Sendable.
+    nonisolated(unsafe) private let signing: Curve25519.Signing.PrivateKey
     /// Kept as bytes: `SymmetricKey` is not `Sendable` in every swift-crypto release.
-    private let keyBytes: [UInt8]
-    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+    private let secretKey: [UInt8]
+    public let verifier: TicketVerifier
 
-    public init(key: [UInt8]) {
-        self.keyBytes = key
-    }
-
-    /// Derives the key from a shared secret phrase (configuration files hold a phrase, not bytes).
+    /// Derives both keys from the cluster key (configuration files hold a phrase, not bytes).
     public init(secret: String) {
-        self.init(key: Array(SHA256.hash(data: Array(secret.utf8))))
+        let root = SymmetricKey(data: SHA256.hash(data: Array(secret.utf8)))
+        let seed = Array(HMAC<SHA256>.authenticationCode(for: Array("avcluster ticket signing key v2".utf8), using: root))
+        secretKey = Array(SHA256.hash(data: Array(secret.utf8)))
+        signing = try! Curve25519.Signing.PrivateKey(rawRepresentation: seed)  // 32 bytes: always a key
+        verifier = TicketVerifier(publicKey: Array(signing.publicKey.rawRepresentation))!
     }
 
     /// The ticket as signed text.
     public func sign(_ ticket: Ticket) -> String {
         let body = ticket.body
-        let mac = HMAC<SHA256>.authenticationCode(for: body, using: key)
-        return Base64URL.encode(body + Array(mac))
+        let signature = try! signing.signature(for: body)  // signing over bytes in memory does not fail
+        return Base64URL.encode(body + Array(signature))
+    }
+
+    /// Checks a ticket as a unit would.
+    public func verify(_ text: String, at unit: UnitID, nowMilliseconds: UInt64) throws -> Ticket {
+        try verifier.verify(text, at: unit, nowMilliseconds: nowMilliseconds)
     }
 
     /// A secret derived from `label` with the key: anyone holding the key can check it, nobody
     /// else can make it (a channel's close-and-resume secret is derived from its number).
     public func derivedSecret(_ label: String) -> String {
-        String(Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array("secret:\(label)".utf8), using: key))).prefix(24))
+        let key = SymmetricKey(data: secretKey)
+        return String(Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array("secret:\(label)".utf8), using: key))).prefix(24))
     }
 
     /// Whether `text` is the secret of `label`, compared in constant time.
@@ -40,20 +46,35 @@ public struct TicketSigner: Sendable {
         guard given.count == expected.count else { return false }
         return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
+}
 
-    /// Checks the signature first (in constant time), then the unit and the expiry.
-    /// Replays are the unit's to refuse: it remembers nonces until they expire.
+/// What a unit checks tickets with: the CSMs' public ticket key.
+public struct TicketVerifier: Sendable, Equatable {
+    static let signatureSize = 64
+    /// Characters of a signed ticket: base64url of the body and the signature, without padding.
+    static let textLength = ((Ticket.bodySize + signatureSize) * 8 + 5) / 6
+
+    public let publicKey: [UInt8]
+
+    /// nil when `publicKey` is not an Ed25519 public key.
+    public init?(publicKey: [UInt8]) {
+        guard (try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey)) != nil else { return nil }
+        self.publicKey = publicKey
+    }
+
+    /// Checks the signature first, then the unit and the expiry. Replays are the unit's to
+    /// refuse: it remembers nonces until they expire.
     public func verify(_ text: String, at unit: UnitID, nowMilliseconds: UInt64) throws -> Ticket {
         guard text.utf8.count == Self.textLength else {
             throw WireError.malformedTicket("a ticket is \(Self.textLength) characters, got \(text.utf8.count)")
         }
-        guard let bytes = Base64URL.decode(text), bytes.count == Ticket.bodySize + Self.macSize else {
+        guard let bytes = Base64URL.decode(text), bytes.count == Ticket.bodySize + Self.signatureSize else {
             throw WireError.malformedTicket("not base64url text")
         }
         let body = bytes.prefix(Ticket.bodySize)
-        guard HMAC<SHA256>.isValidAuthenticationCode(bytes.suffix(Self.macSize), authenticating: body, using: key) else {
-            throw WireError.ticketSignatureInvalid
-        }
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey),
+            key.isValidSignature(bytes.suffix(Self.signatureSize), for: body)
+        else { throw WireError.ticketSignatureInvalid }
         let ticket = try Ticket(body: body)
         guard ticket.unit == unit else { throw WireError.ticketForAnotherUnit(ticketUnit: ticket.unit, thisUnit: unit) }
         guard nowMilliseconds <= ticket.expiresAtMilliseconds else {

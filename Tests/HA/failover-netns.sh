@@ -125,7 +125,10 @@ ip netns exec avc-sw nft add chain bridge cuts forward '{ type filter hook forwa
 start_a
 start_b
 for i in 1 2 3; do
-  run "u$i" "unit-$i" "$bin/avserver" unit --id "$i" --bind 0.0.0.0 --host "$net.1$i" --csm "$net.1:7000" --csm "$net.2:7000"
+  # Each unit holds its own credential, made from the cluster key, never the key itself.
+  "$bin/avserver" keygen --unit "$i" > "$logs/unit-$i.key"
+  run "u$i" "unit-$i" env -u AVCLUSTER_SECRET "$bin/avserver" unit --id "$i" --bind 0.0.0.0 --host "$net.1$i" --csm "$net.1:7000" --csm "$net.2:7000" \
+    --secret-file "$logs/unit-$i.key"
 done
 wait_for 20 "the primary never answered on the virtual IP" is_role $vip 200
 wait_for 10 "the backup never answered as backup" is_role $net.2 503

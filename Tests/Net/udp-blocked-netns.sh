@@ -62,7 +62,8 @@ ip netns exec avn-srv nft add chain inet blocks input '{ type filter hook input 
 ip netns exec avn-srv nft add rule inet blocks input ip saddr "$net.2" meta l4proto udp drop
 
 run srv csm "$bin/avserver" csm --bind 0.0.0.0
-run srv unit "$bin/avserver" unit --id 1 --bind 0.0.0.0 --host "$net.1" --csm 127.0.0.1:7000
+"$bin/avserver" keygen --unit 1 > "$logs/unit-1.key"  # the unit's own credential, not the cluster key
+run srv unit env -u AVCLUSTER_SECRET "$bin/avserver" unit --id 1 --bind 0.0.0.0 --host "$net.1" --csm 127.0.0.1:7000 --secret-file "$logs/unit-1.key"
 units() {
   ip netns exec avn-cli curl -sf --max-time 1 -H "Authorization: Bearer $AVCLUSTER_ADMIN_TOKEN" "http://$net.1:7080/admin/units" \
     | grep -q '"state":"active"'

@@ -7,14 +7,17 @@ import Wire
 
 /// A link opened with the cluster key, as a compromised unit (which holds it) opens one.
 enum AuthenticatedRawLink {
-    /// Opens a link to `port` as `role`, proves the key, sends `messages` and holds the link for `duration`.
-    static func send(port: Int, as role: PeerKind, name: String, key: LinkKey, _ messages: [String], for duration: Duration = .seconds(1)) async throws {
+    /// Opens a link to `port` as `role`, proves `key`, sends `messages` and holds the link for
+    /// `duration` (nil: reads every frame until the other side closes, and returns them).
+    @discardableResult
+    static func send(port: Int, as role: PeerKind, name: String, key: LinkKey, _ messages: [String], for duration: Duration? = .seconds(1)) async throws -> [String] {
         let link = try await RawLink.connect(port: port)
-        try await link.channel.executeThenClose { inbound, outbound in
+        return try await link.channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             let nonce = LinkKey.freshNonce()
             try await outbound.write(message: PeerMessage.hello(Hello(peer: role, name: name, nonce: Data(nonce).base64URL)))
-            let challenge = try ControlCoder.decodeHello(from: try #require(try await frames.next()))
+            guard let first = try await frames.next() else { return ["closed at the first hello"] }
+            guard let challenge = try? ControlCoder.decodeHello(from: first) else { return [String(buffer: first)] }
             let theirs = Array(try #require(challenge.nonce.flatMap { Data(base64URL: $0) }))
             let proof = key.proof(side: .initiator, role: role, initiatorNonce: nonce, responderNonce: theirs)
             try await outbound.write(message: PeerMessage.hello(Hello(peer: role, name: name, proof: Data(proof).base64URL)))
@@ -23,14 +26,48 @@ enum AuthenticatedRawLink {
                 try LengthPrefixedFramer.control.write(bytes: Array(message.utf8), to: &buffer)
                 try await outbound.write(buffer)
             }
-            try await Task.sleep(for: duration)
+            if let duration {
+                try await Task.sleep(for: duration)
+                return []
+            }
+            var heard: [String] = []
+            do {
+                while let frame = try await frames.next() { heard.append(String(buffer: frame)) }
+            } catch {}
+            return heard
         }
     }
 }
 
-/// Attack 5 of the second round, the part that epochs alone can answer: a holder of the cluster
-/// key claims an epoch at the top of its range.
+/// Attack 5 of the second round: a unit that falls gives its attacker its own credential, which
+/// speaks for that unit alone; and even the CSM pair's key cannot claim an epoch at the top.
 @Suite(.serialized) struct CompromisedKeyTests {
+    @Test func aUnitsCredentialSpeaksForThatUnitAndNoOther() async throws {
+        let csm = try await RunningCSM.start()
+        let units = try await UnitHarness { $0.csmAddresses = ["127.0.0.1:\(csm.ports.unit)"] }
+        #expect(try await eventually { try await csm.activeUnits() == 1 })
+        // What an attacker who took unit 1 holds.
+        let stolen = ClusterKeys(clusterKey: UnitHarness.secret).credential(for: 1).link
+        let asPeer = try await AuthenticatedRawLink.send(
+            port: csm.ports.unit, as: .csm, name: "aaa-attacker", key: stolen,
+            [#"{"heartbeat":{"_0":{"csm":"aaa-attacker","role":"primary","epoch":1000,"sentAtMilliseconds":1}}}"#], for: nil)
+        #expect(asPeer.contains { $0.contains("proof of the cluster key is wrong") }, "\(asPeer)")
+        let asOther = try await AuthenticatedRawLink.send(port: csm.ports.unit, as: .unit, name: "unit 1001", key: stolen, [], for: nil)
+        #expect(asOther.contains { $0.contains("proof of the cluster key is wrong") }, "\(asOther)")
+        let announcements = (1001...1010).map {
+            #"{"announce":{"_0":{"address":{"unit":\#($0),"host":"127.0.0.1","sessionPort":1,"mediaPort":2},"groupsPerUnit":50,"groupCapacity":10,"epoch":0}}}"#
+        }
+        let manyIDs = try await AuthenticatedRawLink.send(port: csm.ports.unit, as: .unit, name: "unit 1", key: stolen, announcements, for: nil)
+        #expect(manyIDs.contains { $0.contains("may announce that unit only") }, "\(manyIDs)")
+        try await Task.sleep(for: .milliseconds(500))
+        let view = try await csm.view()
+        print("units the CSM knows after a stolen credential of unit 1 announced 1001-1010: \(view.units.map(\.unit))")
+        #expect(view.units.map(\.unit) == [1])
+        #expect(try await csm.http.openChannel().channel.rawValue > 0, "the cluster still serves")
+        try await units.shutdown()
+        await csm.stop()
+    }
+
     @Test func aHeartbeatAtTheTopEpochLeavesThePrimaryAndIsNeverKept() async throws {
         let ports = try await FailoverTests.freePorts(2)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("epoch-\(UUID().uuidString)").path
@@ -52,7 +89,7 @@ enum AuthenticatedRawLink {
         let top = UInt64(1) << 53
         for port in ports {
             try await AuthenticatedRawLink.send(
-                port: port, as: .csm, name: "aaa-attacker", key: LinkKey(secret: UnitHarness.secret),
+                port: port, as: .csm, name: "aaa-attacker", key: ClusterKeys(clusterKey: UnitHarness.secret).peerLink,
                 [#"{"heartbeat":{"_0":{"csm":"aaa-attacker","role":"primary","epoch":\#(top),"sentAtMilliseconds":1}}}"#])
         }
         try await Task.sleep(for: .seconds(2))

@@ -176,7 +176,7 @@ enum TestPorts {
         // before any unit is there: were it heard, csm-a would take its units for the members and
         // never campaign.
         let twin = PeerLink(
-            host: "127.0.0.1", port: ports[0], name: "csm-a", key: LinkKey(secret: UnitHarness.secret), logger: Logger(label: "test.twin"))
+            host: "127.0.0.1", port: ports[0], name: "csm-a", key: ClusterKeys(clusterKey: UnitHarness.secret).peerLink, logger: Logger(label: "test.twin"))
         let beating = Task {
             while !Task.isCancelled {
                 await twin.send(Heartbeat(csm: "csm-a", role: .primary, epoch: 5, sentAtMilliseconds: 1, units: [7, 8, 9]))

@@ -16,13 +16,13 @@ final class FakeCSM: Sendable {
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     init(secret: String = UnitHarness.secret) async throws {
-        let key = LinkKey(secret: secret)
+        let keys = ClusterKeys(clusterKey: secret)
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control)))
                     try channel.pipeline.syncOperations.addHandler(LinkAuthenticationHandler(
-                        handshake: .responder(accepting: [.unit], name: "fake csm", key: key), logger: Logger(label: "test.fake-csm"),
+                        handshake: .responder(accepting: [.unit], name: "fake csm", keyring: keys.linkKey(for:name:)), logger: Logger(label: "test.fake-csm"),
                         on: channel.eventLoop))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }

@@ -113,7 +113,7 @@ struct RawLink {
 
     @Test func aRecordedValidHandshakeReplayedLaterFails() async throws {
         let csm = try await RunningCSM.start()
-        let key = LinkKey(secret: UnitHarness.secret)
+        let key = ClusterKeys(clusterKey: UnitHarness.secret).unitLink(5)
         // A real unit's handshake, recorded: its hello and its proof over the CSM's nonce.
         let nonce = LinkKey.freshNonce()
         let hello = UnitMessage.hello(Hello(peer: .unit, name: "unit 5", nonce: Data(nonce).base64URL))
@@ -137,7 +137,7 @@ struct RawLink {
 
     @Test func absurdNumbersFromAnAuthenticatedUnitAreRefusedWithMessages() async throws {
         let csm = try await RunningCSM.start()
-        let key = LinkKey(secret: UnitHarness.secret)
+        let key = ClusterKeys(clusterKey: UnitHarness.secret).unitLink(9)
         let link = try await RawLink.connect(port: csm.ports.unit)
         let replies: [String] = try await link.channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()

@@ -17,8 +17,15 @@ import Wire
         return path
     }
 
+    /// A file holding unit `unit`'s credential, made from a fresh cluster key.
+    static func credentialFile(unit: UInt16) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString).key").path
+        try (ClusterKeys(clusterKey: Secret.generate()).credential(for: UnitID(unit)).text + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     @Test func flagsWinOverTheSettingsFileWhichWinsOverDefaults() throws {
-        let key = try Self.keyFile()
+        let key = try Self.credentialFile(unit: 2)
         defer { try? FileManager.default.removeItem(atPath: key) }
         let command = try UnitCommand.parse(["--config", Self.sample, "--groups", "7", "--csm", "127.0.0.1:9000", "--secret-file", key])
         let (configuration, adminPort) = try command.settings()
@@ -62,7 +69,14 @@ import Wire
         defer { try? FileManager.default.removeItem(atPath: key) }
         let tokenFile = try Self.keyFile()
         defer { try? FileManager.default.removeItem(atPath: tokenFile) }
-        #expect(try UnitCommand.parse(["--bind", "0.0.0.0", "--secret-file", key]).settings().configuration.ticketSecret.count == 43)
+        // Off loopback a unit takes its own credential, made from the cluster key, not the key itself.
+        #expect(throws: (any Error).self) { try UnitCommand.parse(["--bind", "0.0.0.0", "--secret-file", key]) }
+        let clusterKey = try String(contentsOfFile: key, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let credential = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString).key").path
+        try ClusterKeys(clusterKey: clusterKey).credential(for: 3).text.write(toFile: credential, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: credential) }
+        #expect(try UnitCommand.parse(["--bind", "0.0.0.0", "--id", "3", "--secret-file", credential]).settings().configuration.credential.unit == 3)
+        #expect(throws: (any Error).self) { try UnitCommand.parse(["--bind", "0.0.0.0", "--id", "4", "--secret-file", credential]) }
         _ = try CSMCommand.parse(["--bind", "0.0.0.0", "--secret-file", key, "--admin-token-file", tokenFile])
         _ = try UnitCommand.parse([])
     }

@@ -23,7 +23,7 @@ final class UnitHarness: Sendable {
         for index in 0..<count {
             var configuration = UnitConfiguration()
             configuration.unit = UnitID(UInt16(index + 1))
-            configuration.ticketSecret = Self.secret
+            configuration.secret = Self.secret
             configuration.heartbeatInterval = .milliseconds(100)
             // These units never ran before: no lease of an earlier run can still be running.
             configuration.leaseStartGuard = .zero

@@ -11,7 +11,7 @@ import Wire
     @Test func theAdminPortServesMetricsAndHealth() async throws {
         var configuration = UnitConfiguration()
         configuration.unit = 42
-        configuration.ticketSecret = UnitHarness.secret
+        configuration.secret = UnitHarness.secret
         configuration.heartbeatInterval = .milliseconds(50)
         let (started, continuation) = AsyncStream.makeStream(of: (UnitAddress, Int).self)
         let service = UnitService(configuration: configuration, adminPort: 0, logger: Logger(label: "test"), onStarted: { unit, port in

@@ -8,7 +8,7 @@ import Testing
 
     @Test func signsAndVerifies() throws {
         let text = signer.sign(ticket)
-        #expect(text.utf8.count == TicketSigner.textLength)
+        #expect(text.utf8.count == TicketVerifier.textLength)
         #expect(text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
         #expect(try signer.verify(text, at: 5, nowMilliseconds: 9_999) == ticket)
     }
@@ -33,7 +33,7 @@ import Testing
         altered[3] = altered[3] == "A" ? "B" : "A"
         #expect(throws: WireError.ticketSignatureInvalid) { try signer.verify(String(altered), at: 5, nowMilliseconds: 0) }
         #expect(throws: WireError.self) { try signer.verify("", at: 5, nowMilliseconds: 0) }
-        #expect(throws: WireError.self) { try signer.verify(String(repeating: "*", count: TicketSigner.textLength), at: 5, nowMilliseconds: 0) }
+        #expect(throws: WireError.self) { try signer.verify(String(repeating: "*", count: TicketVerifier.textLength), at: 5, nowMilliseconds: 0) }
         #expect(throws: WireError.self) { try signer.verify(text + "AA", at: 5, nowMilliseconds: 0) }
     }
 

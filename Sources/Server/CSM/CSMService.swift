@@ -17,9 +17,9 @@ struct CSMService: Service {
 
     func run() async throws {
         let store = try await SQLiteStore.open(path: configuration.databasePath, logger: logger)
-        let key = LinkKey(secret: configuration.secret)
+        let keys = ClusterKeys(clusterKey: configuration.secret)
         let peer = configuration.peer.flatMap(HostPort.parse).map {
-            PeerLink(host: $0.host, port: $0.port, name: configuration.name, key: key, logger: logger)
+            PeerLink(host: $0.host, port: $0.port, name: configuration.name, key: keys.peerLink, logger: logger)
         }
         let stateFile = CSMStateFile(path: configuration.stateFile)
         let saved = try stateFile.load()
@@ -32,7 +32,7 @@ struct CSMService: Service {
             stateFile: stateFile, members: Set(saved.units), peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store,
             retention: configuration.logRetention, unitEventsPerSecond: configuration.unitEventsPerSecond, logger: logger)
         await manager.started()
-        let unitServer = try await Self.listen(configuration, key: key, logger: logger)
+        let unitServer = try await Self.listen(configuration, keys: keys, logger: logger)
         let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, http: 0))
         let app = AdminApplication.make(
             host: configuration.httpBindHost ?? configuration.bindHost, port: configuration.httpPort, idleTimeout: configuration.httpIdleTimeout,
@@ -109,7 +109,7 @@ struct CSMService: Service {
     /// The unit port: each connection is capped per address, must prove the cluster key within
     /// the hello timeout, is closed when silent for the idle timeout, and then yields whole frames.
     static func listen(
-        _ configuration: CSMConfiguration, key: LinkKey, logger: Logger
+        _ configuration: CSMConfiguration, keys: ClusterKeys, logger: Logger
     ) async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> {
         let cap = ConnectionCap(limit: configuration.connectionsPerAddress, port: "CSM \(configuration.name) unit port", logger: logger)
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -118,7 +118,8 @@ struct CSMService: Service {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: configuration.linkOutboundCap))
             .bind(host: configuration.bindHost, port: configuration.unitPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handshake = LinkHandshake.responder(accepting: [.unit, .csm], name: configuration.name, key: key)
+                    // Each unit proves its own key, the peer CSM the pair's.
+                    let handshake = LinkHandshake.responder(accepting: [.unit, .csm], name: configuration.name, keyring: keys.linkKey(for:name:))
                     let frameLimit = FrameSizeLimit()
                     try channel.pipeline.syncOperations.addHandlers([
                         cap.handler(),

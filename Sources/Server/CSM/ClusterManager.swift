@@ -30,6 +30,8 @@ actor ClusterManager: ClusterAPI {
 
     /// The registered units a majority is counted over (docs/HA.md), on disk with the epoch.
     private var members: Set<UnitID>
+    /// When this CSM last became primary.
+    private var promotedAt: ContinuousClock.Instant?
     private let stateFile: CSMStateFile
 
     init(
@@ -106,11 +108,13 @@ actor ClusterManager: ClusterAPI {
                     write(.leaseRequest(id: id, epoch: epoch, milliseconds: duration.wholeMilliseconds), to: link)
                 }
             case .promoted(let epoch):
+                promotedAt = clock()
                 // Work goes only to the units that granted this CSM their lease.
                 for unit in state.units.keys where !failover.holdsLease(of: unit, now: clock()) { state.awaitLease(unit) }
                 state.log("csmPromoted", "\(name) is primary at epoch \(epoch): a majority of the \(members.count) registered units granted it their lease")
                 runHook("promote", epoch)
             case .demoted(let epoch, let reason):
+                promotedAt = nil
                 state.log("csmDemoted", "\(name) is backup: \(reason)")
                 runHook("demote", epoch)
             }
@@ -169,6 +173,8 @@ actor ClusterManager: ClusterAPI {
     }
 
     func unitReported(_ report: UnitReport) async {
+        // Learning from reports ends a while after promotion: by then every unit has reported.
+        state.hasOwnView = isPrimary && promotedAt.map { clock() - $0 > state.settings.failureTimeout * 2 } ?? false
         state.report(report, now: clock())
         await handle(failover.unitSaw(epoch: report.epoch))
     }

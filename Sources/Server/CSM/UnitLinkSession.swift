@@ -3,8 +3,8 @@ import NIOCore
 import Wire
 
 /// The CSM's end of a control link on its unit port, once `LinkAuthenticationHandler` has seen
-/// it prove the cluster key: a unit (its hello, announce, then reports and events in order), or
-/// the peer CSM (its hello, then heartbeats). Malformed or out-of-range messages are refused with
+/// it prove its key: a unit (its hello, announce of the one unit id its key is for, then reports
+/// and events in order), or the peer CSM (its hello, then heartbeats). Malformed or out-of-range messages are refused with
 /// an error and logged; the link stays.
 struct UnitLinkSession {
     let manager: ClusterManager
@@ -42,6 +42,8 @@ struct UnitLinkSession {
                 }
                 return
             }
+            // The key the link proved is this unit's alone (`ClusterKeys.unitLink`): it speaks for that unit id and no other.
+            let proven = LinkIdentity.unit(named: hello.name)
             while let frame = try await frames.next() {
                 let message: UnitMessage
                 do {
@@ -53,6 +55,12 @@ struct UnitLinkSession {
                     continue
                 }
                 switch message {
+                case .announce(let announcement) where announcement.address.unit != proven || (unit != nil && unit != announcement.address.unit):
+                    let refusal = ControlError(
+                        .notAllowed, "this link proved the key of \(hello.name); it may announce that unit only, not unit \(announcement.address.unit)")
+                    logger.warning("unit link \(hello.name): \(refusal.message)")
+                    try? await outbound.write(message: CSMMessage.error(refusal))
+                    return
                 case .announce(let announcement):
                     if let error = await manager.unitAnnounced(announcement, link: link, channel: connection.channel) {
                         try? await outbound.write(message: CSMMessage.error(error))

@@ -28,7 +28,7 @@ final class CSMLink: FrameLink {
     func start() {
         guard !closed else { return }
         awaitingHello = true
-        let handshake = LinkHandshake.initiator(role: .unit, name: "unit \(unit.configuration.unit)", key: unit.linkKey)
+        let handshake = LinkHandshake.initiator(role: .unit, name: LinkIdentity.name(of: unit.configuration.unit), key: unit.linkKey)
         connect(on: unit.eventLoop, host: host, port: port, framer: .control, timeout: .seconds(1), logger: unit.logger, handshake: handshake)
             .assumeIsolated().whenComplete { result in
                 // On the unit's loop: the link is used directly, no Sendable box needed.

@@ -90,7 +90,7 @@ extension Unit {
     private func open(_ session: UnitSession, ticket text: String, name: String) {
         let ticket: Ticket
         do {
-            ticket = try signer.verify(text, at: configuration.unit, nowMilliseconds: wallClock())
+            ticket = try tickets.verify(text, at: configuration.unit, nowMilliseconds: wallClock())
         } catch let error as WireError {
             return refuse(session, ControlError(error))
         } catch {

@@ -13,7 +13,9 @@ final class Unit {
     let configuration: UnitConfiguration
     let eventLoop: EventLoop
     let logger: Logger
-    let signer: TicketSigner
+    /// Checks tickets: the CSMs' public key, which signs nothing.
+    let tickets: TicketVerifier
+    /// This unit's own link key: it speaks for this unit and no other.
     let linkKey: LinkKey
     /// Makes the cookies that prove a UDP address hears this unit (a fresh key each start).
     let cookieSigner = BindCookieSigner()
@@ -81,8 +83,9 @@ final class Unit {
         self.eventLoop = eventLoop
         self.logger = logger
         self.wallClock = wallClock
-        signer = TicketSigner(secret: configuration.ticketSecret)
-        linkKey = LinkKey(secret: configuration.ticketSecret)
+        let credential = configuration.credential
+        tickets = credential.tickets
+        linkKey = credential.link
         groups = (1...max(configuration.groupsPerUnit, 1)).map { GroupSlot(id: GroupID(UInt16($0))) }
         metrics = UnitMetrics(unit: configuration.unit)
         address = UnitAddress(unit: configuration.unit, host: configuration.publicHost, sessionPort: 0, mediaPort: 0)

@@ -92,7 +92,7 @@ struct UnitCommand: AsyncParsableCommand {
         if let milliseconds = tcpBatchMilliseconds ?? file.tcpBatchMilliseconds { configuration.tcpBatchInterval = .milliseconds(milliseconds) }
         if let milliseconds = maxLoopDelayMilliseconds ?? file.maxLoopDelayMilliseconds { configuration.maxLoopDelay = .milliseconds(milliseconds) }
         configuration.csmAddresses = csmAddresses.isEmpty ? (file.csm ?? []) : csmAddresses
-        configuration.ticketSecret = try Secret.load(
+        configuration.secret = try Secret.load(
             file: secretFile ?? file.secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
         configuration.sessionsPerAddress = sessionsPerAddress ?? file.sessionsPerAddress ?? configuration.sessionsPerAddress
         configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds ?? file.heartbeatMilliseconds ?? 500)
@@ -106,7 +106,16 @@ struct UnitCommand: AsyncParsableCommand {
     static func check(_ configuration: UnitConfiguration) throws {
         guard configuration.unit.rawValue > 0 else { throw ValidationError("the unit id must be 1 or more") }
         try Secret.check(
-            configuration.ticketSecret, what: "cluster key", flag: "secret-file", variable: "AVCLUSTER_SECRET", bindHost: configuration.bindHost)
+            configuration.secret, what: "unit credential", flag: "secret-file", variable: "AVCLUSTER_SECRET", bindHost: configuration.bindHost)
+        if let credential = UnitCredential(text: configuration.secret) {
+            guard credential.unit == configuration.unit else {
+                throw ValidationError("the credential is unit \(credential.unit)'s, not unit \(configuration.unit)'s; make this unit's with 'avserver keygen --unit \(configuration.unit)'")
+            }
+        } else if !Secret.isLoopback(configuration.bindHost) {
+            // A unit faces the Internet: the likeliest machine to fall must not hold a key that speaks for the others.
+            throw ValidationError(
+                "refusing to listen on \(configuration.bindHost) with the cluster key: a unit takes its own credential; make it on the admin's machine with 'avserver keygen --unit \(configuration.unit) --secret-file cluster.key > unit\(configuration.unit).key' and pass --secret-file unit\(configuration.unit).key")
+        }
         guard configuration.sessionsPerAddress >= 1 else { throw ValidationError("sessions per address must be at least 1") }
         guard (1...4096).contains(configuration.groupsPerUnit) else { throw ValidationError("groups must be between 1 and 4096") }
         guard (1...10_000).contains(configuration.groupCapacity) else { throw ValidationError("capacity must be between 1 and 10000") }

@@ -39,8 +39,12 @@ struct UnitConfiguration: Sendable {
     /// A unit whose event loop runs its timers later than this refuses new viewers (they join
     /// elsewhere) and says so in its reports, until it catches up.
     var maxLoopDelay: Duration = .milliseconds(250)
-    /// The cluster key, shared with the CSMs: signs tickets and opens the control links.
-    var ticketSecret = Secret.builtInClusterKey
+    /// The unit's credential (`avserver keygen --unit ID`): its own link key and the CSMs' public
+    /// ticket key. On loopback the cluster key itself may stand in (`avserver all`, tests): the
+    /// unit then derives its credential from it.
+    var secret = Secret.builtInClusterKey
+    /// The credential the secret is, or makes.
+    var credential: UnitCredential { UnitCredential(text: secret) ?? ClusterKeys(clusterKey: secret).credential(for: unit) }
     /// Sessions (TCP connections) one client address may hold.
     var sessionsPerAddress = 256
     /// A session whose client reads nothing while its queue is full is cut off after this long.

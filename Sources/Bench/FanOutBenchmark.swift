@@ -182,6 +182,8 @@ struct FanOutBenchmark: AsyncParsableCommand {
         let uplink = try ViewerSocket(unit: address.mediaAddress()) { _, _, _ in }
         receiveLoop.add(uplink)
         uplink.binding.start(broadcaster.opened)
+        // Each packet proves the broadcaster's session, as the `broadcaster` CLI's do.
+        let uplinkTag = broadcaster.opened.uplinkKey.flatMap(UplinkTag.init(text:))
         try await BindExchange.run(timeout: .seconds(5), replies: uplink.bindReplies) { uplink.sendBind() }
         var clients: [(session: SessionClient, socket: ViewerSocket)] = []
         var tcpViewers: TCPViewerLoad?
@@ -230,7 +232,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
                 sent = 0
             }
             sent += try await stream.send(step: step, from: start, audioOffset: .milliseconds(audioOffsetMilliseconds)) { packets in
-                for packet in packets { uplink.send(packet) }
+                for packet in packets { uplink.send(uplinkTag?.tagged(packet) ?? packet) }
             }.count
             if step % 50 == 0 {
                 // The UDP keepalive, once a second as `viewer` sends it: a unit drops silent addresses.

@@ -134,7 +134,11 @@ public final class SessionClient: Sendable {
     public func sendMedia(_ packets: [ByteBuffer], via mode: MediaMode) {
         switch mode {
         case .udp:
-            for packet in packets { mediaSocket?.write(AddressedEnvelope(remoteAddress: unitMedia, data: packet), promise: nil) }
+            // A broadcaster's packets prove its session (`UplinkTag`); the unit drops any that do not.
+            let tag = opened.uplinkKey.flatMap(UplinkTag.init(text:))
+            for packet in packets {
+                mediaSocket?.write(AddressedEnvelope(remoteAddress: unitMedia, data: tag?.tagged(packet) ?? packet), promise: nil)
+            }
             mediaSocket?.flush()
         case .tcp:
             var buffer = ByteBuffer()

@@ -25,8 +25,19 @@ package struct UplinkPolicy {
     }
 
     package mutating func check(_ packet: ByteBuffer, now: NIODeadline) -> Verdict {
+        let form = checkForm(packet)
+        return form == .accept ? spend(packet, now: now) : form
+    }
+
+    /// The packet's size and payload type, spending nothing.
+    package func checkForm(_ packet: ByteBuffer) -> Verdict {
         guard packet.readableBytes <= maxPacketBytes else { return .tooLarge }
         guard let header = RTPHeaderView(packet), Self.payloadTypes.contains(header.payloadType) else { return .wrongPayloadType }
+        return .accept
+    }
+
+    /// Takes the packet out of the channel's bitrate budget, if it fits.
+    package mutating func spend(_ packet: ByteBuffer, now: NIODeadline) -> Verdict {
         tokens = min(bucketBytes, tokens + Double(max(0, (now - last).nanoseconds)) * bytesPerNanosecond)
         last = now
         let size = Double(packet.readableBytes)

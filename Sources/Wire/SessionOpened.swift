@@ -10,11 +10,15 @@ public struct SessionOpened: Codable, Equatable, Sendable {
     public var mediaPort: Int
     /// The mode the session starts in.
     public var mode: MediaMode
+    /// A broadcaster's uplink key (`UplinkTag`): every RTP packet it sends over UDP carries a tag
+    /// made with it. Known only to this session and the unit.
+    public var uplinkKey: String?
 
     public init(
         session: SessionID, channel: ChannelID, group: GroupID, role: TicketRole, bindToken: BindToken, mediaPort: Int,
-        mode: MediaMode
+        mode: MediaMode, uplinkKey: String? = nil
     ) {
+        self.uplinkKey = uplinkKey
         self.session = session
         self.channel = channel
         self.group = group

@@ -34,6 +34,8 @@ final class LocalChannel {
     var statusChanged = false
     /// What the broadcaster may send.
     var uplink: UplinkPolicy
+    /// The broadcaster's own stream: its SSRCs, and the packets already taken.
+    var uplinkGuard = UplinkGuard()
     /// The nonce of the channel's secret, when this unit holds its root (reported to every CSM).
     var info: ChannelInfo?
     /// Chat lines the channel's sessions here may send, shared fairly.

@@ -18,7 +18,12 @@ extension Unit {
                 counters.droppedUnboundMedia += 1
                 return
             }
-            if admitFromBroadcaster(datagram, in: channel) { ingest(datagram, into: channel) }
+            // Proof of the session first: a forged packet spends no budget and reaches no feed.
+            guard let packet = session.uplinkTag.verified(datagram) else {
+                counters.droppedForgedUplink += 1
+                return
+            }
+            if admitFromBroadcaster(packet, in: channel) { ingest(packet, into: channel) }
         } else {
             counters.droppedMalformed += 1
         }
@@ -103,9 +108,19 @@ extension Unit {
         if admitFromBroadcaster(packet, in: channel) { ingest(packet, into: channel) }
     }
 
-    /// Checks a broadcaster's packet against the channel's uplink policy; counts what it drops.
+    /// Checks an authenticated packet of the broadcaster's: its form, then that it is of the
+    /// channel's stream (its SSRCs, no replay), then the channel's bitrate budget; counts what it
+    /// drops. Only the stream's own packets spend the budget.
     private func admitFromBroadcaster(_ packet: ByteBuffer, in channel: LocalChannel) -> Bool {
-        switch channel.uplink.check(packet, now: .now()) {
+        var verdict = channel.uplink.checkForm(packet)
+        if verdict == .accept, let header = RTPHeaderView(packet) {
+            guard channel.uplinkGuard.check(ssrc: header.ssrc, payloadType: header.payloadType, sequence: header.sequenceNumber) == .accept else {
+                counters.droppedForgedUplink += 1
+                return false
+            }
+            verdict = channel.uplink.spend(packet, now: .now())
+        }
+        switch verdict {
         case .accept: return true
         case .wrongPayloadType: counters.droppedPayloadType += 1
         case .tooLarge: counters.droppedOversize += 1

@@ -24,6 +24,8 @@ struct UnitCounters: Sendable {
     var droppedOversize: UInt64 = 0
     /// Broadcaster RTP past the channel's bitrate cap.
     var droppedOverBitrate: UInt64 = 0
+    /// Broadcaster packets without a good uplink tag, of another SSRC than the stream's, or replayed.
+    var droppedForgedUplink: UInt64 = 0
     /// Sessions closed for oversized frames or protocol errors.
     var sessionsRefused: UInt64 = 0
     var chatLinesRelayed: UInt64 = 0

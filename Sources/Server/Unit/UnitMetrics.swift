@@ -29,7 +29,7 @@ struct UnitMetrics {
         let reasons: [(String, KeyPath<UnitCounters, UInt64>)] = [
             ("unbound_media", \.droppedUnboundMedia), ("malformed", \.droppedMalformed), ("bad_bind", \.droppedBadBinds),
             ("session_refused", \.sessionsRefused), ("chat_rate_limited", \.chatLinesRateLimited), ("cursor_overrun", \.cursorOverruns),
-            ("payload_type", \.droppedPayloadType), ("oversize", \.droppedOversize), ("over_bitrate", \.droppedOverBitrate),
+            ("payload_type", \.droppedPayloadType), ("oversize", \.droppedOversize), ("over_bitrate", \.droppedOverBitrate), ("forged_uplink", \.droppedForgedUplink),
             ("udp_send_buffer_full", \.udpSendsDropped), ("udp_send_refused", \.udpSendsFailed),
         ]
         dropped = reasons.map { reason, path in

@@ -34,7 +34,7 @@ fi
 "$bin/avserver" csm --unit-port 7500 --http-port 7580 --failure-timeout-milliseconds 5000 --join-burst 1000000 --joins-per-second 1000000 > "$out/csm.log" 2>&1 &
 pids+=($!)
 for i in 1 2; do
-  "$bin/avserver" unit --id "$i" --groups 300 --capacity 10 --sessions-per-address 100000 --csm 127.0.0.1:7500 --session-port $((7600 + 10 * i)) \
+  "$bin/avserver" unit --id "$i" --groups 300 --capacity 10 --sessions-per-address 100000 --unopened-sessions 100000 --unopened-per-network 100000 --csm 127.0.0.1:7500 --session-port $((7600 + 10 * i)) \
     --media-port $((7601 + 10 * i)) --admin-port $((7602 + 10 * i)) --websocket-port $((7603 + 10 * i)) > "$out/unit-$i.log" 2>&1 &
   pids+=($!)
 done

@@ -57,7 +57,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
             try ChildProcess(binary, [
                 "unit", "--id", "\(index)", "--session-port", "\(port + 20 * index)", "--media-port", "\(port + 20 * index + 1)", "--websocket-port", "\(port + 20 * index + 3)",
                 "--admin-port", "\(port + 20 * index + 2)", "--csm", "127.0.0.1:\(port)", "--csm", "127.0.0.1:\(port + 10)",
-                "--sessions-per-address", "100000",
+                "--sessions-per-address", "100000", "--unopened-sessions", "100000", "--unopened-per-network", "100000",
             ])
         }
         defer { for unit in units { unit.stop() } }

@@ -151,7 +151,7 @@ struct FanOutBenchmark: AsyncParsableCommand {
             [
                 "unit", "--id", "1", "--session-port", "\(port)", "--media-port", "\(port + 1)", "--admin-port", "\(port + 2)", "--websocket-port", "\(port + 3)",
                 // Every emulated viewer comes from 127.0.0.1.
-                "--groups", "\(groups)", "--capacity", "10", "--sessions-per-address", "\(viewers + 16)", "--threads", "\(threads)",
+                "--groups", "\(groups)", "--capacity", "10", "--sessions-per-address", "\(viewers + 16)", "--unopened-sessions", "\(viewers + 16)", "--unopened-per-network", "\(viewers + 16)", "--threads", "\(threads)",
             ] + (tcpBatchMilliseconds.map { ["--tcp-batch-ms", "\($0)"] } ?? []),
             environment: ["AVCLUSTER_SECRET": Self.secret])
         defer { process.stop() }

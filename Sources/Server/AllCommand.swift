@@ -67,6 +67,9 @@ struct AllCommand: AsyncParsableCommand {
             unit.mediaPort = basePort + 100 * index + 1
             unit.webSocketPort = basePort + 100 * index + 3
             unit.csmAddresses = ["127.0.0.1:\(csm.unitPort)", "127.0.0.1:\(backup.unitPort)"]
+            // One machine: every viewer and load test connects from 127.0.0.1.
+            unit.unopenedSessions = 4096
+            unit.unopenedSessionsPerNetwork = 4096
             unit.secret = ClusterKeys(clusterKey: csm.secret).credential(for: unit.unit).text
             unit.sessionsPerAddress = 20_000
             unit.maxLoopDelay = .milliseconds(maxLoopDelayMilliseconds)

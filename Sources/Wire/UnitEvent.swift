@@ -6,6 +6,15 @@ public struct UnitEvent: Codable, Equatable, Sendable {
         case groupAssigned, groupFreed, relayUp, relayDown, keyframeRequested, drainChanged
         case staleCommandRefused, leaseGranted, sessionResumed
         case error
+
+        /// What clients cause (strangers among them) rather than the unit's own work: the CSM
+        /// budgets the two apart, so a flood of the first cannot push out the second.
+        public var isCausedByClients: Bool {
+            switch self {
+            case .sessionOpened, .sessionClosed, .sessionRefused, .modeSwitched, .sessionResumed, .keyframeRequested: true
+            default: false
+            }
+        }
     }
 
     public var unit: UnitID

@@ -29,6 +29,8 @@ final class UnitHarness: Sendable {
             configuration.leaseStartGuard = .zero
             // Every test client comes from 127.0.0.1.
             configuration.sessionsPerAddress = 10_000
+            configuration.unopenedSessions = 10_000
+            configuration.unopenedSessionsPerNetwork = 10_000
             configuration.threads = threads
             configure(&configuration)
             units.append(try await RunningUnit.start(configuration, on: Array(allLoops[index * threads..<(index + 1) * threads]), logger: logger))

@@ -180,7 +180,8 @@ actor ClusterManager: ClusterAPI {
     }
 
     func unitEvent(_ event: UnitEvent) {
-        guard eventBudget.admit("\(event.unit)", now: clock()) == nil else {
+        // Each unit has two budgets: what its clients cause, and its own work (groups, relays, leases).
+        guard eventBudget.admit("\(event.unit) \(event.kind.isCausedByClients ? "clients" : "unit")", now: clock()) == nil else {
             eventsDropped[event.unit, default: 0] += 1
             return
         }

@@ -57,6 +57,7 @@ extension Unit {
         let wall = wallClock()
         usedNonces = usedNonces.filter { $0.value >= wall }
         freedChannels = freedChannels.filter { $0.value >= wall }
+        if let line = refusals.summary(now: now) { record(.sessionRefused, line) }
 
         let report = makeReport()
         healthBoard?.withLockedValue { $0 = UnitHealth(report: report, sessions: sessions.count, csmLinksUp: csmLinks.count(where: \.isConnected)) }

@@ -20,13 +20,19 @@ extension Unit {
             }
         }
         sessions[session.id] = session
-        if sessions.count > configuration.sessionLimit {
+        // Until it opens, the connection waits in the pool of unopened ones, where a newcomer
+        // sheds the oldest: silent strangers never take an open session's place.
+        let shed = unopened.admit(session.id.rawValue, network: session.network)
+        if !shed.isEmpty {
             // Once the handler holds the session: a close now would end it before anyone knew it.
             eventLoop.assumeIsolated().execute { [weak self] in
                 guard let self else { return }
-                self.refuse(session, ControlError(.noRoom, "unit \(self.configuration.unit) is at its limit of \(self.configuration.sessionLimit) sessions; ask the web server again"))
+                for id in shed {
+                    guard let waiting = self.sessions[SessionID(id)] else { continue }
+                    self.counters.unopenedShed += 1
+                    self.refuse(waiting, ControlError(.noRoom, "closed: too many connections waiting to open a session; open at once after connecting"), quietly: true)
+                }
             }
-            return session
         }
         // By id, not a weak reference: a weakly referenced object counts every retain the slow
         // way, and a batch retains each of its TCP sessions.
@@ -76,10 +82,14 @@ extension Unit {
         }
     }
 
-    /// Sends the error and closes the connection; nobody else is touched.
-    func refuse(_ session: UnitSession, _ error: ControlError) {
-        counters.sessionsRefused += 1
-        record(.sessionRefused, channel: session.channel, group: session.group, session: session.id, error.message)
+    /// Sends the error and closes the connection; nobody else is touched. Refusals are counted
+    /// and told to the CSMs as one summary every 10 s, not one event each (strangers make many).
+    /// `quietly`: not even counted as a refusal (a connection shed from the unopened pool).
+    func refuse(_ session: UnitSession, _ error: ControlError, quietly: Bool = false) {
+        if !quietly {
+            counters.sessionsRefused += 1
+            refusals.note(error.code.rawValue)
+        }
         send(.error(error), to: session)
         // Out of every group and fan-out now; the connection lingers only for the error to be read.
         sessionClosed(session)
@@ -88,6 +98,7 @@ extension Unit {
     }
 
     private func open(_ session: UnitSession, ticket text: String, name: String) {
+        unopened.remove(session.id.rawValue)
         let ticket: Ticket
         do {
             ticket = try tickets.verify(text, at: configuration.unit, nowMilliseconds: wallClock())
@@ -114,6 +125,9 @@ extension Unit {
         }
         if ticket.role == .viewer, overloaded {
             return refuse(session, ControlError(.noRoom, "unit \(configuration.unit) is overloaded (its timers run \(loopDelay.nanoseconds / 1_000_000) ms late); ask the web server again"))
+        }
+        if sessions.count - unopened.count > configuration.sessionLimit {
+            return refuse(session, ControlError(.noRoom, "unit \(configuration.unit) is at its limit of \(configuration.sessionLimit) sessions; ask the web server again"))
         }
         if ticket.role == .viewer, viewerCount(in: index) >= configuration.groupCapacity {
             return refuse(session, ControlError(.noRoom, "group \(ticket.group) is full; ask the web server again"))
@@ -158,6 +172,7 @@ extension Unit {
         let wasOpen = session.phase == .open
         session.phase = .closed
         sessions[session.id] = nil
+        if !wasOpen { unopened.remove(session.id.rawValue) }
         if let address = session.udpAddress, udpBindings[address] == session.id { udpBindings[address] = nil }
         guard wasOpen, let channelID = session.channel, let group = session.group else { return }
         if let index = slotIndex(group) { groups[index].sessions.remove(session.id) }

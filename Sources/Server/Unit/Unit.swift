@@ -30,6 +30,10 @@ final class Unit {
     var udpBindings: [SocketAddress: SessionID] = [:]
     /// Nonces of accepted tickets until they expire, to refuse replays.
     var usedNonces: [UInt64: UInt64] = [:]
+    /// Connections that have not opened their session yet.
+    var unopened: UnopenedPool
+    /// Refusals since they were last told to the CSMs.
+    var refusals = RefusalTally(now: .now())
     /// Channels whose last group here was freed, until when (wall milliseconds) a ticket alone
     /// may not give them a group again; a CSM command that places them clears it.
     var freedChannels: [ChannelID: UInt64] = [:]
@@ -87,6 +91,7 @@ final class Unit {
         tickets = credential.tickets
         linkKey = credential.link
         groups = (1...max(configuration.groupsPerUnit, 1)).map { GroupSlot(id: GroupID(UInt16($0))) }
+        unopened = UnopenedPool(total: configuration.unopenedSessions, perNetwork: configuration.unopenedSessionsPerNetwork)
         metrics = UnitMetrics(unit: configuration.unit)
         address = UnitAddress(unit: configuration.unit, host: configuration.publicHost, sessionPort: 0, mediaPort: 0)
     }

@@ -55,6 +55,10 @@ struct UnitCommand: AsyncParsableCommand {
     var secretFile: String?
     @Option(help: "Sessions one address may hold. Default 256.")
     var sessionsPerAddress: Int?
+    @Option(help: "Connections that may wait to open a session at once; past it a newcomer closes the oldest. Default 256.")
+    var unopenedSessions: Int?
+    @Option(help: "Of those, from one client network. Default 32.")
+    var unopenedPerNetwork: Int?
     @Option(help: "Largest RTP packet taken from a broadcaster, in bytes. Default 1500.")
     var maxPacketBytes: Int?
     @Option(help: "Most a channel's broadcaster may send, in kbit/s; the excess is dropped. Default 8000.")
@@ -95,6 +99,8 @@ struct UnitCommand: AsyncParsableCommand {
         configuration.secret = try Secret.load(
             file: secretFile ?? file.secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
         configuration.sessionsPerAddress = sessionsPerAddress ?? file.sessionsPerAddress ?? configuration.sessionsPerAddress
+        configuration.unopenedSessions = unopenedSessions ?? configuration.unopenedSessions
+        configuration.unopenedSessionsPerNetwork = unopenedPerNetwork ?? configuration.unopenedSessionsPerNetwork
         configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds ?? file.heartbeatMilliseconds ?? 500)
         configuration.maxPacketBytes = maxPacketBytes ?? file.maxPacketBytes ?? configuration.maxPacketBytes
         configuration.maxChannelBitrate = (maxChannelKbps ?? file.maxChannelKbps).map { $0 * 1000 } ?? configuration.maxChannelBitrate
@@ -117,6 +123,9 @@ struct UnitCommand: AsyncParsableCommand {
                 "refusing to listen on \(configuration.bindHost) with the cluster key: a unit takes its own credential; make it on the admin's machine with 'avserver keygen --unit \(configuration.unit) --secret-file cluster.key > unit\(configuration.unit).key' and pass --secret-file unit\(configuration.unit).key")
         }
         guard configuration.sessionsPerAddress >= 1 else { throw ValidationError("sessions per address must be at least 1") }
+        guard configuration.unopenedSessions >= 1, configuration.unopenedSessionsPerNetwork >= 1 else {
+            throw ValidationError("--unopened-sessions and --unopened-per-network must be at least 1")
+        }
         guard (1...4096).contains(configuration.groupsPerUnit) else { throw ValidationError("groups must be between 1 and 4096") }
         guard (1...10_000).contains(configuration.groupCapacity) else { throw ValidationError("capacity must be between 1 and 10000") }
         guard configuration.feedCapacity >= 16 else { throw ValidationError("feed packets must be at least 16") }

@@ -87,6 +87,10 @@ struct UnitConfiguration: Sendable {
     var sessionIdleTimeout: Duration = .seconds(60)
     /// How long a new TCP connection may take to open its session.
     var openTimeout: Duration = .seconds(5)
+    /// Connections waiting to open a session, in all and from one client network; past either a
+    /// newcomer sheds the oldest. They count against `sessionLimit` only once open.
+    var unopenedSessions = 256
+    var unopenedSessionsPerNetwork = 32
     /// How long a channel whose last group here was freed refuses tickets that would give it a
     /// group again on their own: past the life of any client ticket (30 s), so a ticket taken
     /// while the channel was live cannot bring it back once it has closed.

@@ -28,6 +28,8 @@ struct UnitCounters: Sendable {
     var droppedForgedUplink: UInt64 = 0
     /// Sessions closed for oversized frames or protocol errors.
     var sessionsRefused: UInt64 = 0
+    /// Connections shed from the pool of unopened ones by newer ones.
+    var unopenedShed: UInt64 = 0
     var chatLinesRelayed: UInt64 = 0
     var chatLinesRateLimited: UInt64 = 0
     var cursorOverruns: UInt64 = 0

@@ -28,7 +28,7 @@ struct UnitMetrics {
         bytesOut = Counter(label: "avcluster_unit_bytes_out_total", dimensions: dimensions)
         let reasons: [(String, KeyPath<UnitCounters, UInt64>)] = [
             ("unbound_media", \.droppedUnboundMedia), ("malformed", \.droppedMalformed), ("bad_bind", \.droppedBadBinds),
-            ("session_refused", \.sessionsRefused), ("chat_rate_limited", \.chatLinesRateLimited), ("cursor_overrun", \.cursorOverruns),
+            ("session_refused", \.sessionsRefused), ("unopened_shed", \.unopenedShed), ("chat_rate_limited", \.chatLinesRateLimited), ("cursor_overrun", \.cursorOverruns),
             ("payload_type", \.droppedPayloadType), ("oversize", \.droppedOversize), ("over_bitrate", \.droppedOverBitrate), ("forged_uplink", \.droppedForgedUplink),
             ("udp_send_buffer_full", \.udpSendsDropped), ("udp_send_refused", \.udpSendsFailed),
         ]

@@ -9,9 +9,9 @@ import Wire
 /// Attack 7 of the second round on the unit's WebSocket port: pages of another site, and a
 /// session that floods pings while reading nothing.
 @Suite struct WebSocketHostileTests {
-    static func upgrade(port: Int, origin: String?) async throws -> String {
+    static func upgrade(port: Int, origin: String?, forwardedFor: String? = nil) async throws -> String {
         let peer = try await RawWebSocketPeer(port: port)
-        let originLine = origin.map { "Origin: \($0)\r\n" } ?? ""
+        let originLine = (origin.map { "Origin: \($0)\r\n" } ?? "") + (forwardedFor.map { "X-Forwarded-For: \($0)\r\n" } ?? "")
         try await peer.send(Array("GET /session HTTP/1.1\r\nHost: 127.0.0.1\r\n\(originLine)Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8))
         _ = await eventually(timeout: .seconds(3)) { peer.text.contains("\r\n\r\n") }
         return peer.text
@@ -29,6 +29,22 @@ import Wire
             #expect(answer.hasPrefix("HTTP/1.1 101"), "\(origin ?? "no origin"): \(answer.prefix(200))")
         }
         try await harness.shutdown()
+    }
+
+    /// Attack 10: behind the TLS proxy the README recommends, every browser shares the proxy's
+    /// address; the unit counts each by the address the proxy names, and only a trusted proxy's word.
+    @Test func behindATrustedProxyEachBrowserCountsForItsOwnNetwork() async throws {
+        let proxied = try await UnitHarness { $0.networks = ClientNetworks(trustedProxies: [CIDR("127.0.0.1")!]) }
+        let port = try await proxied.unit.inspect { $0.address.webSocketPort }!
+        for client in ["203.0.113.7", "2001:db8:5:6::9"] { _ = try await Self.upgrade(port: port, origin: nil, forwardedFor: client) }
+        let networks = try await proxied.unit.inspect { unit in Set(unit.sessions.values.map(\.network)) }
+        #expect(networks == ["203.0.113.7", "2001:db8:5:6::/64"], "\(networks)")
+        try await proxied.shutdown()
+        let direct = try await UnitHarness()
+        let directPort = try await direct.unit.inspect { $0.address.webSocketPort }!
+        _ = try await Self.upgrade(port: directPort, origin: nil, forwardedFor: "203.0.113.7")
+        #expect(try await direct.unit.inspect { unit in unit.sessions.values.map(\.network) } == ["127.0.0.1"], "an untrusted peer's header is ignored")
+        try await direct.shutdown()
     }
 
     /// A client that upgrades, then sends pings as fast as it can and reads nothing.

@@ -28,11 +28,12 @@ final class ConnectionCap: Sendable {
     /// The handler that counts one connection.
     func handler() -> Handler { Handler(cap: self) }
 
-    /// nil when admitted; else why not.
-    fileprivate func admit(_ network: String) -> String? {
+    /// nil when admitted; else why not. A trusted proxy carries everyone's connections: it is
+    /// held to the total only.
+    fileprivate func admit(_ network: String, proxy: Bool) -> String? {
         open.withLockedValue { counts in
             guard counts.all < total else { return "the port holds \(total) connections, its limit" }
-            guard counts.byNetwork[network, default: 0] < limit else { return "\(network) already holds \(limit) connections" }
+            guard proxy || counts.byNetwork[network, default: 0] < limit else { return "\(network) already holds \(limit) connections" }
             counts.byNetwork[network, default: 0] += 1
             counts.all += 1
             return nil
@@ -71,7 +72,7 @@ final class ConnectionCap: Sendable {
 
         func channelActive(context: ChannelHandlerContext) {
             let network = cap.networks.network(of: context.channel.remoteAddress)
-            if let why = cap.admit(network) {
+            if let why = cap.admit(network, proxy: cap.networks.trusts(context.channel.remoteAddress)) {
                 cap.refused(why)
                 context.close(promise: nil)
                 return

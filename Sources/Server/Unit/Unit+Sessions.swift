@@ -4,12 +4,15 @@ import Wire
 
 extension Unit {
     /// A TCP connection (or a WebSocket) arrived; it must say hello and open its session in time.
-    func sessionConnected(_ connection: Channel, overWebSocket: Bool = false, writer: NIOLoopBound<DirectWriteHandler>? = nil) -> UnitSession {
+    /// `network`: the client network a trusted proxy named; nil: the peer's own.
+    func sessionConnected(
+        _ connection: Channel, overWebSocket: Bool = false, writer: NIOLoopBound<DirectWriteHandler>? = nil, network: String? = nil
+    ) -> UnitSession {
         let session = UnitSession(
             id: newSessionID(), connection: connection, overWebSocket: overWebSocket,
             chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
         session.writer = writer
-        session.network = configuration.networks.network(of: connection.remoteAddress)
+        session.network = network ?? configuration.networks.network(of: connection.remoteAddress)
         if connection.eventLoop === eventLoop {
             session.localWriter = writer?.value
         } else {

@@ -11,15 +11,18 @@ final class UnitSessionHandler: ChannelInboundHandler {
 
     private let unit: NIOLoopBound<Unit>
     private let overWebSocket: Bool
+    /// The client's network as a trusted proxy named it (X-Forwarded-For at a WebSocket upgrade); nil: the peer's.
+    private let forwardedNetwork: String?
     /// The session, set and read on the unit's loop only.
     private let session: NIOLoopBoundBox<UnitSession?>
     /// Frames read in the current read batch, on the connection's loop.
     private var frames: [ByteBuffer] = []
     private var connected = false
 
-    init(unit: NIOLoopBound<Unit>, overWebSocket: Bool = false) {
+    init(unit: NIOLoopBound<Unit>, overWebSocket: Bool = false, forwardedNetwork: String? = nil) {
         self.unit = unit
         self.overWebSocket = overWebSocket
+        self.forwardedNetwork = forwardedNetwork
         session = .makeEmptyBox(valueType: UnitSession.self, eventLoop: unit.eventLoop)
     }
 
@@ -50,9 +53,9 @@ final class UnitSessionHandler: ChannelInboundHandler {
         connected = true
         // The direct writer lives on the connection's loop; the unit hands it chunks there.
         let writer = (try? channel.pipeline.syncOperations.handler(type: DirectWriteHandler.self)).map { NIOLoopBound($0, eventLoop: channel.eventLoop) }
-        let overWebSocket = self.overWebSocket
+        let (overWebSocket, forwardedNetwork) = (self.overWebSocket, self.forwardedNetwork)
         onUnit { unit, session in
-            session.value = unit.sessionConnected(channel, overWebSocket: overWebSocket, writer: writer)
+            session.value = unit.sessionConnected(channel, overWebSocket: overWebSocket, writer: writer, network: forwardedNetwork)
         }
     }
 

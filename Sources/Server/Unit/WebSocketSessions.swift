@@ -137,10 +137,14 @@ enum WebSocketSessions {
     static func listen(port: Int, _ configuration: UnitConfiguration, cap: ConnectionCap, unit: NIOLoopBound<Unit>, logger: Logger) -> EventLoopFuture<Channel> {
         RunningUnit.sessionBootstrap(configuration, on: unit.eventLoop)
             .childChannelInitializer { channel in
-                configure(channel, before: [cap.handler()], upgradeTimeout: configuration.openTimeout, origins: configuration.webSocketOrigins) {
-                    [
+                configure(channel, before: [cap.handler()], upgradeTimeout: configuration.openTimeout, origins: configuration.webSocketOrigins) { head in
+                    // Behind a trusted TLS proxy, the browser's network is the one the proxy names.
+                    let networks = configuration.networks
+                    let forwarded = networks.trusts(channel.remoteAddress)
+                        ? networks.client(peer: channel.remoteAddress, forwardedFor: head.headers["X-Forwarded-For"]) : nil
+                    return [
                         OutboundCapHandler(logger: logger, what: "WebSocket session", stallTimeout: TimeAmount(configuration.stallTimeout)),
-                        UnitSessionHandler(unit: unit, overWebSocket: true),
+                        UnitSessionHandler(unit: unit, overWebSocket: true, forwardedNetwork: forwarded),
                     ]
                 }
             }
@@ -150,7 +154,7 @@ enum WebSocketSessions {
     /// The pipeline of one connection: `sessionHandlers` are added once it is a WebSocket.
     static func configure(
         _ channel: Channel, before: [ChannelHandler], upgradeTimeout: Duration, origins: OriginPolicy,
-        sessionHandlers: @escaping @Sendable () -> [ChannelHandler]
+        sessionHandlers: @escaping @Sendable (HTTPRequestHead) -> [ChannelHandler]
     ) -> EventLoopFuture<Void> {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: Int(UInt16.max),
@@ -158,13 +162,13 @@ enum WebSocketSessions {
                 // Refused here, the request goes on to `WebSocketUpgradeRequired`, which says why.
                 channel.eventLoop.makeSucceededFuture(head.uri == path && origins.allows(head.headers.first(name: "Origin")) ? HTTPHeaders() : nil)
             },
-            upgradePipelineHandler: { channel, _ in
+            upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let plain = try? sync.handler(type: WebSocketUpgradeRequired.self) { sync.removeHandler(plain, promise: nil) }
                     try sync.addHandlers(
                         [NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: Int(UInt16.max)), WebSocketSessionFrames()]
-                            + sessionHandlers())
+                            + sessionHandlers(head))
                 }
             })
         return channel.eventLoop.makeCompletedFuture {

@@ -169,7 +169,7 @@ if Context.environment["AVCLUSTER_FUZZ"] != nil {
     package.targets += [
         .executableTarget(
             name: "WireFuzz",
-            dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Wire", "DataPlane", .product(name: "NIOCore", package: "swift-nio")],
             path: "Fuzz/WireFuzz",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),

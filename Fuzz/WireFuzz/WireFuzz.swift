@@ -1,3 +1,4 @@
+import DataPlane
 import NIOCore
 import Wire
 
@@ -9,7 +10,7 @@ public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
     guard let selector = bytes.first else { return 0 }
     let input = ByteBuffer(bytes: bytes.dropFirst())
-    switch selector % 10 {
+    switch selector % 12 {
     case 0: fuzzRTP(input)
     case 1: fuzzFramer(input, framer: .rfc4571)
     case 2: fuzzFramer(input, framer: LengthPrefixedFramer(lengthField: .fourBytes, maxFrameSize: 4096))
@@ -19,6 +20,8 @@ public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case 6: fuzzBind(input)
     case 7: fuzzVP8(input)
     case 8: fuzzLinkHandshake(input)
+    case 9: fuzzFramerBeforeAuthentication(input)
+    case 10: fuzzUplink(input)
     default: _ = try? OpusTOC(payload: input.readableBytesView)
     }
     return 0
@@ -49,6 +52,41 @@ private func fuzzFramer(_ input: ByteBuffer, framer: LengthPrefixedFramer) {
             }
         } catch {
             return
+        }
+    }
+}
+
+/// The control framer as a CSM runs it before a link has proved its key: no frame over a hello's
+/// size, however the bytes arrive, then the full size once lifted.
+private func fuzzFramerBeforeAuthentication(_ input: ByteBuffer) {
+    let limit = FrameSizeLimit()
+    var buffer = input
+    var frames = 0
+    do {
+        while let frame = try LengthPrefixedFramer.control.nextFrame(from: &buffer, limit: limit.current) {
+            check(frame.readableBytes <= FrameSizeLimit.beforeAuthentication || frames > 0, "a frame over the hello's size before authentication")
+            frames += 1
+            if frames == 1 { limit.lift() }
+        }
+    } catch {
+        return
+    }
+}
+
+/// Datagrams cut from the input, as a broadcaster's uplink: without the session's key nothing is
+/// verified, and a packet the guard takes is refused when it comes again at once.
+private func fuzzUplink(_ input: ByteBuffer) {
+    let tag = UplinkTag(key: [UInt8](repeating: 7, count: UplinkTag.keySize))!
+    var guardian = UplinkGuard()
+    var rest = input
+    while let length = rest.readInteger(as: UInt8.self), let datagram = rest.readSlice(length: min(Int(length), rest.readableBytes)) {
+        check(tag.verified(datagram) == nil, "a datagram without the key's tag was verified")
+        let verified = tag.verified(tag.tagged(datagram))
+        check(verified == datagram, "a tagged datagram does not verify as itself")
+        guard let header = RTPHeaderView(datagram) else { continue }
+        if guardian.check(ssrc: header.ssrc, payloadType: header.payloadType, sequence: header.sequenceNumber) == .accept {
+            let again = guardian.check(ssrc: header.ssrc, payloadType: header.payloadType, sequence: header.sequenceNumber)
+            check(again == .replay, "the uplink guard took the same packet twice")
         }
     }
 }

@@ -84,7 +84,7 @@ import Wire
         let hostile = "<img src=x onerror=\"window.hacked=1\"> & \u{1b}[31mred"
         viewer.send(.chat(ChatLine(from: "bob", text: hostile, sentAtMilliseconds: 0)))
         let lines = "return [...document.querySelectorAll('#chat li')].map(li => li.textContent)"
-        #expect(try await eventually { (try await browser.script(lines) as? [String] ?? []).contains("annhello page") })
+        #expect(try await eventually { (try await browser.script(lines) as? [String] ?? []).contains("ann · broadcasterhello page") }, "the broadcaster's line, marked as the broadcaster's")
         #expect(try await eventually { (try await browser.script(lines) as? [String] ?? []).contains { $0.hasPrefix("bob<img src=x") } })
         #expect(try await browser.script("return document.querySelectorAll('#chat img').length") as? Int == 0, "chat shown as text, not HTML")
         #expect(try await browser.script("return window.hacked === undefined") as? Bool == true)

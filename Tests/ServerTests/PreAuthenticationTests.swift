@@ -31,6 +31,19 @@ import Wire
         await csm.stop()
     }
 
+    @Test func silentStrangersOnTheUnitPortShedEachOtherAndAUnitStillLinks() async throws {
+        let csm = try await RunningCSM.start()
+        var peers: [RawTCPPeer] = []
+        for index in 0..<200 { peers.append(try await RawTCPPeer(port: csm.ports.unit, from: "127.0.3.\(index % 4)")) }
+        #expect(await eventually(timeout: .seconds(2)) { peers.count { !$0.closed } <= 4 * 16 })
+        print("silent connections of 200 from 4 addresses still open on the CSM unit port: \(peers.count { !$0.closed }) (16 per network wait to prove a key)")
+        let units = try await UnitHarness { $0.csmAddresses = ["127.0.0.1:\(csm.ports.unit)"] }
+        #expect(try await eventually { try await csm.activeUnits() == 1 })
+        for peer in peers { try? await peer.channel.close() }
+        try await units.shutdown()
+        await csm.stop()
+    }
+
     @Test func theFrameLimitIsTheHellosUntilLifted() throws {
         let limit = FrameSizeLimit()
         var buffer = ByteBuffer()

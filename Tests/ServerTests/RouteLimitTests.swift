@@ -122,3 +122,24 @@ import Wire
 enum ClusterSettingsDefaults {
     static let liveChannelsPerClient = ClusterSettings().liveChannelsPerClient
 }
+
+/// Attack 11 of the second round: the portal's form takes posts from its own pages only.
+@Suite struct PortalFormOriginTests {
+    @Test func aCrossSitePostIsRefusedAndTheSitesOwnIsTaken() async throws {
+        let csm = try await RunningCSM.start()
+        let units = try await UnitHarness { $0.csmAddresses = ["127.0.0.1:\(csm.ports.unit)"] }
+        #expect(try await eventually { try await csm.activeUnits() == 1 })
+        let web = try await RunningWeb.start(csm: csm)
+        let form = "application/x-www-form-urlencoded"
+        func post(_ headers: [String]) async throws -> Int {
+            try await RawHTTP.send(port: web.port, "POST", "/channels", headers: headers, contentType: form, body: "title=x&broadcasterName=y").status
+        }
+        #expect(try await post(["Origin: https://evil.example"]) == 403)
+        #expect(try await post(["Referer: https://evil.example/page"]) == 403)
+        #expect(try await post(["Origin: http://x"]) == 201, "the Host the request went to (x, in RawHTTP)")
+        #expect(try await post([]) == 201, "no browser's cross-site post: curl")
+        await web.stop()
+        try await units.shutdown()
+        await csm.stop()
+    }
+}

@@ -112,6 +112,7 @@ struct CSMService: Service {
         _ configuration: CSMConfiguration, keys: ClusterKeys, logger: Logger
     ) async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> {
         let cap = ConnectionCap(limit: configuration.connectionsPerAddress, port: "CSM \(configuration.name) unit port", logger: logger)
+        let unproven = UnauthenticatedLinks()
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -128,8 +129,8 @@ struct CSMService: Service {
                         OutboundCapHandler(logger: logger, what: "control link"),
                         ByteToMessageHandler(LengthPrefixedFrameDecoder(framer: .control, limit: frameLimit)),
                         LinkAuthenticationHandler(
-                            handshake: handshake, timeout: TimeAmount(configuration.helloTimeout), frameLimit: frameLimit, logger: logger,
-                            on: channel.eventLoop),
+                            handshake: handshake, timeout: TimeAmount(configuration.helloTimeout), frameLimit: frameLimit, pool: unproven,
+                            logger: logger, on: channel.eventLoop),
                     ])
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }

@@ -15,16 +15,23 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
     private let logger: Logger
     /// The decoder's cap: what a hello needs until the link is authenticated, the full size after.
     private let frameLimit: FrameSizeLimit?
+    /// The port's pool of links still unproven, and this link's place in it.
+    private let pool: UnauthenticatedLinks?
+    private var place: UInt64?
     /// Succeeds with the peer's hello once the link is authenticated.
     let authenticated: EventLoopPromise<Hello>
     private var deadline: Scheduled<Void>?
     private var started = false
     private var refused = false
 
-    init(handshake: LinkHandshake, timeout: TimeAmount = .seconds(5), frameLimit: FrameSizeLimit? = nil, logger: Logger, on eventLoop: EventLoop) {
+    init(
+        handshake: LinkHandshake, timeout: TimeAmount = .seconds(5), frameLimit: FrameSizeLimit? = nil, pool: UnauthenticatedLinks? = nil,
+        logger: Logger, on eventLoop: EventLoop
+    ) {
         self.handshake = handshake
         self.timeout = timeout
         self.frameLimit = frameLimit
+        self.pool = pool
         self.logger = logger
         authenticated = eventLoop.makePromise()
     }
@@ -41,6 +48,7 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
     private func start(context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
+        place = pool?.admit(context.channel)
         let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         let timeout = self.timeout
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
@@ -78,6 +86,7 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
             case .authenticated(let hello):
                 deadline?.cancel()
                 frameLimit?.lift()
+                leavePool()
                 if let frame = try? ControlCoder.encode(PeerMessage.hello(hello)) {
                     context.fireChannelRead(Self.wrapInboundOut(ByteBuffer(bytes: frame)))
                 }
@@ -111,8 +120,14 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
         if !handshake.isAuthenticated, let error = error as? WireError { refuse(error, context: context) } else { context.fireErrorCaught(error) }
     }
 
+    private func leavePool() {
+        if let place { pool?.leave(place) }
+        place = nil
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
+        leavePool()
         authenticated.fail(WireError.linkNotAuthenticated("the connection closed during the handshake"))
         context.fireChannelInactive()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
@@ -22,6 +23,9 @@ enum WebRoutes {
         }
         // The form opens a channel as the API does, under the same limit.
         router.group().add(middleware: limits.middleware(.open)).post("channels") { request, context -> Response in
+            guard isFromOwnPage(request, context: context, networks: limits.networks) else {
+                throw HTTPError(.forbidden, message: "this form takes posts from the portal's own pages only")
+            }
             var request = request
             let fields = HTML.formFields(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
             let server = origin(of: request)
@@ -98,6 +102,21 @@ enum WebRoutes {
 
     static func page(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Whether a browser's post comes from one of this portal's pages: its Origin (else Referer)
+    /// names the host the request was sent to (as a trusted proxy forwarded it). A post with
+    /// neither is no browser's cross-site post (curl, scripts) and goes through.
+    static func isFromOwnPage(_ request: Request, context: ClusterRequestContext, networks: ClientNetworks) -> Bool {
+        let source = request.headers[.origin] ?? request.headers[.referer]
+        guard let source else { return true }
+        var hosts = [request.head.authority].compactMap { $0?.lowercased() }
+        if networks.trusts(context.remoteAddress), let forwarded = request.headers[.xForwardedHost] {
+            hosts += forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        }
+        guard let range = source.range(of: "://") else { return false }
+        let authority = source[range.upperBound...].prefix { $0 != "/" }.lowercased()
+        return hosts.contains(authority)
     }
 
     /// http://host:port as the browser reached this server, for the command lines on the pages.

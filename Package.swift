@@ -130,6 +130,7 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "Wire", "Client", "ClusterLogic", "DataPlane", "CDatagram",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

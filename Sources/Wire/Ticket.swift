@@ -28,7 +28,7 @@ public struct Ticket: Equatable, Hashable, Sendable {
     }
 
     /// The fields in their signed byte order.
-    var body: [UInt8] {
+    public var body: [UInt8] {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(Self.bodySize)
         buffer.writeInteger(Self.formatVersion)

@@ -83,6 +83,12 @@ private func fuzzUplink(_ input: ByteBuffer) {
         check(tag.verified(datagram) == nil, "a datagram without the key's tag was verified")
         let verified = tag.verified(tag.tagged(datagram))
         check(verified == datagram, "a tagged datagram does not verify as itself")
+        // A relay parent's seal: nothing unsealed without it, a sealed RTP packet back as it was.
+        check(tag.unsealed(datagram) == nil, "a datagram without the key's seal was unsealed")
+        var sealed = datagram
+        if datagram.readableBytes >= 12, tag.seal(&sealed, packetAt: sealed.readerIndex) {
+            check(tag.unsealed(sealed) == datagram, "a sealed packet does not unseal as itself")
+        }
         guard let header = RTPHeaderView(datagram) else { continue }
         if guardian.check(ssrc: header.ssrc, payloadType: header.payloadType, sequence: header.sequenceNumber) == .accept {
             let again = guardian.check(ssrc: header.ssrc, payloadType: header.payloadType, sequence: header.sequenceNumber)

@@ -14,8 +14,9 @@ package struct FeedEntry {
     package let startsKeyframe: Bool
 
     /// The entry of an RTP packet (its header read in place, `header`): framed once, its kind from
-    /// the payload type.
-    package init(_ packet: ByteBuffer, header: RTPHeaderView, allocator: ByteBufferAllocator) {
+    /// the payload type; sealed with `relaySeal` when given (`UplinkTag.seal`), so the unit's relay
+    /// children can tell it from a forgery. nil when the packet cannot be sealed.
+    package init?(_ packet: ByteBuffer, header: RTPHeaderView, relaySeal: UplinkTag?, allocator: ByteBufferAllocator) {
         kind =
             switch header.payloadType {
             case RTPPayloadFormat.opus.payloadType: .audio
@@ -24,10 +25,18 @@ package struct FeedEntry {
             }
         let payload = packet.readableBytesView.dropFirst(header.payloadOffset)
         startsKeyframe = kind == .video && VP8PayloadDescriptor.startsKeyframe(payload)
-        var framed = allocator.buffer(capacity: packet.readableBytes + 2)
-        framed.writeInteger(UInt16(packet.readableBytes))
+        var framed = allocator.buffer(capacity: packet.readableBytes + 2 + UplinkTag.sealSize)
+        framed.writeInteger(UInt16(0))
         framed.writeImmutableBuffer(packet)
+        if let relaySeal, !relaySeal.seal(&framed, packetAt: framed.readerIndex + 2) { return nil }
+        guard framed.readableBytes - 2 <= Int(UInt16.max) else { return nil }
+        framed.setInteger(UInt16(framed.readableBytes - 2), at: framed.readerIndex)
         self.framed = framed
+    }
+
+    /// The entry of an RTP packet as it is.
+    package init(_ packet: ByteBuffer, header: RTPHeaderView, allocator: ByteBufferAllocator) {
+        self.init(packet, header: header, relaySeal: nil, allocator: allocator)!
     }
 
     /// The RTP stream and sequence number, read in place (after the 2-byte prefix): what a

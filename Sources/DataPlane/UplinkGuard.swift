@@ -10,12 +10,18 @@ package struct UplinkGuard {
     /// The SSRC of each payload type.
     private var pinned: [UInt8: UInt32] = [:]
     private var windows: [UInt32: ReplayWindow] = [:]
+    private let pinsSources: Bool
 
-    package init() {}
+    /// `pinsSources` false: replays are refused, any SSRC is taken (a relay child's, whose
+    /// parent judged the sources; the streams it keeps are few, one window each).
+    package init(pinsSources: Bool = true) {
+        self.pinsSources = pinsSources
+    }
 
     package mutating func check(ssrc: UInt32, payloadType: UInt8, sequence: UInt16) -> Verdict {
-        if let owner = pinned[payloadType], owner != ssrc { return .otherSource }
+        if pinsSources, let owner = pinned[payloadType], owner != ssrc { return .otherSource }
         pinned[payloadType] = ssrc
+        if windows.count > 64, windows[ssrc] == nil { windows.removeAll() }  // sources come and go: keep it bounded
         return windows[ssrc, default: ReplayWindow()].accept(sequence) ? .accept : .replay
     }
 

@@ -11,7 +11,8 @@ public struct SessionOpened: Codable, Equatable, Sendable {
     /// The mode the session starts in.
     public var mode: MediaMode
     /// A broadcaster's uplink key (`UplinkTag`): every RTP packet it sends over UDP carries a tag
-    /// made with it. Known only to this session and the unit.
+    /// made with it; for a relay link, the key that seals every packet the parent sends it. Known
+    /// only to this session and the unit.
     public var uplinkKey: String?
 
     public init(

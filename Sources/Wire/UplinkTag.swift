@@ -49,6 +49,39 @@ public struct UplinkTag: Sendable, Equatable {
         return datagram.getSlice(at: datagram.readerIndex, length: length)
     }
 
+    /// Bytes `seal` adds: the tag and the padding's count byte.
+    public static let sealSize = size + 1
+
+    /// Seals the RTP packet at `start...` of `buffer` for a relay child, in place: the tag goes in
+    /// as RTP padding (RFC 3550 section 5.1: the P bit, then the padding's length in its last
+    /// byte), after any padding it had, so every receiver that is not a unit simply ignores it.
+    /// The tag covers the packet with the P bit set. False when the padding would pass 255 bytes.
+    public func seal(_ buffer: inout ByteBuffer, packetAt start: Int) -> Bool {
+        guard let first = buffer.getInteger(at: start, as: UInt8.self) else { return false }
+        let end = buffer.writerIndex
+        let hadPadding = first & 0x20 != 0
+        let before = hadPadding ? Int(buffer.getInteger(at: end - 1, as: UInt8.self) ?? 0) : 0
+        guard before + Self.sealSize <= 255 else { return false }
+        buffer.setInteger(first | 0x20, at: start)
+        let mac = buffer.getSlice(at: start, length: end - start).map { tag(of: $0, length: $0.readableBytes) } ?? []
+        buffer.writeBytes(mac)
+        buffer.writeInteger(UInt8(before + Self.sealSize))
+        return true
+    }
+
+    /// The packet as it was before `seal` when the seal is right; nil when it is missing or wrong.
+    public func unsealed(_ datagram: ByteBuffer) -> ByteBuffer? {
+        let length = datagram.readableBytes - Self.sealSize
+        guard length >= 12, let first = datagram.getInteger(at: datagram.readerIndex, as: UInt8.self), first & 0x20 != 0,
+            let count = datagram.getInteger(at: datagram.readerIndex + datagram.readableBytes - 1, as: UInt8.self), count >= Self.sealSize,
+            let given = datagram.getBytes(at: datagram.readerIndex + length, length: Self.size)
+        else { return nil }
+        let expected = tag(of: datagram, length: length)
+        guard zip(given, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0, var packet = datagram.getSlice(at: datagram.readerIndex, length: length) else { return nil }
+        if count == Self.sealSize { packet.setInteger(first & ~0x20, at: packet.readerIndex) }  // it had no padding of its own
+        return packet
+    }
+
     private func tag(of buffer: ByteBuffer, length: Int) -> [UInt8] {
         buffer.withUnsafeReadableBytes { bytes in
             Array(HMAC<SHA256>.authenticationCode(for: UnsafeRawBufferPointer(rebasing: bytes.prefix(length)), using: SymmetricKey(data: key)).prefix(Self.size))

@@ -84,3 +84,50 @@ import Wire
         #expect(acrossTheWrap == [true, true, true, true, false], "across the wrap")
     }
 }
+
+/// The same for a relay link: packets that arrive "from" the parent's media address without the
+/// parent's seal, or again, never reach the child's feed.
+@Suite(.serialized) struct RelaySealTests {
+    @Test func forgedAndReplayedPacketsFromTheParentsAddressReachNoViewerOfTheChild() async throws {
+        let harness = try await UnitHarness(units: 2)
+        let broadcaster = try await harness.connect(.broadcaster, group: 2, on: 0, name: "host")
+        try await UnitRelayTests.link(harness, child: 1, group: 20, parent: 0, parentGroup: 2)
+        let viewer = EventRecorder(try await harness.connect(.viewer, group: 20, on: 1, name: "bob"))
+        #expect(try await eventually { try await UnitRelayTests.linkIsUp(harness, 1) })
+        let capture = Capture()
+        var stream = TestStream()
+        var sent: [ReceivedPacket] = []
+        var forger = RTPSender(payloadType: RTPPayloadFormat.vp8.payloadType, ssrc: SyntheticStream.videoSSRC, firstSequenceNumber: 40_000)
+        for step in 0..<60 {
+            let packets = stream.next(step: step)
+            sent += packets.compactMap(ReceivedPacket.init)
+            broadcaster.sendMedia(packets, via: .udp)
+            // What an attacker spoofing the parent's address sends to the child's relay socket:
+            // unsealed packets, a wrongly sealed one, and (once the child has one) a sealed packet
+            // it already took, recorded off the wire.
+            let fake = forger.packet(payload: [UInt8](repeating: 0x42, count: 800), timestamp: 0, capturedAt: .now)
+            var wronglySealed = fake
+            _ = UplinkTag.random().seal(&wronglySealed, packetAt: wronglySealed.readerIndex)
+            let forgeries = [fake, wronglySealed] + (capture.last.map { [$0] } ?? [])
+            try await harness.units[1].inspect { unit in
+                guard let link = unit.channels[7]?.parentLink, let from = link.parentMediaAddress else { return }
+                for datagram in forgeries { link.datagram(AddressedEnvelope(remoteAddress: from, data: datagram)) }
+            }
+            if step % 4 == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            // A sealed packet as the parent sends it, to replay at the next step.
+            capture.last = try await harness.units[0].inspect { unit in unit.channels[7].flatMap { $0.feed.entry(at: $0.feed.writePosition &- 1)?.datagram } }
+        }
+        #expect(await viewer.wait { $0.packets.count >= sent.count })
+        try await Task.sleep(for: .milliseconds(200))
+        let got = viewer.recorded.packets.map(\.packet)
+        let dropped = try await harness.units[1].inspect { $0.counters.droppedForgedUplink }
+        print("relay child: forged and replayed packets from its parent's address dropped: \(dropped); its viewer got \(got.count) of \(sent.count), none forged")
+        #expect(difference(got, sent) == nil)
+        #expect(dropped >= 60 * 2)
+        try await harness.shutdown()
+    }
+
+    final class Capture: @unchecked Sendable {
+        var last: ByteBuffer?
+    }
+}

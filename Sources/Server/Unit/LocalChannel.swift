@@ -36,6 +36,9 @@ final class LocalChannel {
     var uplink: UplinkPolicy
     /// The broadcaster's own stream: its SSRCs, and the packets already taken.
     var uplinkGuard = UplinkGuard()
+    /// Seals every packet of the feed for this unit's relay children (`UplinkTag.seal`); each
+    /// child learns the key when its relay session opens.
+    let relaySeal = UplinkTag.random()
     /// The nonce of the channel's secret, when this unit holds its root (reported to every CSM).
     var info: ChannelInfo?
     /// Chat lines the channel's sessions here may send, shared fairly.

@@ -1,3 +1,4 @@
+import DataPlane
 import NIOCore
 import NIOPosix
 import Wire
@@ -15,11 +16,18 @@ final class RelayLink: FrameLink {
     private let ticket: String
     private var connection: Channel?
     private var mediaSocket: Channel?
-    private var parentMediaAddress: SocketAddress?
+    /// Where the parent's media comes from: nothing from elsewhere is read.
+    private(set) var parentMediaAddress: SocketAddress?
     private var session: SessionClientStateMachine?
     private var closed = false
     private var ticker: Scheduled<Void>?
     private(set) var isUp = false
+    /// The parent's seal on every packet it sends (from its `SessionOpened`), and the stream as
+    /// it came: a packet that is not sealed, or comes again, is a forgery.
+    private var parentSeal: UplinkTag?
+    /// Replays only: the channel's SSRCs change when its broadcaster comes back, and the parent
+    /// (whose seal is checked) has judged its sources already.
+    private var streamGuard = UplinkGuard(pinsSources: false)
 
     var mode: MediaMode { session?.mode ?? .udp }
 
@@ -88,7 +96,7 @@ final class RelayLink: FrameLink {
     /// A frame from the parent unit: media straight into the feed, the rest through the session.
     func received(_ frame: ByteBuffer) {
         if session?.phase == .open, SessionFrame.isMedia(frame) {
-            if let local = unit.channels[channel] { unit.ingest(frame, into: local) }
+            fromParent(frame)
             return
         }
         carryOut(session?.received(frame, now: .now) ?? [])
@@ -104,6 +112,8 @@ final class RelayLink: FrameLink {
                     mediaSocket.writeAndFlush(AddressedEnvelope(remoteAddress: parentMediaAddress, data: request), promise: nil)
                 }
             case .opened:
+                parentSeal = session?.opened?.uplinkKey.flatMap(UplinkTag.init(text:))
+                streamGuard.reset()
                 carryOut(session?.startBind(now: .now) ?? [])
                 startTicking()
             case .bound:
@@ -167,9 +177,20 @@ final class RelayLink: FrameLink {
         guard let first = data.getInteger(at: data.readerIndex, as: UInt8.self) else { return }
         if BindDatagram.isBindDatagram(firstByte: first) {
             carryOut(session?.bindDatagram(data, now: .now) ?? [])
-        } else if let local = unit.channels[channel] {
-            unit.ingest(data, into: local)
+        } else {
+            fromParent(data)
         }
+    }
+
+    /// A packet from the parent: its seal checked and taken off, then into the feed here.
+    private func fromParent(_ sealed: ByteBuffer) {
+        guard let packet = parentSeal?.unsealed(sealed), let header = RTPHeaderView(packet),
+            streamGuard.check(ssrc: header.ssrc, payloadType: header.payloadType, sequence: header.sequenceNumber) == .accept
+        else {
+            unit.counters.droppedForgedUplink += 1
+            return
+        }
+        if let local = unit.channels[channel] { unit.ingest(packet, into: local) }
     }
 
     func sendChat(_ line: ChatLine) {

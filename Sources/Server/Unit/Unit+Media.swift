@@ -137,7 +137,11 @@ extension Unit {
             counters.droppedMalformed += 1
             return
         }
-        let entry = FeedEntry(packet, header: rtp, allocator: allocator)
+        // Sealed for this unit's relay children: a packet that cannot carry the seal reaches nobody.
+        guard let entry = FeedEntry(packet, header: rtp, relaySeal: channel.relaySeal, allocator: allocator) else {
+            counters.droppedMalformed += 1
+            return
+        }
         let kind = entry.kind
         let startsKeyframe = entry.startsKeyframe
         channel.feed.append(entry)

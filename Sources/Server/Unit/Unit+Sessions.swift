@@ -158,7 +158,7 @@ extension Unit {
             .opened(SessionOpened(
                 session: session.id, channel: ticket.channel, group: ticket.group, role: ticket.role,
                 bindToken: session.bindToken, mediaPort: address.mediaPort, mode: session.mode,
-                uplinkKey: ticket.role == .broadcaster ? session.uplinkTag.text : nil)),
+                uplinkKey: ticket.role == .broadcaster ? session.uplinkTag.text : ticket.role == .relay ? channel.relaySeal.text : nil)),
             to: session)
         record(.sessionOpened, channel: ticket.channel, group: ticket.group, session: session.id, "\(ticket.role) \(session.peerName) opened a session")
         broadcastStatus(of: channel)

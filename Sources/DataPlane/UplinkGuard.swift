@@ -53,7 +53,7 @@ package struct ReplayWindow {
             highest = sequence
             return true
         }
-        let behind = Int(-ahead)
+        let behind = -Int(ahead)  // Int16.min has no Int16 negation
         guard behind < 64 else { return false }
         let bit: UInt64 = 1 << UInt64(behind)
         guard seen & bit == 0 else { return false }

@@ -43,7 +43,7 @@ public struct UplinkTag: Sendable, Equatable {
     /// The packet without its tag when the tag is right; nil when it is missing or wrong.
     public func verified(_ datagram: ByteBuffer) -> ByteBuffer? {
         let length = datagram.readableBytes - Self.size
-        guard length > 0, let given = datagram.getBytes(at: datagram.readerIndex + length, length: Self.size) else { return nil }
+        guard length >= 0, let given = datagram.getBytes(at: datagram.readerIndex + length, length: Self.size) else { return nil }
         let expected = tag(of: datagram, length: length)
         guard zip(given, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
         return datagram.getSlice(at: datagram.readerIndex, length: length)
@@ -61,7 +61,8 @@ public struct UplinkTag: Sendable, Equatable {
         let end = buffer.writerIndex
         let hadPadding = first & 0x20 != 0
         let before = hadPadding ? Int(buffer.getInteger(at: end - 1, as: UInt8.self) ?? 0) : 0
-        guard before + Self.sealSize <= 255 else { return false }
+        // A padding count includes its own byte: 0 is no padding a receiver could skip.
+        guard !hadPadding || before >= 1, before + Self.sealSize <= 255 else { return false }
         buffer.setInteger(first | 0x20, at: start)
         let mac = buffer.getSlice(at: start, length: end - start).map { tag(of: $0, length: $0.readableBytes) } ?? []
         buffer.writeBytes(mac)

@@ -56,9 +56,23 @@ struct AllCommand: AsyncParsableCommand {
         backup.httpPort = basePort + 81
         backup.peer = "127.0.0.1:\(basePort)"
         backup.startAsBackup = true
+        let http = "http://127.0.0.1:\(csm.httpPort)"
+        // The banner goes out once every server listens; one that cannot ends the process instead.
+        let (primaryHTTP, backupHTTP) = (csm.httpPort, backup.httpPort)
+        let banner = StartedTogether(count: 3 + units) {
+            print("""
+                avcluster: a primary CSM (HTTP \(primaryHTTP)), its backup (HTTP \(backupHTTP)), \(units) streaming units and the web portal on 127.0.0.1.
+                  web portal     http://127.0.0.1:\(webPort)/                  (dashboard: /admin?token=ADMIN-TOKEN)
+                  cluster API    \(http)/api/channels            (open: POST {"title":..,"broadcasterName":..})
+                  admin API      \(http)/admin/view               (Authorization: Bearer ADMIN-TOKEN)
+                  status table   avserver admin status --csm \(http)\(adminTokenFile.map { " --token-file \($0)" } ?? "")
+                  metrics        \(http)/metrics, and each unit's on port base+100*N+2
+                Stop with Ctrl-C.
+                """)
+        }
         var services: [any Service] = [
-            CSMService(configuration: csm, logger: Logger(label: "avserver.csm-a")),
-            CSMService(configuration: backup, logger: Logger(label: "avserver.csm-b")),
+            CSMService(configuration: csm, logger: Logger(label: "avserver.csm-a"), onStarted: { _ in await banner.started() }),
+            CSMService(configuration: backup, logger: Logger(label: "avserver.csm-b"), onStarted: { _ in await banner.started() }),
         ]
         for index in 1...units {
             var unit = UnitConfiguration()
@@ -73,7 +87,9 @@ struct AllCommand: AsyncParsableCommand {
             unit.secret = ClusterKeys(clusterKey: csm.secret).credential(for: unit.unit).text
             unit.sessionsPerAddress = 20_000
             unit.maxLoopDelay = .milliseconds(maxLoopDelayMilliseconds)
-            services.append(UnitService(configuration: unit, adminPort: basePort + 100 * index + 2, logger: Logger(label: "avserver.unit.\(index)")))
+            services.append(UnitService(
+                configuration: unit, adminPort: basePort + 100 * index + 2, logger: Logger(label: "avserver.unit.\(index)"),
+                onStarted: { _, _ in await banner.started() }))
         }
         var web = WebConfiguration()
         web.port = webPort
@@ -84,17 +100,7 @@ struct AllCommand: AsyncParsableCommand {
         if webDatabase == nil { web.logRetention.maxEntries = LogRetention.inMemory }
         web.adminToken = csm.adminToken
         web.csmToken = csm.adminToken
-        services.append(WebService(configuration: web, logger: Logger(label: "avserver.web")))
-        let http = "http://127.0.0.1:\(csm.httpPort)"
-        print("""
-            avcluster: a primary CSM (HTTP \(csm.httpPort)), its backup (HTTP \(backup.httpPort)), \(units) streaming units and the web portal on 127.0.0.1.
-              web portal     http://127.0.0.1:\(webPort)/                  (dashboard: /admin?token=ADMIN-TOKEN)
-              cluster API    \(http)/api/channels            (open: POST {"title":..,"broadcasterName":..})
-              admin API      \(http)/admin/view               (Authorization: Bearer ADMIN-TOKEN)
-              status table   avserver admin status --csm \(http)\(adminTokenFile.map { " --token-file \($0)" } ?? "")
-              metrics        \(http)/metrics, and each unit's on port base+100*N+2
-            Stop with Ctrl-C.
-            """)
+        services.append(WebService(configuration: web, logger: Logger(label: "avserver.web"), onStarted: { _ in await banner.started() }))
         // Shutdown ends the services one after another, and one may finish before its turn (a
         // unit's links close with the CSMs'): that is the shutdown going on, not a failure.
         let group = ServiceGroup(
@@ -102,5 +108,21 @@ struct AllCommand: AsyncParsableCommand {
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+/// Runs `then` once `count` servers have said they listen.
+actor StartedTogether {
+    private var remaining: Int
+    private let then: @Sendable () -> Void
+
+    init(count: Int, then: @escaping @Sendable () -> Void) {
+        remaining = count
+        self.then = then
+    }
+
+    func started() {
+        remaining -= 1
+        if remaining == 0 { then() }
     }
 }

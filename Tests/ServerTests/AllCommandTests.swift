@@ -26,4 +26,35 @@ import Testing
         #expect(try await eventually(timeout: .seconds(20)) { !process.isRunning }, "still running after SIGTERM: \(printed())")
         #expect(process.terminationStatus == 0 && !printed().contains("Error:"), "\(printed())")
     }
+
+    /// A portal whose port is taken ends `avserver all` with a non-zero status and one message that
+    /// names the port and what holds it, not a log line and a cluster without its portal.
+    @Test(.timeLimit(.minutes(1))) func aPortalPortThatIsTakenEndsTheClusterAndSaysWhoHoldsIt() async throws {
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(17490).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        try #require(bound == 0 && listen(holder, 1) == 0, "the test's own listener on 17490")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("avserver-all-taken-\(getpid()).log")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = Process()
+        process.executableURL = UnitProcess.binary
+        process.arguments = ["all", "--units", "1", "--base-port", "17400", "--web-port", "17490"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_EXIT_WITH_PARENT": "1"]) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = process.standardOutput
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        func printed() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        #expect(try await eventually(timeout: .seconds(30)) { !process.isRunning }, "still running with its portal's port taken: \(printed())")
+        let text = printed()
+        print("avserver all with its portal's port taken: status \(process.terminationStatus); \(text.split(separator: "\n").last { $0.contains("Error:") } ?? "")")
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("the web portal cannot listen on port 17490: address already in use") && text.contains("held by process \(getpid())"), "\(text)")
+        #expect(!text.contains("Stop with Ctrl-C"), "no banner for a cluster that did not start")
+    }
 }

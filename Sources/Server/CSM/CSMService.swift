@@ -32,7 +32,9 @@ struct CSMService: Service {
             stateFile: stateFile, members: Set(saved.units), peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store,
             retention: configuration.logRetention, unitEventsPerSecond: configuration.unitEventsPerSecond, logger: logger)
         await manager.started()
-        let unitServer = try await Self.listen(configuration, keys: keys, logger: logger)
+        let unitServer = try await PortUnavailable.naming("CSM \(configuration.name)'s unit port", ports: [configuration.unitPort]) {
+            try await Self.listen(configuration, keys: keys, logger: logger)
+        }
         let ports = NIOLockedValueBox(CSMPorts(unit: unitServer.channel.localAddress?.port ?? 0, http: 0))
         let app = AdminApplication.make(
             host: configuration.httpBindHost ?? configuration.bindHost, port: configuration.httpPort, idleTimeout: configuration.httpIdleTimeout,
@@ -80,7 +82,9 @@ struct CSMService: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 // The HTTP server ends by itself on graceful shutdown, once the requests it is
                 // answering are answered; cancelled, it would drop them and log errors.
-                group.addTask { try await app.run() }
+                group.addTask {
+                    try await PortUnavailable.naming("CSM \(configuration.name)'s HTTP port", ports: [configuration.httpPort]) { try await app.run() }
+                }
                 // Ending on shutdown is this service's success: thrown on, the CancellationError
                 // would make the service group cancel every other service before each had shut down.
                 group.addTask {

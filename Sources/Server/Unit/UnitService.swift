@@ -16,7 +16,16 @@ struct UnitService: Service {
 
     func run() async throws {
         let loop = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        let unit = try await RunningUnit.start(configuration, on: Array(loop.makeIterator()), logger: logger)
+        let ports = [configuration.sessionPort, configuration.mediaPort, configuration.webSocketPort ?? 0]
+        let unit: RunningUnit
+        do {
+            unit = try await PortUnavailable.naming("unit \(configuration.unit)", ports: ports) {
+                try await RunningUnit.start(configuration, on: Array(loop.makeIterator()), logger: logger)
+            }
+        } catch {
+            try? await loop.shutdownGracefully()
+            throw error
+        }
         do {
             try await serve(unit)
         } catch {
@@ -43,7 +52,7 @@ struct UnitService: Service {
                     }
                 },
                 onRunning: { port in await onStarted(unit, port) })
-            try await app.runService()
+            try await PortUnavailable.naming("unit \(configuration.unit)'s /metrics and /health", ports: [adminPort]) { try await app.runService() }
         } else {
             await onStarted(unit, nil)
             try? await gracefulShutdown()

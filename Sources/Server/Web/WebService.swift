@@ -39,20 +39,32 @@ struct WebService: Service {
             onServerRunning: { [onStarted, configuration] channel in await onStarted(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
         logger.info("web portal on http://\(configuration.bindHost):\(configuration.port), CSMs \(configuration.csmURLs.joined(separator: ", ")), database \(configuration.postgresURL.map { _ in "PostgreSQL" } ?? configuration.databasePath ?? "SQLite in memory")")
-        // The dashboards' event streams never end on their own: end them when shutdown begins, or
-        // the server would wait for them forever.
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
+        do {
+            try await serve(app: app, mirror: mirror)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    /// The portal and its mirror until shutdown, or until the portal cannot listen. The
+    /// dashboards' event streams never end on their own: they are ended when shutdown begins, or
+    /// the server would wait for them forever.
+    private func serve(app: some ApplicationProtocol, mirror: ClusterMirror) async throws {
+        let configuration = self.configuration
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await mirror.run() }
                 group.addTask {
-                    do { try await app.runService() } catch { logger.error("web server stopped: \(error)") }
+                    // A portal that cannot listen ends the process with a message that says why.
+                    try await PortUnavailable.naming("the web portal", ports: [configuration.port]) { try await app.runService() }
                 }
-                await group.next()
-                group.cancelAll()
+                defer { group.cancelAll() }
+                try await group.next()
             }
         } onGracefulShutdown: {
             Task { await mirror.finishAll() }
         }
-        await store.close()
     }
 }

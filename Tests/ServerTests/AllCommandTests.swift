@@ -1,25 +1,40 @@
 import Foundation
 import Testing
 
+/// A real `avserver all` process whose output goes to a file, killed when the test ends.
+final class AllProcess {
+    let process = Process()
+    private let output: URL
+
+    /// Below TestPorts' range and the kernel's ephemeral one; the CSMs use base..base+81, unit 1 base+100..+103.
+    init(basePort: Int, webPort: Int) throws {
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("avserver-all-\(getpid())-\(basePort).log")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        process.executableURL = UnitProcess.binary
+        process.arguments = ["all", "--units", "1", "--base-port", "\(basePort)", "--web-port", "\(webPort)"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_EXIT_WITH_PARENT": "1"]) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = process.standardOutput
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: output)
+    }
+
+    var printed: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+}
+
 /// `avserver all`, the demo, as a real process.
 @Suite struct AllCommandTests {
     /// SIGTERM (as from systemd or Ctrl-C's SIGINT) ends the whole cluster with status 0: the
     /// CSM once threw CancellationError on shutdown, and the service group then cancelled the
     /// units and the portal mid-shutdown (exit 1, a hang or SQLite's unclosed-connection assert).
     @Test(.timeLimit(.minutes(1))) func sigtermEndsTheWholeClusterWithStatusZero() async throws {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("avserver-all-\(getpid()).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
-        process.executableURL = UnitProcess.binary
-        // Below TestPorts' range and the kernel's ephemeral one; the CSMs use base..base+81, unit 1 base+100..+103.
-        process.arguments = ["all", "--units", "1", "--base-port", "17000", "--web-port", "17090"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_EXIT_WITH_PARENT": "1"]) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = process.standardOutput
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        func printed() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        let all = try AllProcess(basePort: 17000, webPort: 17090)
+        let process = all.process
+        func printed() -> String { all.printed }
 
         #expect(try await eventually(timeout: .seconds(30)) { printed().contains("is primary at epoch 1") && printed().contains("Server started and listening on 127.0.0.1:17090") }, "\(printed())")
         kill(process.processIdentifier, SIGTERM)
@@ -38,18 +53,9 @@ import Testing
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         try #require(bound == 0 && listen(holder, 1) == 0, "the test's own listener on 17490")
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("avserver-all-taken-\(getpid()).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
-        process.executableURL = UnitProcess.binary
-        process.arguments = ["all", "--units", "1", "--base-port", "17400", "--web-port", "17490"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_EXIT_WITH_PARENT": "1"]) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = process.standardOutput
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        func printed() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        let all = try AllProcess(basePort: 17400, webPort: 17490)
+        let process = all.process
+        func printed() -> String { all.printed }
         #expect(try await eventually(timeout: .seconds(30)) { !process.isRunning }, "still running with its portal's port taken: \(printed())")
         let text = printed()
         print("avserver all with its portal's port taken: status \(process.terminationStatus); \(text.split(separator: "\n").last { $0.contains("Error:") } ?? "")")

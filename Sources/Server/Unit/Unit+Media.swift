@@ -19,7 +19,7 @@ extension Unit {
                 return
             }
             // Proof of the session first: a forged packet spends no budget and reaches no feed.
-            guard let packet = session.uplinkTag.verified(datagram) else {
+            guard let packet = session.uplinkTag?.verified(datagram) else {
                 counters.droppedForgedUplink += 1
                 return
             }

@@ -153,12 +153,13 @@ extension Unit {
             channel.broadcaster = session.id
             channel.broadcasterAddress = nil
             channel.uplinkGuard.reset()
+            session.uplinkTag = UplinkTag.random()
         }
         send(
             .opened(SessionOpened(
                 session: session.id, channel: ticket.channel, group: ticket.group, role: ticket.role,
                 bindToken: session.bindToken, mediaPort: address.mediaPort, mode: session.mode,
-                uplinkKey: ticket.role == .broadcaster ? session.uplinkTag.text : ticket.role == .relay ? channel.relaySeal.text : nil)),
+                uplinkKey: ticket.role == .broadcaster ? session.uplinkTag?.text : ticket.role == .relay ? channel.relaySeal.text : nil)),
             to: session)
         record(.sessionOpened, channel: ticket.channel, group: ticket.group, session: session.id, "\(ticket.role) \(session.peerName) opened a session")
         broadcastStatus(of: channel)

@@ -28,8 +28,9 @@ final class UnitSession {
     /// A browser's session: always in TCP mode (a page has no UDP socket).
     let overWebSocket: Bool
     let bindToken = BindToken.random()
-    /// A broadcaster's UDP packets carry a tag made with this key (given in its `SessionOpened`).
-    let uplinkTag = UplinkTag.random()
+    /// A broadcaster's UDP packets carry a tag made with this key (given in its `SessionOpened`);
+    /// made when a broadcaster's session opens, nil for every other session.
+    var uplinkTag: UplinkTag?
     var peerName = ""
     /// The client network the connection comes from (`ClientNetworks`), for the per-client limits.
     var network = "?"

@@ -40,6 +40,7 @@ struct AllCommand: AsyncParsableCommand {
         try Secret.check(csm.adminToken, what: "admin token", flag: "admin-token-file", variable: "AVCLUSTER_ADMIN_TOKEN", bindHost: csm.bindHost)
         // One machine: every unit, viewer and load test comes from 127.0.0.1.
         csm.connectionsPerAddress = 1000
+        csm.unprovenLinksPerNetwork = csm.unprovenLinks
         csm.rateLimits = .unlimited
         csm.settings.liveChannelsPerClient = .max
         csm.httpLimits = .loopbackLoad

@@ -25,6 +25,8 @@ final class RunningCSM: Sendable {
         // Every test client comes from 127.0.0.1; the rate-limit test sets its own.
         configuration.rateLimits = .unlimited
         configuration.settings.liveChannelsPerClient = .max
+        // Every test unit links from 127.0.0.1, a dozen at once; PreAuthenticationTests sets the defaults.
+        configuration.unprovenLinksPerNetwork = configuration.unprovenLinks
         configure(&configuration)
         var logger = Logger(label: "test.csm")
         logger.logLevel = .warning

@@ -32,7 +32,7 @@ import Wire
     }
 
     @Test func silentStrangersOnTheUnitPortShedEachOtherAndAUnitStillLinks() async throws {
-        let csm = try await RunningCSM.start()
+        let csm = try await RunningCSM.start { $0.unprovenLinksPerNetwork = CSMConfiguration().unprovenLinksPerNetwork }
         var peers: [RawTCPPeer] = []
         for index in 0..<200 { peers.append(try await RawTCPPeer(port: csm.ports.unit, from: "127.0.3.\(index % 4)")) }
         #expect(await eventually(timeout: .seconds(2)) { peers.count { !$0.closed } <= 4 * 16 })

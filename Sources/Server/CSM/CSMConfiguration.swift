@@ -22,6 +22,9 @@ struct CSMConfiguration: Sendable {
     var unitEventsPerSecond = 100.0
     /// Connections one address may hold on the unit port.
     var connectionsPerAddress = 64
+    /// Links on the unit port still proving a key, in all and from one client network.
+    var unprovenLinks = 128
+    var unprovenLinksPerNetwork = 16
     /// An HTTP connection idle this long is closed.
     var httpIdleTimeout = AdminApplication.idleTimeout
     /// Connections of the HTTP port per client network and in all, and its request deadline.

@@ -116,7 +116,7 @@ struct CSMService: Service {
         _ configuration: CSMConfiguration, keys: ClusterKeys, logger: Logger
     ) async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> {
         let cap = ConnectionCap(limit: configuration.connectionsPerAddress, port: "CSM \(configuration.name) unit port", logger: logger)
-        let unproven = UnauthenticatedLinks()
+        let unproven = UnauthenticatedLinks(total: configuration.unprovenLinks, perNetwork: configuration.unprovenLinksPerNetwork)
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)

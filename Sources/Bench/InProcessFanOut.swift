@@ -11,7 +11,7 @@ import Glibc
 #endif
 
 /// `avbench fanout --in-process`: the data plane's UDP fan-out alone, as the unit runs it per read
-/// batch (`ChannelFeed`, `ChannelFanOut`, `DatagramBatch`, `UDPSendPlan` over `UDPFanOutSocket`),
+/// batch (`ChannelRouter` into a `RouterOutbox`, its `UDPSendPlan` over `UDPFanOutSocket`),
 /// on this thread, to N receiver sockets that another thread drains. No sessions, no SwiftNIO
 /// event loop: what the library itself costs beside `udp-fanout-limit`, which sends the same mix
 /// from C. The figure is this thread's own CPU per delivered gigabit, as the limit tool's is.
@@ -26,10 +26,8 @@ enum InProcessFanOut {
 
     static func run(viewers: Int, seconds: Int, audioFrameMilliseconds: Int) throws -> Result {
         let receivers = try Receivers(count: viewers)
-        var fanOut = ChannelFanOut()
-        for (index, address) in receivers.addresses.enumerated() { fanOut.addUDP(SessionID(UInt64(index + 1)), at: address, awaitingKeyframe: false) }
+        let channel = RoutedChannel(receivers: receivers.addresses)
         let socket = try UDPFanOutSocket(boundTo: SocketAddress(ipAddress: "127.0.0.1", port: 0), sharedPort: false, sendBuffer: 4 << 20, receiveBuffer: 1 << 20)
-        var relay = StepRelay()
         var stream = SyntheticStream(keyframeInterval: 50, videoFrameSize: 4_600, audioFrameMilliseconds: audioFrameMilliseconds)
 
         let steps = (seconds + 1) * 50
@@ -46,10 +44,10 @@ enum InProcessFanOut {
             // One read batch: the step's packets.
             let packets = stream.next(step: step)
             let batchStart = ContinuousClock.now
-            relay.plan(packets, to: fanOut.flowingPeers)
-            sentBytes += relay.plan.bytesOut
-            _ = socket.send(relay.plan)
-            relay.plan.reset()
+            channel.route(packets)
+            sentBytes += channel.plan.bytesOut
+            _ = socket.send(channel.plan)
+            channel.plan.reset()
             if step >= 50 {
                 let took = ContinuousClock.now - batchStart
                 delays.append(Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15)
@@ -66,33 +64,32 @@ enum InProcessFanOut {
             batchDelay: (at(0.5), at(0.99), delays.last ?? .nan))
     }
 
-    /// One read batch into a send plan, as `Unit.ingest` and `flushMedia` take it: audio to every
-    /// flowing receiver as it comes, a video frame's packets gathered into one GSO message. The
-    /// feed is written as the unit writes it (nobody reads it here), so the cost is the unit's.
-    struct StepRelay {
-        private let allocator = ByteBufferAllocator()
-        private var feed = ChannelFeed(capacity: 1024)
-        private var batch = DatagramBatch()
-        let plan = UDPSendPlan()
+    /// One channel's packet path as the unit holds it (`ChannelRouter`, its feed sealed for relay
+    /// children, a video frame one GSO message per receiver), its receivers added straight to the
+    /// fan-out. Nobody reads the feed here, so the cost is the unit's routing alone.
+    struct RoutedChannel {
+        let outbox = RouterOutbox()
+        let router: ChannelRouter
 
-        mutating func plan(_ packets: [ByteBuffer], to peers: PeerList) {
-            for packet in packets {
-                guard let rtp = RTPHeaderView(packet) else { continue }
-                let entry = FeedEntry(packet, header: rtp, allocator: allocator)
-                feed.append(entry)
-                if entry.kind == .video {
-                    if !batch.accepts(entry.datagram.readableBytes), let frame = batch.take() {
-                        plan.add(frame.buffer, segments: frame.count, segmentSize: frame.segmentSize, to: peers)
-                    }
-                    batch.append(entry.datagram, startsKeyframe: entry.startsKeyframe, allocator: allocator)
-                    if rtp.marker, let frame = batch.take() {
-                        plan.add(frame.buffer, segments: frame.count, segmentSize: frame.segmentSize, to: peers)
-                    }
-                } else {
-                    plan.add(entry.datagram, to: peers)
-                }
+        init(receivers: [SocketAddress]) {
+            router = ChannelRouter(
+                channel: 1, feedCapacity: 1024,
+                settings: ChannelRouter.Settings(
+                    segmentationOffload: true, tcpBatchInterval: .milliseconds(40), sendingLoops: 1, threadTime: { TCPBatchPacing.threadTime }),
+                outbox: outbox)
+            for (index, address) in receivers.enumerated() {
+                router.addUDP(SessionID(UInt64(index + 1)), at: address, awaitingKeyframe: false)
             }
         }
+
+        /// One read batch into the outbox's send plan, as the unit routes it and ends the batch.
+        func route(_ packets: [ByteBuffer]) {
+            let now = NIODeadline.now()
+            for packet in packets { _ = router.ingest(packet, now: now) }
+            outbox.sendVideoBatches()
+        }
+
+        var plan: UDPSendPlan { outbox.udp }
     }
 
     /// Blocks this thread until `deadline` (the next 20 ms step of the stream).

@@ -21,24 +21,24 @@ enum LatencyFloor {
         let stats = ReceiveStats(viewers: viewers)
         let receiveLoop = ReceiveLoop(tick: .milliseconds(readMilliseconds))
         defer { receiveLoop.stop() }
-        var fanOut = ChannelFanOut()
+        var addresses: [SocketAddress] = []
         for index in 0..<viewers {
             let viewer = try ViewerSocket(unit: sender) { packet, arrival, _ in
                 stats.record(packet, viewer: index, arrival: arrival.microsecondsSinceEpoch)
             }
             receiveLoop.add(viewer)
             let address = try SocketAddress(ipAddress: "127.0.0.1", port: boundPort(of: viewer.descriptor))
-            fanOut.addUDP(SessionID(UInt64(index + 1)), at: address, awaitingKeyframe: false)
+            addresses.append(address)
         }
-        var relay = InProcessFanOut.StepRelay()
+        let channel = InProcessFanOut.RoutedChannel(receivers: addresses)
         var stream = SyntheticStream(keyframeInterval: 50, videoFrameSize: 4_600, audioFrameMilliseconds: audioFrameMilliseconds)
         let start = ContinuousClock.now
         for step in 0..<(seconds + 1) * 50 {
             // A second to warm up, as the unit's run has.
             if step == 50 { stats.startRecording() }
-            relay.plan(stream.next(step: step), to: fanOut.flowingPeers)
-            _ = socket.send(relay.plan)
-            relay.plan.reset()
+            channel.route(stream.next(step: step))
+            _ = socket.send(channel.plan)
+            channel.plan.reset()
             InProcessFanOut.sleep(until: start + .milliseconds(20 * (step + 1)))
         }
         let streamEnd = ReceiveStats.wallMicroseconds

@@ -48,8 +48,8 @@ final class RunningUnit: Sendable {
         return try await eventLoop.flatSubmit {
             let unit = Unit(configuration: configuration, eventLoop: eventLoop, logger: logger)
             let bound = NIOLoopBound(unit, eventLoop: eventLoop)
-            unit.fanOutSocket = first.socket.value
-            unit.mediaWorkers = opened
+            unit.output.fanOutSocket = first.socket.value
+            unit.output.mediaWorkers = opened
             let forwarding = opened.map { worker in
                 DatagramBootstrap(group: worker.loop)
                     .channelOption(.datagramVectorReadMessageCount, value: 64)
@@ -97,7 +97,7 @@ final class RunningUnit: Sendable {
             return media.and(webSockets).and(EventLoopFuture.whenAllSucceed(forwarding, on: eventLoop)).map { all, forwarding in
                 let (media, webSockets) = all
                 let unit = bound.value
-                unit.mediaChannel = media
+                unit.output.mediaChannel = media
                 unit.address.sessionPort = sessions.port
                 unit.address.mediaPort = media.localAddress?.port ?? configuration.mediaPort
                 unit.address.webSocketPort = webSockets?.localAddress?.port.map { configuration.webSocketPublicPort ?? $0 }
@@ -176,9 +176,7 @@ final class RunningUnit: Sendable {
             for link in unit.csmLinks { link.close() }
             for channel in unit.channels.values { channel.parentLink?.close() }
             for session in unit.sessions.values { session.connection.close(promise: nil) }
-            unit.fanOutSocket?.close()
-            unit.fanOutSocket = nil
-            for worker in unit.mediaWorkers { worker.loop.execute { worker.socket.value.close() } }
+            unit.output.close()
             return EventLoopFuture.andAllComplete(self.listeners.map { $0.close() }, on: self.eventLoop)
         }.get()
     }

@@ -1,4 +1,5 @@
 import DataPlane
+import NIOCore
 import Wire
 
 extension Unit {
@@ -7,13 +8,18 @@ extension Unit {
     @discardableResult
     func assign(_ index: Int, to channelID: ChannelID, root: Bool?, parent: GroupLocation? = nil) -> LocalChannel {
         let channel = channels[channelID] ?? {
+            let router = ChannelRouter(
+                channel: channelID, feedCapacity: configuration.feedCapacity,
+                settings: ChannelRouter.Settings(
+                    segmentationOffload: output.segmentationOffload, tcpBatchInterval: TimeAmount(configuration.tcpBatchInterval),
+                    sendingLoops: output.mediaShards, threadTime: { TCPBatchPacing.threadTime }),
+                outbox: output.outbox)
             let channel = LocalChannel(
-                id: channelID, feedCapacity: configuration.feedCapacity,
+                id: channelID, router: router,
                 uplink: UplinkPolicy(maxPacketBytes: configuration.maxPacketBytes, maxBitsPerSecond: configuration.maxChannelBitrate, now: .now()),
                 chatBudget: ChannelChatBudget(
                     channelBurst: configuration.channelChatBurst, networkBurst: configuration.networkChatBurst,
-                    reserve: configuration.channelChatReserve, now: .now()),
-                sendingLoops: mediaShards)
+                    reserve: configuration.channelChatReserve, now: .now()))
             channels[channelID] = channel
             return channel
         }()

@@ -60,41 +60,22 @@ extension Unit {
     }
 
     private func writeBindReply(_ reply: BindDatagram, to address: SocketAddress) {
-        mediaChannel?.write(AddressedEnvelope(remoteAddress: address, data: reply.encoded(allocator: allocator)), promise: nil)
-        mediaNeedsFlush = true
+        output.writeDatagram(reply.encoded(allocator: allocator), to: address)
     }
 
     /// Adds a bound UDP receiver to the fan-out, sending it first the video since the last
     /// keyframe, or all it missed when it resumes.
     func startUDP(_ session: UnitSession, in channel: LocalChannel) {
         guard let address = session.udpAddress else { return }
-        sendVideoBatch(of: channel)  // what is batched is in the feed too: send it before the backlog
-        var cursor: FeedCursor
+        let cursor: FeedCursor
         switch resumption(of: session, in: channel, lagThreshold: Int.max / 2) {
         case .waiting: return
         case .resumed(let resumed): cursor = resumed
         case .fresh: cursor = FeedCursor(joining: channel.feed, lagThreshold: Int.max / 2)
         }
-        var notices: [FeedCursor.Notice] = []
-        let receiver = channel.fanOut.peers(of: ChannelFanOut.UDPReceiver(session: session.id, address: address))
-        while let entry = cursor.next(in: channel.feed, notices: &notices) {
-            sendUDP(entry.datagram, to: receiver)
+        if channel.router.startUDP(session.id, at: address, from: cursor) {
+            requestKeyframe(for: channel.id, reason: "a viewer joined before any keyframe", force: false)
         }
-        channel.fanOut.addUDP(session.id, at: address, awaitingKeyframe: cursor.video != .flowing)
-        if cursor.video != .flowing { requestKeyframe(for: channel.id, reason: "a viewer joined before any keyframe", force: false) }
-    }
-
-    /// One datagram (or GSO message of `segments` datagrams) for every receiver of `peers`, into
-    /// the read batch's send plan: it leaves with the batch (`flushMedia`).
-    private func sendUDP(_ data: ByteBuffer, segments: Int = 1, segmentSize: Int = 0, to peers: PeerList) {
-        udpPlan.add(data, segments: segments, segmentSize: segmentSize, to: peers)
-    }
-
-    /// Sends the channel's batched video to every flowing UDP receiver, one GSO message each.
-    func sendVideoBatch(of channel: LocalChannel) {
-        guard let batch = channel.videoBatch.take() else { return }
-        if batch.startsKeyframe { channel.fanOut.keyframeStarts() }
-        sendUDP(batch.buffer, segments: batch.count, segmentSize: batch.segmentSize, to: channel.fanOut.flowingPeers)
     }
 
     /// RTP over a session: from a broadcaster in TCP mode.
@@ -129,58 +110,18 @@ extension Unit {
         return false
     }
 
-    /// Appends a packet to the channel's feed and sends it on: to every UDP receiver now, to every
-    /// TCP receiver as far as its connection can take.
+    /// Routes a packet of the channel (`ChannelRouter.ingest`), then does what it asks: the TCP
+    /// batch's timer, and the receivers whose resume wait it ended.
     func ingest(_ packet: ByteBuffer, into channel: LocalChannel) {
-        // The header read in place, allocating nothing: the unit relays the packet as it came.
-        guard let rtp = RTPHeaderView(packet), packet.readableBytes <= Int(UInt16.max) else {
-            counters.droppedMalformed += 1
-            return
+        guard let routed = channel.router.ingest(packet, now: .now()) else { return }
+        switch routed.timer {
+        case .unchanged: break
+        case .cancel:
+            channel.tcpBatchTimer?.cancel()
+            channel.tcpBatchTimer = nil
+        case .schedule(let due): scheduleTCPBatch(of: channel, at: due)
         }
-        // Sealed for this unit's relay children: a packet that cannot carry the seal reaches nobody.
-        guard let entry = FeedEntry(packet, header: rtp, relaySeal: channel.relaySeal, allocator: allocator) else {
-            counters.droppedMalformed += 1
-            return
-        }
-        let kind = entry.kind
-        let startsKeyframe = entry.startsKeyframe
-        channel.feed.append(entry)
-        channel.packetsIn += 1
-        counters.packetsIn += 1
-
-        let datagram = entry.datagram
-        if kind == .video && segmentationOffload && channel.fanOut.hasUDP {
-            if !channel.videoBatch.accepts(datagram.readableBytes) { sendVideoBatch(of: channel) }
-            if channel.videoBatch.isEmpty { channelsWithBatches.append(channel) }
-            channel.videoBatch.append(datagram, startsKeyframe: startsKeyframe, allocator: allocator)
-            if rtp.marker { sendVideoBatch(of: channel) }
-        } else if kind == .video {
-            if startsKeyframe { channel.fanOut.keyframeStarts() }
-            sendUDP(datagram, to: channel.fanOut.flowingPeers)
-        } else {
-            // Audio goes to everyone, including receivers whose video waits for a keyframe.
-            sendUDP(datagram, to: channel.fanOut.flowingPeers)
-            sendUDP(datagram, to: channel.fanOut.awaitingPeers)
-        }
-        if !channel.fanOut.tcp.isEmpty {
-            // A finished video frame goes out at once, or with the audio packet due just after it
-            // (see TCPBatchPacing); what comes between frames waits for the next one, or the interval.
-            let write: TCPBatchPacing.Write =
-                if kind == .audio {
-                    channel.tcpPacing.audioArrived(sequence: rtp.sequenceNumber, timestamp: rtp.timestamp, at: .now()) ? .now : .withTheNextBatch
-                } else if kind == .video && rtp.marker {
-                    channel.tcpPacing.frameEnded(at: .now())
-                } else {
-                    .withTheNextBatch
-                }
-            switch write {
-            case .now: sendTCPBatch(of: channel)
-            case .by(let deadline): scheduleTCPBatch(of: channel, by: deadline)
-            case .withTheNextBatch: scheduleTCPBatch(of: channel)
-            }
-        }
-        // After the fan-out: a receiver started now gets this packet in its backlog, not twice.
-        if !channel.fanOut.resumeWaits.isEmpty { endResumeWaits(of: channel, after: entry) }
+        if !routed.endedWaits.isEmpty { endResumeWaits(routed.endedWaits, in: channel) }
     }
 
     /// The parent unit cut this unit's relay link to audio only (it fell too far behind), or gave
@@ -192,20 +133,22 @@ extension Unit {
         }
     }
 
-    func report(_ notice: FeedCursor.Notice, for session: UnitSession, in channel: LocalChannel) {
+    /// A TCP receiver's lag policy changed what it gets: it is told, and so are the CSMs.
+    func report(_ notice: FeedCursor.Notice, for session: UnitSession) {
+        guard let channelID = session.channel else { return }
         switch notice {
         case .videoSkipped(let lag):
             let reason = "\(lag) packets behind live: audio only until caught up"
             send(.videoSkipped(true, reason: reason), to: session)
-            record(.modeSwitched, channel: channel.id, group: session.group, session: session.id, reason)
+            record(.modeSwitched, channel: channelID, group: session.group, session: session.id, reason)
         case .videoResuming:
             let reason = "caught up: video resumes at the next keyframe"
             send(.videoSkipped(false, reason: reason), to: session)
-            record(.modeSwitched, channel: channel.id, group: session.group, session: session.id, reason)
-            requestKeyframe(for: channel.id, reason: "a TCP viewer caught up", force: false)
+            record(.modeSwitched, channel: channelID, group: session.group, session: session.id, reason)
+            requestKeyframe(for: channelID, reason: "a TCP viewer caught up", force: false)
         case .overrun(let skipped):
             counters.cursorOverruns += 1
-            record(.modeSwitched, channel: channel.id, group: session.group, session: session.id, "overrun: jumped \(skipped) packets forward")
+            record(.modeSwitched, channel: channelID, group: session.group, session: session.id, "overrun: jumped \(skipped) packets forward")
         }
     }
 
@@ -223,14 +166,14 @@ extension Unit {
         session.mode = mode
         if session.receivesMedia {
             // Out of the old mode's list; a receiver still waiting to resume waits again in the new one.
-            channel.fanOut.remove(session.id)
+            channel.router.remove(session.id)
             if mode == .udp {
                 let awaitingKeyframe = session.cursor?.video != .flowing
                 session.cursor = nil
                 if session.resume != nil {
                     startUDP(session, in: channel)
                 } else if let address = session.udpAddress {
-                    channel.fanOut.addUDP(session.id, at: address, awaitingKeyframe: awaitingKeyframe)
+                    channel.router.addUDP(session.id, at: address, awaitingKeyframe: awaitingKeyframe)
                 }
             }
         }

@@ -39,17 +39,13 @@ extension Unit {
     /// Every heartbeat: status lines, silent UDP peers, old nonces, reports and events to the CSMs.
     func heartbeat() {
         let now = NIODeadline.now()
+        output.noteOtherLoopsFailures()
+        flushMedia()  // what the other loops and the routers counted, before the figures use it
         measureLoopDelay(heartbeatLate: now - lastHeartbeat - TimeAmount(configuration.heartbeatInterval))
         let elapsed = max(Double((now - lastHeartbeat).nanoseconds) / 1e9, 0.001)
         bytesPerSecond = UInt64(Double(counters.bytesOut - bytesOutAtLastHeartbeat) / elapsed)
         bytesOutAtLastHeartbeat = counters.bytesOut
         lastHeartbeat = now
-        for worker in mediaWorkers {
-            note(worker.failures.withLockedValue { failures in
-                defer { failures = UDPFanOutSocket.Outcome() }
-                return failures
-            })
-        }
 
         for channel in channels.values where channel.statusChanged { sendStatus(of: channel) }
         expireSilentUDP(now: now)
@@ -100,7 +96,7 @@ extension Unit {
             session.lastBind = nil
             if udpBindings[address] == session.id { udpBindings[address] = nil }
             if let channelID = session.channel, let channel = channels[channelID] {
-                channel.fanOut.removeUDP(session.id)
+                channel.router.removeUDP(session.id)
                 if channel.broadcasterAddress == address { channel.broadcasterAddress = nil }
             }
             record(.modeSwitched, channel: session.channel, group: session.group, session: session.id, "UDP address \(address) silent for \(configuration.udpTimeout): no more UDP media")

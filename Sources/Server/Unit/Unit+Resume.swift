@@ -15,28 +15,28 @@ extension Unit {
 
     func resumption(of session: UnitSession, in channel: LocalChannel, lagThreshold: Int) -> Resumption {
         guard let point = session.resume else { return .fresh }
-        if let cursor = FeedCursor(resuming: point, in: channel.feed, lagThreshold: lagThreshold) {
+        switch channel.router.resumption(of: session.id, from: point, lagThreshold: lagThreshold, now: .now()) {
+        case .resumed(let cursor):
             session.resume = nil
             counters.sessionsResumed += 1
             record(.sessionResumed, channel: channel.id, group: session.group, session: session.id,
                 "\(session.peerName) resumes where it left off, \(cursor.lag(in: channel.feed)) packets behind live")
             return .resumed(cursor)
-        }
-        if ResumeWait.feedIsBehind(channel.feed, point) {
-            channel.fanOut.wait(ResumeWait(session: session.id, point: point, now: .now()))
+        case .waiting:
             return .waiting
+        case .pastTheFeed:
+            session.resume = nil
+            counters.resumesPastTheFeed += 1
+            record(.sessionResumed, channel: channel.id, group: session.group, session: session.id,
+                "\(session.peerName) was away longer than the feed holds (\(channel.feed.capacity) packets): it starts at a keyframe")
+            return .fresh
         }
-        session.resume = nil
-        counters.resumesPastTheFeed += 1
-        record(.sessionResumed, channel: channel.id, group: session.group, session: session.id,
-            "\(session.peerName) was away longer than the feed holds (\(channel.feed.capacity) packets): it starts at a keyframe")
-        return .fresh
     }
 
     /// Starts the media of receivers whose wait is over: the feed reached where they left off
-    /// (with the packet just appended), or it did not in time and they start afresh.
-    func endResumeWaits(of channel: LocalChannel, after entry: FeedEntry) {
-        for (id, timedOut) in channel.fanOut.endWaits(afterPacketOf: entry.ssrc, sequence: entry.sequenceNumber, now: .now()) {
+    /// (with the packet just routed), or it did not in time and they start afresh.
+    func endResumeWaits(_ ended: [(session: SessionID, timedOut: Bool)], in channel: LocalChannel) {
+        for (id, timedOut) in ended {
             guard let session = sessions[id], session.phase == .open else { continue }
             if timedOut {
                 session.resume = nil

@@ -9,14 +9,14 @@ extension Unit {
         _ connection: Channel, overWebSocket: Bool = false, writer: NIOLoopBound<DirectWriteHandler>? = nil, network: String? = nil
     ) -> UnitSession {
         let session = UnitSession(
-            id: newSessionID(), connection: connection, overWebSocket: overWebSocket,
+            id: newSessionID(), unit: self, connection: connection, overWebSocket: overWebSocket,
             chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
         session.writer = writer
         session.network = network ?? configuration.networks.network(of: connection.remoteAddress)
         if connection.eventLoop === eventLoop {
             session.localWriter = writer?.value
         } else {
-            if let index = mediaWorkers.firstIndex(where: { $0.loop === connection.eventLoop }) {
+            if let index = output.mediaWorkers.firstIndex(where: { $0.loop === connection.eventLoop }) {
                 session.loop = index + 1
             } else {
                 session.writer = nil  // a loop that is not the unit's: SwiftNIO carries every write across
@@ -96,7 +96,7 @@ extension Unit {
         send(.error(error), to: session)
         // Out of every group and fan-out now; the connection lingers only for the error to be read.
         sessionClosed(session)
-        flushRemoteWrites()
+        output.flushRemoteWrites()
         session.connection.closeAfterRefusal()
     }
 
@@ -159,7 +159,7 @@ extension Unit {
             .opened(SessionOpened(
                 session: session.id, channel: ticket.channel, group: ticket.group, role: ticket.role,
                 bindToken: session.bindToken, mediaPort: address.mediaPort, mode: session.mode,
-                uplinkKey: ticket.role == .broadcaster ? session.uplinkTag?.text : ticket.role == .relay ? channel.relaySeal.text : nil)),
+                uplinkKey: ticket.role == .broadcaster ? session.uplinkTag?.text : ticket.role == .relay ? channel.router.relaySeal.text : nil)),
             to: session)
         record(.sessionOpened, channel: ticket.channel, group: ticket.group, session: session.id, "\(ticket.role) \(session.peerName) opened a session")
         broadcastStatus(of: channel)
@@ -181,7 +181,7 @@ extension Unit {
         guard wasOpen, let channelID = session.channel, let group = session.group else { return }
         if let index = slotIndex(group) { groups[index].sessions.remove(session.id) }
         if let channel = channels[channelID] {
-            channel.fanOut.remove(session.id)
+            channel.router.remove(session.id)
             if channel.broadcaster == session.id {
                 channel.broadcaster = nil
                 channel.broadcasterAddress = nil

@@ -37,34 +37,14 @@ final class Unit {
     /// Channels whose last group here was freed, until when (wall milliseconds) a ticket alone
     /// may not give them a group again; a CSM command that places them clears it.
     var freedChannels: [ChannelID: UInt64] = [:]
-    var mediaChannel: Channel?
-    /// The media port's socket as the fan-out sends from it (NIO reads a duplicate).
-    var fanOutSocket: UDPFanOutSocket?
-    /// What the current read batch sends over UDP, sent at its end.
-    var udpPlan = UDPSendPlan()
-    /// The unit's other loops (`--threads`), each sending to its share of the UDP receivers and
-    /// writing to the sessions that live there.
-    var mediaWorkers: [MediaWorker] = [] {
-        didSet { remoteWrites = Array(repeating: [], count: mediaWorkers.count) }
-    }
-    /// What this batch writes to sessions on each other loop, handed over at its end.
-    var remoteWrites: [[SessionWrite]] = []
-    var remoteFlushScheduled = false
-    /// How many loops share a channel's UDP receivers.
-    var mediaShards: Int { 1 + mediaWorkers.count }
+    /// Where media leaves: the routers' outbox applied to the sockets, and every session write.
+    let output: MediaOutput
     var address: UnitAddress
     var counters = UnitCounters()
     /// Which CSM this unit obeys, at which epoch (docs/HA.md).
     var lease: UnitLease
     var epoch: UInt64 { lease.epoch }
     var draining = false
-    /// Sessions written to since the last flush.
-    var sessionsToFlush: [UnitSession] = []
-    var mediaNeedsFlush = false
-    /// Channels with a video batch to send before the next flush.
-    var channelsWithBatches: [LocalChannel] = []
-    /// Whether this kernel does UDP segmentation offload (else every packet goes alone).
-    let segmentationOffload = System.supportsUDPSegmentationOffload
     /// Events not yet sent to the CSMs.
     var pendingEvents: [UnitEvent] = []
     var csmLinks: [CSMLink] = []
@@ -94,6 +74,7 @@ final class Unit {
         unopened = UnopenedPool(total: configuration.unopenedSessions, perNetwork: configuration.unopenedSessionsPerNetwork)
         metrics = UnitMetrics(unit: configuration.unit)
         address = UnitAddress(unit: configuration.unit, host: configuration.publicHost, sessionPort: 0, mediaPort: 0)
+        output = MediaOutput(eventLoop: eventLoop, logger: logger)
     }
 
     @Sendable static func systemMilliseconds() -> UInt64 {
@@ -127,53 +108,27 @@ final class Unit {
         if pendingEvents.count > 10_000 { pendingEvents.removeFirst(pendingEvents.count - 10_000) }
     }
 
-    /// Flushes everything written while handling the last batch of reads.
+    /// Flushes everything routed and written while handling the last batch of reads.
     func flushMedia() {
-        for channel in channelsWithBatches { sendVideoBatch(of: channel) }
-        channelsWithBatches.removeAll(keepingCapacity: true)
-        if !udpPlan.isEmpty { sendPlan() }
-        if mediaNeedsFlush {
-            mediaNeedsFlush = false
-            mediaChannel?.flush()
-        }
-        for session in sessionsToFlush {
-            session.awaitingFlush = false
-            session.connection.flush()
-        }
-        sessionsToFlush.removeAll(keepingCapacity: true)
-        flushRemoteWrites()
+        output.flush()
+        let (routed, sent) = output.takeCounters()
+        counters.packetsIn += routed.packetsIn
+        counters.droppedMalformed += routed.droppedMalformed
+        counters.tcpPacketsOut += routed.tcpPacketsOut
+        counters.tcpWrites += routed.tcpWrites
+        counters.udpPacketsOut += sent.udpPacketsOut
+        counters.bytesOut += routed.tcpBytesOut + sent.udpBytesOut
+        counters.udpSendsDropped += sent.udpSendsDropped
+        counters.udpSendsFailed += sent.udpSendsFailed
     }
 
-    /// The batch's UDP messages to every receiver, in as few system calls as the kernel takes;
-    /// the counters add up once for the whole batch.
-    /// With several loops each sends to its own receivers; the plan is theirs to read, and the
-    /// next batch gets a new one.
-    private func sendPlan() {
-        counters.udpPacketsOut += UInt64(udpPlan.datagrams)
-        counters.bytesOut += UInt64(udpPlan.bytesOut)
-        guard !mediaWorkers.isEmpty else {
-            if let fanOutSocket { note(fanOutSocket.send(udpPlan)) }
-            udpPlan.reset()
-            return
-        }
-        let plan = udpPlan
-        udpPlan = UDPSendPlan()
-        var ownShare = false
-        for shard in plan.shardsInUse(of: mediaShards) {
-            guard shard > 0 else { ownShare = true; continue }
-            let worker = mediaWorkers[shard - 1]
-            worker.loop.execute {
-                let outcome = worker.socket.value.send(plan, shard: shard)
-                if outcome.dropped + outcome.failed > 0 { worker.failures.withLockedValue { $0.add(outcome) } }
-            }
-        }
-        if ownShare, let fanOutSocket { note(fanOutSocket.send(plan, shard: 0)) }
+    /// Sends one session message now, in order with the media written to the session before it.
+    func send(_ message: SessionMessage, to session: UnitSession) {
+        output.send(message, to: session)
     }
 
-    /// What the kernel would not send: a full socket buffer drops, an unreachable receiver fails.
-    func note(_ outcome: UDPFanOutSocket.Outcome) {
-        counters.udpSendsDropped += UInt64(outcome.dropped)
-        counters.udpSendsFailed += UInt64(outcome.failed)
-        if outcome.failed > 0 { logger.debug("media port: \(outcome.failed) sends refused, the last with errno \(outcome.lastError)") }
+    /// Closes a session's connection after what was written to it.
+    func close(_ session: UnitSession) {
+        output.close(session)
     }
 }

@@ -1,3 +1,4 @@
+import CDatagram
 import DataPlane
 import NIOCore
 import Wire
@@ -9,7 +10,7 @@ final class UnitSession {
     enum Phase { case awaitingHello, awaitingOpen, open, closed }
 
     // What a TCP batch reads of every receiver comes first, together: it fits in the cache
-    // lines the batch asks for ahead of its turn (see `Unit.sendTCPBatch`).
+    // lines the batch asks for ahead of its turn (see `ChannelRouter.sendTCPBatch`).
     var phase = Phase.awaitingHello
     /// The unit's loop the connection lives on: 0 the unit's own, else `mediaWorkers[loop - 1]`.
     var loop = 0
@@ -24,6 +25,10 @@ final class UnitSession {
     var cursor: FeedCursor?
 
     let id: SessionID
+    /// The unit that holds the session and outlives it: its writes leave through the unit's
+    /// output, its lag notices go to the unit. Unowned without counting: every TCP write of a
+    /// batch goes through it.
+    unowned(unsafe) let unit: Unit
     let connection: Channel
     /// A browser's session: always in TCP mode (a page has no UDP socket).
     let overWebSocket: Bool
@@ -48,23 +53,44 @@ final class UnitSession {
     var modeLimiter: ChatRateLimiter
     /// Writes straight to the socket (the TCP session port; not WebSocket), on the connection's loop.
     var writer: NIOLoopBound<DirectWriteHandler>?
-    /// The bytes of this object a TCP batch reads ahead of the receiver's turn.
-    static let batchReadBytes = 128
-
-    init(id: SessionID, connection: Channel, overWebSocket: Bool = false, chatLimiter: ChatRateLimiter) {
+    init(id: SessionID, unit: Unit, connection: Channel, overWebSocket: Bool = false, chatLimiter: ChatRateLimiter) {
         self.id = id
+        self.unit = unit
         self.connection = connection
         self.overWebSocket = overWebSocket
         self.chatLimiter = chatLimiter
         modeLimiter = ChatRateLimiter(burst: 5, now: .now())
     }
 
-    /// Whether the connection takes more now: asked of the channel only while NIO holds bytes of it.
-    var isWritable: Bool { localWriter?.holdsNothing == true || connection.isWritable }
 
     var role: TicketRole? { ticket?.role }
     var channel: ChannelID? { ticket?.channel }
     var group: GroupID? { ticket?.group }
     /// Viewers and relay links receive media; broadcasters send it.
     var receivesMedia: Bool { role == .viewer || role == .relay }
+}
+
+/// A viewer's or relay link's session in TCP mode, as its channel's router writes it.
+extension UnitSession: TCPReceiver {
+    var isOpen: Bool { phase == .open }
+
+    /// Whether the connection takes more now: asked of the channel only while NIO holds bytes of it.
+    var isWritable: Bool { localWriter?.holdsNothing == true || connection.isWritable }
+
+    /// A session on another loop turns unwritable only once that loop has written: it gets at
+    /// most this much per pump, and the next batch or its writability pumps again.
+    var pumpBudget: Int { loop == 0 ? Int.max : ChannelRouter.tcpWriteBytes * 2 }
+
+    func write(_ bytes: ByteBuffer, packets: Int) {
+        bytesSent += UInt64(bytes.readableBytes)
+        unit.output.deliver(bytes, to: self)
+    }
+
+    func notice(_ notice: FeedCursor.Notice) {
+        unit.report(notice, for: self)
+    }
+
+    func prefetchForBatch() {
+        if let localWriter { avc_prefetch(Unmanaged.passUnretained(localWriter).toOpaque(), 64) }
+    }
 }

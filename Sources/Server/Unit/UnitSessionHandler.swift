@@ -105,7 +105,7 @@ final class UnitSessionHandler: ChannelInboundHandler {
         if context.channel.isWritable {
             onUnit { unit, session in
                 guard let session = session.value, let channelID = session.channel, let channel = unit.channels[channelID] else { return }
-                unit.pump(session, in: channel)
+                channel.router.pump(session)
                 unit.flushMedia()
             }
         }

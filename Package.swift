@@ -139,6 +139,15 @@ let package = Package(
         ),
 
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        // What several test targets share: the tests' stream and how they compare packets.
+        .target(
+            name: "TestSupport", dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/TestSupport"),
+        // The pure cores alone: each links only what it tests.
+        .testTarget(name: "ClusterLogicTests", dependencies: ["ClusterLogic", "Wire"]),
+        .testTarget(
+            name: "DataPlaneTests",
+            dependencies: ["DataPlane", "Wire", "TestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "Wire"]),
         .testTarget(
@@ -153,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "ClusterLogic", "DataPlane", "Wire", "Client", "Media",
+                "Server", "ClusterLogic", "DataPlane", "Wire", "Client", "Media", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Client
 import NIOCore
+import TestSupport
 import Testing
 import Wire
 

@@ -1,4 +1,5 @@
 import Client
+import TestSupport
 import NIOCore
 import NIOConcurrencyHelpers
 import Wire

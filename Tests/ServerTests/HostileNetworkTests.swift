@@ -2,6 +2,7 @@ import Client
 import Foundation
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import Wire
 

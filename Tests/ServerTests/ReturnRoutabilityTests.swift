@@ -2,6 +2,7 @@ import Client
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import Wire
 

@@ -2,6 +2,7 @@ import Client
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import TestSupport
 import Testing
 import Wire
 

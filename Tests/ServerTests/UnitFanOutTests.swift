@@ -1,6 +1,7 @@
 import Client
 import Glibc
 import NIOCore
+import TestSupport
 import Testing
 import Wire
 

@@ -1,4 +1,5 @@
 import Client
+import TestSupport
 import Testing
 import Wire
 

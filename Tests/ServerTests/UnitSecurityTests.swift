@@ -1,6 +1,7 @@
 import Client
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import Wire
 

@@ -1,6 +1,7 @@
 import Client
 import DataPlane
 import NIOCore
+import TestSupport
 import Testing
 import Wire
 

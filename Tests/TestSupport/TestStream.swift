@@ -1,30 +1,27 @@
-import Client
 import NIOCore
 import Wire
 
-@testable import Server
-
 /// The tests' stream.
-typealias TestStream = SyntheticStream
+package typealias TestStream = SyntheticStream
 
 /// What a test needs to know of a received packet.
-struct ReceivedPacket: Equatable, Hashable {
-    var ssrc: UInt32
-    var sequence: UInt16
-    var startsKeyframe: Bool
+package struct ReceivedPacket: Equatable, Hashable, Sendable {
+    package var ssrc: UInt32
+    package var sequence: UInt16
+    package var startsKeyframe: Bool
 
-    init?(_ buffer: ByteBuffer) {
+    package init?(_ buffer: ByteBuffer) {
         guard let packet = try? RTPPacket(parsing: buffer) else { return nil }
         ssrc = packet.ssrc
         sequence = packet.sequenceNumber
         startsKeyframe = packet.payloadType == 96 && VP8PayloadDescriptor.startsKeyframe(packet.payload.readableBytesView)
     }
 
-    var isVideo: Bool { ssrc == SyntheticStream.videoSSRC }
+    package var isVideo: Bool { ssrc == SyntheticStream.videoSSRC }
 }
 
 /// A short account of how two packet lists differ (nil when equal), so a failure stays readable.
-func difference(_ got: [ReceivedPacket], _ expected: [ReceivedPacket]) -> String? {
+package func difference(_ got: [ReceivedPacket], _ expected: [ReceivedPacket]) -> String? {
     guard got != expected else { return nil }
     let index = zip(got, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(got.count, expected.count)
     let gotAt = index < got.count ? "\(got[index])" : "end"

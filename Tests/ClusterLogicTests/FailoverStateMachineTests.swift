@@ -2,7 +2,6 @@ import Testing
 import Wire
 
 @testable import ClusterLogic
-@testable import Server
 
 /// Two CSMs' failover machines and three units' leases on a simulated network: every beat each
 /// CSM ticks, its lease requests reach the units it can reach, the answers come straight back, and

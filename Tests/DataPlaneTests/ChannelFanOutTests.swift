@@ -3,7 +3,6 @@ import NIOCore
 import Testing
 import Wire
 
-@testable import Server
 
 /// The one owner of a channel's receivers on a unit, without sockets: joins, leaves, mode
 /// switches, keyframe waits, resume waits, and the lists the per-packet loop reads.

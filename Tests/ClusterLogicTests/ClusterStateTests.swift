@@ -2,7 +2,6 @@ import Testing
 import Wire
 
 @testable import ClusterLogic
-@testable import Server
 
 @Suite struct ClusterStateTests {
     static let start = ContinuousClock.now

@@ -1,10 +1,9 @@
 import DataPlane
-import Client
 import NIOCore
+import TestSupport
 import Testing
 import Wire
 
-@testable import Server
 
 /// A receiver opened again where it left off (`ResumePoint`), without sockets: it gets exactly
 /// the packets after the ones it has, of every stream, however they interleave in the feed.

@@ -2,7 +2,6 @@ import Testing
 import Wire
 
 @testable import ClusterLogic
-@testable import Server
 
 /// The placement index and the channels' tree levels, kept up to date by joins, reports,
 /// failures, drains, shrinking and time, agree at every step with ones built from scratch and

@@ -4,7 +4,7 @@ import Glibc
 
 import Wire
 
-/// Text from a server on its way to a terminal (DESIGN.md, trust): whatever a unit or a CSM
+/// Text from a server on its way to a terminal (docs/SECURITY.md): whatever a unit or a CSM
 /// sends (chat, reasons, errors, titles, log lines) is cleaned here first, so no byte of it can
 /// move the cursor, retitle the window or hide text; and its width is counted in terminal cells,
 /// so wide characters never break a line or a table.

@@ -1,6 +1,6 @@
 import Wire
 
-/// The CSM's view of the cluster (DESIGN.md, control plane): units, channels and group trees,
+/// The CSM's view of the cluster (docs/ARCHITECTURE.md): units, channels and group trees,
 /// placement, expansion, shrinking and unit failure. Pure: no sockets, no clock of its own;
 /// every call says what time it is and queues the commands and log lines it decides on in
 /// `actions`, which the service carries out. It can be rebuilt from unit reports alone.

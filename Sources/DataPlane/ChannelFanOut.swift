@@ -2,7 +2,7 @@ import CDatagram
 import NIOCore
 import Wire
 
-/// Who receives a channel on this unit, and how (DESIGN.md, data plane): UDP receivers that get
+/// Who receives a channel on this unit, and how (docs/ARCHITECTURE.md, one packet): UDP receivers that get
 /// every packet, UDP receivers that wait for a keyframe before their video starts, TCP receivers
 /// (each reads the feed through the cursor its session holds), and resuming receivers that wait
 /// for the feed to reach where they left off. A receiver is a viewer or a relay link to another

@@ -1,7 +1,7 @@
 import NIOCore
 import Wire
 
-/// A channel's packet path on one unit (DESIGN.md, data plane): its feed, who receives it
+/// A channel's packet path on one unit (docs/ARCHITECTURE.md, one packet): its feed, who receives it
 /// (`ChannelFanOut`), the video frame gathered for one GSO message per receiver, and when its TCP
 /// receivers are written (`TCPBatchPacing`). It takes packets and the time and puts its UDP sends
 /// in the unit's `RouterOutbox`, writing TCP receivers through them; it holds no socket and

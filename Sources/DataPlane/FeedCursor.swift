@@ -1,6 +1,6 @@
 import Wire
 
-/// A viewer's place in a channel feed, and the lag policy (DESIGN.md, data plane): a cursor
+/// A viewer's place in a channel feed, and the lag policy (docs/ARCHITECTURE.md, one packet): a cursor
 /// never passes the write point; past `lagThreshold` packets behind it gets audio only; once back
 /// within `resumeThreshold` it waits for the next keyframe and video resumes there; an overrun
 /// cursor jumps forward and never reads overwritten data.

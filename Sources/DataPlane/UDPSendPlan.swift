@@ -1,7 +1,7 @@
 import CDatagram
 import NIOCore
 
-/// What one read batch sends over UDP (DESIGN.md, data plane): each message (a datagram, or a
+/// What one read batch sends over UDP (docs/ARCHITECTURE.md, one packet): each message (a datagram, or a
 /// video frame's datagrams as one GSO message) with the receivers it goes to, its bytes copied
 /// once into one buffer. `UDPFanOutSocket.send` turns it into as few `sendmmsg` calls as the
 /// kernel takes, on each loop for the receivers it sends to (`PeerList`'s shards). A plan is filled on

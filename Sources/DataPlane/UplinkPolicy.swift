@@ -1,7 +1,7 @@
 import NIOCore
 import Wire
 
-/// What a unit takes from a channel's broadcaster (DESIGN.md, trust): RTP of the channel's two
+/// What a unit takes from a channel's broadcaster (docs/SECURITY.md): RTP of the channel's two
 /// payload types only (Opus 111, VP8 96), packets no larger than `maxPacketBytes`, and no more
 /// than `maxBitsPerSecond` for the channel (a token bucket holding one second's worth). Everything
 /// else is dropped and counted; nothing a broadcaster sends can make the unit fan out more.

@@ -1,5 +1,5 @@
 /// A decoded message whose numbers are checked against the ranges that make sense for them
-/// (DESIGN.md, trust: every number from the network is range-checked). `ControlCoder.decode`
+/// (docs/SECURITY.md: every number from the network is range-checked). `ControlCoder.decode`
 /// checks every message that conforms, so no caller sees a value out of range.
 public protocol RangeChecked {
     /// Throws `WireError.outOfRange` naming the first field out of its range.

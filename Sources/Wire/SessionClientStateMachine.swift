@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The client side of a session with a unit (DESIGN.md, data plane), written once for every
+/// The client side of a session with a unit (docs/ARCHITECTURE.md, one packet), written once for every
 /// client: the CLIs' `SessionClient` and a unit's relay links. Pure: the connection, the unit's
 /// frames and bind datagrams, and ticks with the time go in; what to send and what happened come
 /// out. It says hello and opens with the ticket; proves the UDP address (the bind request every

@@ -1,4 +1,4 @@
-/// Token buckets per client address (DESIGN.md, trust: no exhaustion through the public API):
+/// Token buckets per client address (docs/SECURITY.md: no exhaustion through the public API):
 /// `burst` requests at once, refilled at `perSecond`. Pure: time is an input. Memory stays
 /// bounded: past `maxAddresses` the buckets that are full again (idle clients) are dropped.
 struct RequestRateLimiter: Sendable {

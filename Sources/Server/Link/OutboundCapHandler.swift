@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
 
-/// Bounds what a connection may owe its peer (DESIGN.md, trust: every queue bounded). Writers
+/// Bounds what a connection may owe its peer (docs/SECURITY.md: every queue bounded). Writers
 /// that can wait (a TCP viewer's cursor) stop at the channel's high water mark; what is written
 /// regardless (messages, chat, commands) may run past it. A peer that stops reading is cut off,
 /// with a log line, once its queue passes `maxQueuedBytes` or it has not been writable for

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// How much of the event log a store keeps (DESIGN.md, trust: memory and disk stay flat): lines
+/// How much of the event log a store keeps (docs/SECURITY.md: memory and disk stay flat): lines
 /// older than `maxAge`, and the oldest beyond `maxEntries`, are deleted as the log grows.
 struct LogRetention: Sendable {
     var maxEntries = LogRetention.onDisk

@@ -10,7 +10,7 @@ struct SessionWrite: Sendable {
     let bytes: ByteBuffer
 }
 
-/// Where the unit's media leaves (DESIGN.md, data plane): it applies what the channel routers
+/// Where the unit's media leaves (docs/ARCHITECTURE.md, one packet): it applies what the channel routers
 /// put in the outbox to the sockets at the end of each batch of reads (the UDP send plan, from
 /// each loop to its share of the receivers), and carries every write to a session, on the unit's
 /// loop or handed to the session's own. Lives on the unit's loop.

@@ -5,7 +5,7 @@ import NIOCore
 import NIOPosix
 import Wire
 
-/// A streaming unit (DESIGN.md, data plane): `groupsPerUnit` groups, one channel feed per
+/// A streaming unit (docs/ARCHITECTURE.md, one packet): `groupsPerUnit` groups, one channel feed per
 /// channel, UDP fan-out and TCP cursors, chat, relay links, reports. Every piece of its state
 /// lives on one event loop, so the per-packet path takes no lock; with `--threads` the other
 /// loops get their sends and writes from it once per batch, as buffers nobody changes after.
@@ -26,7 +26,7 @@ final class Unit {
     var groups: [GroupSlot]
     var channels: [ChannelID: LocalChannel] = [:]
     var sessions: [SessionID: UnitSession] = [:]
-    /// Proven UDP addresses (DESIGN.md: never send to an unverified address).
+    /// Proven UDP addresses (docs/SECURITY.md: never send to an unverified address).
     var udpBindings: [SocketAddress: SessionID] = [:]
     /// Nonces of accepted tickets until they expire, to refuse replays.
     var usedNonces: [UInt64: UInt64] = [:]

@@ -148,7 +148,7 @@ extension ClusterState {
     }
 
     /// Closes a channel: every group freed.
-    package mutating func close(_ channel: ChannelID, now: ContinuousClock.Instant = .now) -> ControlError? {
+    package mutating func close(_ channel: ChannelID, now: ContinuousClock.Instant) -> ControlError? {
         guard channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
         refreshIndex(now: now)
         closedChannels[channel] = now

@@ -40,7 +40,7 @@ extension ClusterState {
             guard channels[channel] != nil else { continue }
             if let root = channels[channel]?.root, root.unit == id {
                 log("channelLost", channel: channel, "channel \(channel) lost its root group with unit \(id) and no unit has room")
-                _ = close(channel)
+                _ = close(channel, now: now)
                 continue
             }
             // Groups on live units whose parent was on the failed unit get the replacement.

@@ -53,3 +53,15 @@ public enum ControlCoder {
         }
     }
 }
+
+extension ControlCoder {
+    /// A control message as its frame on a link: JSON after a 4-byte length
+    /// (`LengthPrefixedFramer.control`). Every control link writes its messages through this.
+    public static func frame(_ message: some Encodable) throws -> ByteBuffer {
+        let body = try encode(message)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(body.count + 4)
+        try LengthPrefixedFramer.control.write(bytes: body, to: &buffer)
+        return buffer
+    }
+}

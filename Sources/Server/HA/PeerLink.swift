@@ -32,10 +32,8 @@ final class PeerLink: Sendable {
             guard let connected = await connect() else { return }
             channel.withLockedValue { $0 = connected }
         }
-        var buffer = ByteBuffer()
-        guard (try? LengthPrefixedFramer.control.write(bytes: ControlCoder.encode(PeerMessage.heartbeat(heartbeat)), to: &buffer)) != nil
-        else { return }
-        channel.withLockedValue { $0 }?.writeAndFlush(buffer, promise: nil)
+        guard let frame = try? ControlCoder.frame(PeerMessage.heartbeat(heartbeat)) else { return }
+        channel.withLockedValue { $0 }?.writeAndFlush(frame, promise: nil)
     }
 
     /// Connects and proves the key; nil when either fails (the handler has logged why).

@@ -98,10 +98,8 @@ final class LinkAuthenticationHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     private func write(_ message: some Encodable, context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: 256)
-        guard let body = try? ControlCoder.encode(message), (try? LengthPrefixedFramer.control.write(bytes: body, to: &buffer)) != nil
-        else { return }
-        context.writeAndFlush(NIOAny(buffer), promise: nil)
+        guard let frame = try? ControlCoder.frame(message) else { return }
+        context.writeAndFlush(NIOAny(frame), promise: nil)
     }
 
     private func refuse(_ error: WireError, context: ChannelHandlerContext, tellPeer: Bool = true) {

@@ -61,10 +61,8 @@ final class CSMLink: FrameLink {
 
     func write(_ message: UnitMessage) {
         guard let connection else { return }
-        var buffer = connection.allocator.buffer(capacity: 512)
-        guard let body = try? ControlCoder.encode(message), (try? LengthPrefixedFramer.control.write(bytes: body, to: &buffer)) != nil
-        else { return }
-        connection.writeAndFlush(buffer, promise: nil)
+        guard let frame = try? ControlCoder.frame(message) else { return }
+        connection.writeAndFlush(frame, promise: nil)
     }
 
     func send(report: UnitReport, events: [UnitEvent]) {

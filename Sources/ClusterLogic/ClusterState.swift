@@ -15,7 +15,7 @@ package struct ClusterState: Sendable {
     /// channel without an entry has it built again when next asked.
     package var treeLevels: [ChannelID: TreeLevels] = [:]
     /// What placement asks, kept up to date from `units` (`refreshIndex` before each decision).
-    package private(set) var index = PlacementIndex()
+    package private(set) var index: PlacementIndex
     package var channels: [ChannelID: ChannelRecord] = [:]
     /// Channels closed lately: a unit report sent before its free-group command arrived, or a
     /// unit that let in a viewer whose ticket was taken while the channel was live, must not
@@ -29,7 +29,12 @@ package struct ClusterState: Sendable {
     package var hasOwnView = false
     package var actions: [ClusterAction] = []
 
-    package init(settings: ClusterSettings, signer: TicketSigner, wallClock: @escaping @Sendable () -> UInt64) {
+    /// `placement`: how units are weighed (the cluster's rule unless a test gives another).
+    package init(
+        settings: ClusterSettings, signer: TicketSigner, wallClock: @escaping @Sendable () -> UInt64,
+        placement: any PlacementPolicy = LeastLoadedPlacement()
+    ) {
+        index = PlacementIndex(policy: placement)
         self.settings = settings
         self.signer = signer
         self.wallClock = wallClock
@@ -84,7 +89,7 @@ package struct ClusterState: Sendable {
 
     /// Builds the index again from every unit (a check that the kept one agrees).
     package mutating func rebuildIndex(now: ContinuousClock.Instant) {
-        index = PlacementIndex()
+        index = PlacementIndex(policy: index.policy)
         units.markAllChanged()
         refreshIndex(now: now)
     }

@@ -7,7 +7,7 @@ import Wire
 /// notes them) and the places promised to viewers that lapsed since, so a decision costs
 /// O(log units), not a scan of every group of every unit.
 package struct PlacementIndex: Sendable {
-    /// Load, then id: the least-loaded unit first, ties to the lowest id (as the policy says).
+    /// Load, then id: the least-loaded unit first, ties to the lowest id (`PlacementPolicy`).
     package struct LoadKey: Comparable, Sendable {
         package var load: Double
         package var unit: UnitID
@@ -41,8 +41,10 @@ package struct PlacementIndex: Sendable {
     /// Units that take work and have a free group: where channels open and grow to.
     package private(set) var unitsWithFreeGroups = IndexedHeap<UnitID, LoadKey>()
     package private(set) var channels: [ChannelID: ChannelPlaces] = [:]
-    /// Each unit's load as the policy counts it (`LeastLoadedUnitPolicy.load`).
-    private var unitLoads: [UnitID: Double] = [:]
+    /// How units are weighed.
+    package let policy: any PlacementPolicy
+    /// What each unit's load is counted from (its viewers as last counted, its traffic).
+    private var unitCounts: [UnitID: (viewers: Int, bytesPerSecond: UInt64)] = [:]
     /// What each unit added to the channels' counts, taken away again when it changes.
     private var contributions: [UnitID: [ChannelID: Contribution]] = [:]
     /// Promised places in the order they lapse (the grace is the same for all), and the unit.
@@ -51,7 +53,17 @@ package struct PlacementIndex: Sendable {
     private var occupancies: [GroupLocation: Int] = [:]
     private var lapsesStart = 0
 
+    package init(policy: any PlacementPolicy = LeastLoadedPlacement()) {
+        self.policy = policy
+    }
+
     package func places(of channel: ChannelID) -> ChannelPlaces? { channels[channel] }
+
+    /// A unit's place among the units, by the policy's load.
+    private func key(of unit: UnitID) -> LoadKey {
+        let counts = unitCounts[unit] ?? (0, 0)
+        return LoadKey(load: policy.load(viewers: counts.viewers, bytesPerSecond: counts.bytesPerSecond), unit: unit)
+    }
 
     /// Whether a promised place lapses by `now` that the index still counts.
     package func hasLapses(by now: ContinuousClock.Instant) -> Bool { lapsesStart < lapses.count && lapses[lapsesStart].at <= now }
@@ -84,8 +96,8 @@ package struct PlacementIndex: Sendable {
             contributions[unit]![channel]!.emptyGroups.append(location)
             channels[channel]!.emptyGroups.insert(location)
         }
-        unitLoads[unit, default: 0] += Double(new - old)
-        let key = LoadKey(load: unitLoads[unit]!, unit: unit)
+        unitCounts[unit, default: (0, record.load.bytesPerSecond)].viewers += new - old
+        let key = key(of: unit)
         let open = { (occupancy: Int) in record.takesWork && occupancy < record.capacity }
         if open(old) && !open(new), let index = channels[channel]!.openGroups[unit]?.firstIndex(of: location.group) {
             channels[channel]!.openGroups[unit]!.remove(at: index)
@@ -133,7 +145,7 @@ package struct PlacementIndex: Sendable {
             var open = places.openGroups[unit] ?? []
             open.insert(location.group, at: open.firstIndex { $0 > location.group } ?? open.count)
             places.openGroups[unit] = open
-            places.openUnits.set(unit, key: LoadKey(load: unitLoads[unit] ?? 0, unit: unit))
+            places.openUnits.set(unit, key: key(of: unit))
         }
         channels[channel] = places
         if record.freeGroupCount == 0 { unitsWithFreeGroups.remove(unit) }
@@ -194,7 +206,7 @@ package struct PlacementIndex: Sendable {
         contributions[unit]![channel] = places.groups[unit] == nil ? nil : contribution
         if !places.groups.isEmpty { channels[channel] = places }
         // The unit has a free group now.
-        if record.takesWork && record.freeGroupCount + 1 > 0 { unitsWithFreeGroups.set(unit, key: LoadKey(load: unitLoads[unit] ?? 0, unit: unit)) }
+        if record.takesWork && record.freeGroupCount + 1 > 0 { unitsWithFreeGroups.set(unit, key: key(of: unit)) }
         return true
     }
 
@@ -234,7 +246,7 @@ package struct PlacementIndex: Sendable {
             if channels[channel]!.groups.isEmpty { channels[channel] = nil }
         }
         unitsWithFreeGroups.remove(unit)
-        unitLoads[unit] = nil
+        unitCounts[unit] = nil
         guard let record else { return }
         var added: [ChannelID: Contribution] = [:]
         var groups: [ChannelID: [GroupID]] = [:]
@@ -253,10 +265,8 @@ package struct PlacementIndex: Sendable {
             if record.takesWork && occupancy < record.capacity { open[group.channel, default: []].append(id) }
         }
         // The policy's load, from the occupancies just counted.
-        let viewers = added.values.reduce(0) { $0 + $1.viewers }
-        let load = Double(viewers) + Double(record.load.bytesPerSecond) / 125_000
-        unitLoads[unit] = load
-        let key = LoadKey(load: load, unit: unit)
+        unitCounts[unit] = (added.values.reduce(0) { $0 + $1.viewers }, record.load.bytesPerSecond)
+        let key = key(of: unit)
         if record.takesWork && record.freeGroupCount > 0 { unitsWithFreeGroups.set(unit, key: key) }
         for (channel, contribution) in added {
             // Moved out and back, so the heap inside is changed in place, never copied.

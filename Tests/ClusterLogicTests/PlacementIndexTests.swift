@@ -25,7 +25,7 @@ import Wire
         var rebuilt = kept
         rebuilt.rebuildIndex(now: now)
         #expect(kept.index.unitsWithFreeGroups.min == rebuilt.index.unitsWithFreeGroups.min, "\(step)")
-        let scanned = LeastLoadedUnitPolicy.choose(kept.activeUnits.filter { $0.freeGroupCount > 0 }, at: now)?.id
+        let scanned = kept.index.policy.choose(kept.activeUnits.filter { $0.freeGroupCount > 0 }, at: now)?.id
         #expect(kept.index.unitsWithFreeGroups.min == scanned, "\(step)")
         for channel in kept.channels.keys {
             let a = kept.index.places(of: channel), b = rebuilt.index.places(of: channel)

@@ -138,12 +138,12 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        // What several test targets share: the tests' stream and how they compare packets.
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
+        // What several test targets share: the tests' stream, how they compare packets, a seeded random source.
         .target(
             name: "TestSupport", dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/TestSupport"),
         // The pure cores alone: each links only what it tests.
-        .testTarget(name: "ClusterLogicTests", dependencies: ["ClusterLogic", "Wire"]),
+        .testTarget(name: "ClusterLogicTests", dependencies: ["ClusterLogic", "Wire", "TestSupport"]),
         .testTarget(
             name: "DataPlaneTests",
             dependencies: ["DataPlane", "Wire", "TestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]

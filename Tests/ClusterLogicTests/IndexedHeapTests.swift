@@ -1,23 +1,12 @@
+import TestSupport
 import Testing
 
 @testable import ClusterLogic
 
 /// The heap the placement index orders units by, against a plain dictionary under random changes.
 struct IndexedHeapTests {
-    /// A fixed-seed generator, so a failure repeats.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func insertsUpdatesAndRemovesKeepTheMinimum() {
-        var random = SplitMix(state: 28)
+        var random = SeededGenerator(seed: 28)  // fixed, so a failure repeats
         var heap = IndexedHeap<Int, Int>()
         var truth: [Int: Int] = [:]
         for _ in 0..<5_000 {

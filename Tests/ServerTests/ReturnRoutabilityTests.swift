@@ -65,7 +65,7 @@ final class DatagramRecorder: ChannelInboundHandler, Sendable {
             }
             #expect(!bound)
         }
-        #expect(try await harness.unit.inspect { unit in unit.udpBindings.isEmpty == false && unit.sessions[attacker.opened.session]?.udpAddress == nil })
+        #expect(try await harness.unit.inspect { unit in unit.udpBindings.isEmpty == false && unit.udpBindings.address(of: attacker.opened.session) == nil })
         try await socket.close()
         await attacker.close()
         await broadcaster.close()

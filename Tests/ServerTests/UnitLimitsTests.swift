@@ -67,7 +67,7 @@ import Wire
         try await Task.sleep(for: .milliseconds(700))
         let report = try await harness.unit.inspect { $0.makeReport() }
         #expect((report.load.loopDelayMilliseconds ?? 0) >= 0 && report.load.blockedReceivers == 0)
-        #expect(try await harness.unit.inspect { $0.overloaded })
+        #expect(try await harness.unit.inspect { $0.load.overloaded })
         await #expect { _ = try await harness.connect(.viewer, udp: false) } throws: { "\($0)".contains("noRoom") && "\($0)".contains("overloaded") }
         // A broadcaster (not a new viewer) is still let in.
         let broadcaster = EventRecorder(try await harness.connect(.broadcaster, udp: false))

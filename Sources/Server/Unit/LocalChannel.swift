@@ -10,8 +10,6 @@ final class LocalChannel {
     let router: ChannelRouter
     var groups: Set<GroupID> = []
     var broadcaster: SessionID?
-    /// The broadcaster's proven UDP address.
-    var broadcasterAddress: SocketAddress?
     /// The relay link feeding this channel from a parent unit, when it is not rooted here.
     var parentLink: RelayLink?
     /// The next write to TCP receivers, while packets wait for one (`ChannelRouter.BatchTimer`).

@@ -12,7 +12,7 @@ extension Unit {
         if BindDatagram.isBindDatagram(firstByte: first) {
             bind(datagram, from: address)
         } else if first & 0xC0 == 0x80 {
-            guard let id = udpBindings[address], let session = sessions[id], session.role == .broadcaster,
+            guard let id = udpBindings.session(at: address), let session = sessions[id], session.role == .broadcaster,
                 let channelID = session.channel, let channel = channels[channelID], channel.broadcaster == id
             else {
                 counters.droppedUnboundMedia += 1
@@ -46,15 +46,14 @@ extension Unit {
             writeBindReply(.reply(session: id, cookie: fresh, bound: false), to: address)
             return
         }
-        session.lastBind = .now()
-        session.lastHeard = session.lastBind!
-        if session.udpAddress != address {
-            if let other = udpBindings[address], other != id { counters.droppedBadBinds += 1; return }
-            if let old = session.udpAddress, udpBindings[old] == id { udpBindings[old] = nil }
-            session.udpAddress = address
-            udpBindings[address] = id
-            if session.role == .broadcaster { channel.broadcasterAddress = address }
-            if session.receivesMedia && session.mode == .udp { startUDP(session, in: channel) }
+        let heard = NIODeadline.now()
+        session.lastHeard = heard
+        switch udpBindings.bind(id, at: address, now: heard) {
+        case .taken:
+            counters.droppedBadBinds += 1
+            return
+        case .renewed: break
+        case .moved: if session.receivesMedia && session.mode == .udp { startUDP(session, in: channel) }
         }
         writeBindReply(.reply(session: id, cookie: fresh, bound: true), to: address)
     }
@@ -66,7 +65,7 @@ extension Unit {
     /// Adds a bound UDP receiver to the fan-out, sending it first the video since the last
     /// keyframe, or all it missed when it resumes.
     func startUDP(_ session: UnitSession, in channel: LocalChannel) {
-        guard let address = session.udpAddress else { return }
+        guard let address = udpBindings.address(of: session.id) else { return }
         let cursor: FeedCursor
         switch resumption(of: session, in: channel, lagThreshold: Int.max / 2) {
         case .waiting: return
@@ -159,7 +158,7 @@ extension Unit {
             return
         }
         guard let channelID = session.channel, let channel = channels[channelID] else { return }
-        if mode == .udp && session.udpAddress == nil {
+        if mode == .udp && udpBindings.address(of: session.id) == nil {
             send(.error(ControlError(.notAllowed, "UDP mode needs a bind from your UDP socket first; send a bind request")), to: session)
             return
         }
@@ -172,7 +171,7 @@ extension Unit {
                 session.cursor = nil
                 if session.resume != nil {
                     startUDP(session, in: channel)
-                } else if let address = session.udpAddress {
+                } else if let address = udpBindings.address(of: session.id) {
                     channel.router.addUDP(session.id, at: address, awaitingKeyframe: awaitingKeyframe)
                 }
             }

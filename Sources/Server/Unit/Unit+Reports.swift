@@ -28,8 +28,8 @@ extension Unit {
         return UnitReport(
             unit: configuration.unit, epoch: epoch, sentAtMilliseconds: wallClock(), groups: assigned,
             load: UnitLoad(
-                viewers: assigned.reduce(0) { $0 + $1.viewers }, bytesPerSecond: bytesPerSecond,
-                freeGroups: groups.count { $0.isFree }, loopDelayMilliseconds: UInt64(max(loopDelay.nanoseconds, 0) / 1_000_000),
+                viewers: assigned.reduce(0) { $0 + $1.viewers }, bytesPerSecond: load.bytesPerSecond,
+                freeGroups: groups.count { $0.isFree }, loopDelayMilliseconds: UInt64(max(load.loopDelay.nanoseconds, 0) / 1_000_000),
                 blockedReceivers: channels.values.reduce(0) { sum, channel in
                     sum + channel.fanOut.tcp.count { sessions[$0].map { !$0.connection.isWritable } ?? false }
                 }),
@@ -41,11 +41,7 @@ extension Unit {
         let now = NIODeadline.now()
         output.noteOtherLoopsFailures()
         flushMedia()  // what the other loops and the routers counted, before the figures use it
-        measureLoopDelay(heartbeatLate: now - lastHeartbeat - TimeAmount(configuration.heartbeatInterval))
-        let elapsed = max(Double((now - lastHeartbeat).nanoseconds) / 1e9, 0.001)
-        bytesPerSecond = UInt64(Double(counters.bytesOut - bytesOutAtLastHeartbeat) / elapsed)
-        bytesOutAtLastHeartbeat = counters.bytesOut
-        lastHeartbeat = now
+        if load.heartbeat(now: now, bytesOut: counters.bytesOut) { overloadChanged() }
 
         for channel in channels.values where channel.statusChanged { sendStatus(of: channel) }
         expireSilentUDP(now: now)
@@ -64,15 +60,11 @@ extension Unit {
         for link in csmLinks { link.send(report: report, events: events) }
     }
 
-    /// How late the loop ran its timers since the last heartbeat (the heartbeat itself and the
-    /// TCP batches); past `maxLoopDelay` the unit refuses new viewers until it catches up.
-    private func measureLoopDelay(heartbeatLate: TimeAmount) {
-        loopDelay = max(heartbeatLate, loopDelaySinceHeartbeat, .zero)
-        loopDelaySinceHeartbeat = .zero
-        let over = loopDelay > TimeAmount(configuration.maxLoopDelay)
-        guard over != overloaded else { return }
-        overloaded = over
-        let late = "\(loopDelay.nanoseconds / 1_000_000) ms"
+    /// The loop ran its timers later than `maxLoopDelay` since the last heartbeat, or runs them
+    /// in time again: the unit refuses new viewers until it catches up (`LoadGauge`).
+    private func overloadChanged() {
+        let over = load.overloaded
+        let late = "\(load.loopDelay.nanoseconds / 1_000_000) ms"
         if over { logger.warning("unit \(configuration.unit) runs its timers \(late) late: it refuses new viewers until it catches up") }
         record(.error, over ? "overloaded: timers run \(late) late; new viewers are refused" : "caught up: timers run \(late) late; new viewers are welcome again")
     }
@@ -90,14 +82,10 @@ extension Unit {
     /// A UDP receiver that stopped sending keepalives gets no more media.
     private func expireSilentUDP(now: NIODeadline) {
         let timeout = TimeAmount(configuration.udpTimeout)
-        for session in sessions.values {
-            guard let address = session.udpAddress, let last = session.lastBind, now - last > timeout else { continue }
-            session.udpAddress = nil
-            session.lastBind = nil
-            if udpBindings[address] == session.id { udpBindings[address] = nil }
+        for (id, address) in udpBindings.expire(silentFor: timeout, now: now) {
+            guard let session = sessions[id] else { continue }
             if let channelID = session.channel, let channel = channels[channelID] {
                 channel.router.removeUDP(session.id)
-                if channel.broadcasterAddress == address { channel.broadcasterAddress = nil }
             }
             record(.modeSwitched, channel: session.channel, group: session.group, session: session.id, "UDP address \(address) silent for \(configuration.udpTimeout): no more UDP media")
         }

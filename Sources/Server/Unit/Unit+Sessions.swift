@@ -126,8 +126,8 @@ extension Unit {
         if draining && groups[index].isFree {
             return refuse(session, ControlError(.notAllowed, "unit \(configuration.unit) is draining; ask the web server again"))
         }
-        if ticket.role == .viewer, overloaded {
-            return refuse(session, ControlError(.noRoom, "unit \(configuration.unit) is overloaded (its timers run \(loopDelay.nanoseconds / 1_000_000) ms late); ask the web server again"))
+        if ticket.role == .viewer, load.overloaded {
+            return refuse(session, ControlError(.noRoom, "unit \(configuration.unit) is overloaded (its timers run \(load.loopDelay.nanoseconds / 1_000_000) ms late); ask the web server again"))
         }
         if sessions.count - unopened.count > configuration.sessionLimit {
             return refuse(session, ControlError(.noRoom, "unit \(configuration.unit) is at its limit of \(configuration.sessionLimit) sessions; ask the web server again"))
@@ -151,7 +151,6 @@ extension Unit {
                 close(old)
             }
             channel.broadcaster = session.id
-            channel.broadcasterAddress = nil
             channel.uplinkGuard.reset()
             session.uplinkTag = UplinkTag.random()
         }
@@ -177,14 +176,13 @@ extension Unit {
         session.phase = .closed
         sessions[session.id] = nil
         if !wasOpen { unopened.remove(session.id.rawValue) }
-        if let address = session.udpAddress, udpBindings[address] == session.id { udpBindings[address] = nil }
+        udpBindings.release(session.id)
         guard wasOpen, let channelID = session.channel, let group = session.group else { return }
         if let index = slotIndex(group) { groups[index].sessions.remove(session.id) }
         if let channel = channels[channelID] {
             channel.router.remove(session.id)
             if channel.broadcaster == session.id {
                 channel.broadcaster = nil
-                channel.broadcasterAddress = nil
             }
             broadcastStatus(of: channel)
         }

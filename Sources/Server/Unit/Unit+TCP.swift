@@ -24,7 +24,7 @@ extension Unit {
         channel.tcpBatchTimer?.cancel()
         channel.tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(deadline: due) { [weak self, weak channel] in
             guard let self, let channel else { return }
-            self.loopDelaySinceHeartbeat = max(self.loopDelaySinceHeartbeat, .now() - due)
+            self.load.timerRan(late: .now() - due)
             channel.tcpBatchTimer = nil
             channel.router.sendTCPBatch(now: .now())
             self.flushMedia()

@@ -26,8 +26,8 @@ final class Unit {
     var groups: [GroupSlot]
     var channels: [ChannelID: LocalChannel] = [:]
     var sessions: [SessionID: UnitSession] = [:]
-    /// Proven UDP addresses (docs/SECURITY.md: never send to an unverified address).
-    var udpBindings: [SocketAddress: SessionID] = [:]
+    /// Every session's proved UDP address, and which session each address is.
+    var udpBindings = UDPBindings()
     /// Nonces of accepted tickets until they expire, to refuse replays.
     var usedNonces: [UInt64: UInt64] = [:]
     /// Connections that have not opened their session yet.
@@ -52,14 +52,8 @@ final class Unit {
     var healthBoard: UnitHealthBoard?
     var metrics: UnitMetrics
     private var nextSessionNumber: UInt64 = 1
-    var bytesPerSecond: UInt64 = 0
-    /// The latest any timer ran since the last heartbeat, and at that heartbeat.
-    var loopDelaySinceHeartbeat = TimeAmount.zero
-    var loopDelay = TimeAmount.zero
-    /// The loop runs later than `maxLoopDelay`: new viewers are refused.
-    var overloaded = false
-    var bytesOutAtLastHeartbeat: UInt64 = 0
-    var lastHeartbeat = NIODeadline.now()
+    /// Bytes sent per second and how late the loop runs, as of the last heartbeat.
+    var load: LoadGauge
 
     init(configuration: UnitConfiguration, eventLoop: EventLoop, logger: Logger, wallClock: @escaping @Sendable () -> UInt64 = Unit.systemMilliseconds) {
         lease = UnitLease(longest: configuration.longestLease, startGuard: configuration.leaseStartGuard, now: .now)
@@ -73,6 +67,7 @@ final class Unit {
         groups = (1...max(configuration.groupsPerUnit, 1)).map { GroupSlot(id: GroupID(UInt16($0))) }
         unopened = UnopenedPool(total: configuration.unopenedSessions, perNetwork: configuration.unopenedSessionsPerNetwork)
         metrics = UnitMetrics(unit: configuration.unit)
+        load = LoadGauge(interval: TimeAmount(configuration.heartbeatInterval), maxLoopDelay: TimeAmount(configuration.maxLoopDelay), now: .now())
         address = UnitAddress(unit: configuration.unit, host: configuration.publicHost, sessionPort: 0, mediaPort: 0)
         output = MediaOutput(eventLoop: eventLoop, logger: logger)
     }

@@ -41,9 +41,6 @@ final class UnitSession {
     var network = "?"
     var ticket: Ticket?
     var mode = MediaMode.udp
-    /// The UDP address proven by a bind; media goes nowhere else.
-    var udpAddress: SocketAddress?
-    var lastBind: NIODeadline?
     /// The last frame on the TCP session or bind on UDP: what says the client is still there.
     var lastHeard = NIODeadline.now()
     /// Where a receiver opened again left off: its media starts after it (once).

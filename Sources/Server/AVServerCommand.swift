@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `avserver`: the server roles of the cluster (the executable's whole `main` runs this).
 public struct AVServer: AsyncParsableCommand {
@@ -9,4 +10,14 @@ public struct AVServer: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Runs the command line, a server role's settings file and environment read into it first
+    /// (`SettingsSources`).
+    public static func main() async {
+        do {
+            await main(try SettingsSources.expanded(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

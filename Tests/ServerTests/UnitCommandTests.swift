@@ -27,7 +27,7 @@ import Wire
     @Test func flagsWinOverTheSettingsFileWhichWinsOverDefaults() throws {
         let key = try Self.credentialFile(unit: 2)
         defer { try? FileManager.default.removeItem(atPath: key) }
-        let command = try UnitCommand.parse(["--config", Self.sample, "--groups", "7", "--csm", "127.0.0.1:9000", "--secret-file", key])
+        let command = try UnitCommand.parse(SettingsSources.layered(["--config", Self.sample, "--groups", "7", "--csm", "127.0.0.1:9000", "--secret-file", key], role: "unit"))
         let (configuration, adminPort) = try command.settings()
         #expect(configuration.unit == 2)
         #expect(configuration.groupsPerUnit == 7)
@@ -41,8 +41,32 @@ import Wire
         #expect(defaults.threads == System.coreCount)
     }
 
+    @Test func theEnvironmentComesBetweenTheFileAndTheFlagsThroughTheSameFlags() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString).json").path
+        try #"{"session-port": 7200, "mediaPort": 7201, "tcpBatchMilliseconds": 10, "csm": ["10.0.0.1:7000", "10.0.0.2:7000"], "groups": 5}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let environment = ["AVSERVER_UNIT_MEDIA_PORT": "7301", "AVSERVER_UNIT_GROUPS": "6", "AVSERVER_CSM_GROUPS": "99", "AVCLUSTER_SECRET": "x"]
+        let arguments = try SettingsSources.layered(["--config", file, "--groups", "7"], role: "unit", environment: environment)
+        let configuration = try UnitCommand.parse(arguments).settings().configuration
+        #expect(configuration.sessionPort == 7200, "the file's, under the flag's own name")
+        #expect(configuration.mediaPort == 7301, "the environment's over the file's")
+        #expect(configuration.groupsPerUnit == 7, "the flag's over both")
+        #expect(configuration.tcpBatchInterval == .milliseconds(10), "a key of earlier releases still reads")
+        #expect(configuration.csmAddresses == ["10.0.0.1:7000", "10.0.0.2:7000"])
+        let replaced = try SettingsSources.layered(["--config", file, "--csm", "10.0.0.3:7000"], role: "unit")
+        #expect(try UnitCommand.parse(replaced).settings().configuration.csmAddresses == ["10.0.0.3:7000"], "a list on the command line replaces the file's")
+        // A flag without a value, and a key that names no flag.
+        let backup = try SettingsSources.layered(["--peer", "127.0.0.1:7002"], role: "csm", environment: ["AVSERVER_CSM_BACKUP": "true"])
+        #expect(try CSMCommand.parse(backup).csmConfiguration().startAsBackup)
+        let mistyped = try SettingsSources.layered([], role: "unit", environment: ["AVSERVER_UNIT_SESION_PORT": "1"])
+        #expect(throws: (any Error).self) { try UnitCommand.parse(mistyped) }
+        try #"{"groups": {"a": 1}}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: SettingsError.self) { try SettingsSources.layered(["--config", file], role: "unit") }
+    }
+
     @Test func badSettingsSayWhatIsWrong() {
-        #expect(throws: (any Error).self) { try UnitCommand.parse(["--config", "/nonexistent.json"]) }
+        #expect(throws: (any Error).self) { try UnitCommand.parse(SettingsSources.layered(["--config", "/nonexistent.json"], role: "unit")) }
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--capacity", "0"]) }
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--threads", "0"]) }
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--csm", "nohostport"]) }
@@ -51,7 +75,7 @@ import Wire
 
     @Test func offLoopbackTheBuiltInSecretsAreRefused() throws {
         // The sample binds 0.0.0.0 and names a key file that is not there.
-        #expect(throws: (any Error).self) { try UnitCommand.parse(["--config", Self.sample]) }
+        #expect(throws: (any Error).self) { try UnitCommand.parse(SettingsSources.layered(["--config", Self.sample], role: "unit")) }
         #expect(throws: (any Error).self) { try UnitCommand.parse(["--bind", "0.0.0.0"]) }
         #expect(throws: (any Error).self) { try CSMCommand.parse(["--bind", "10.0.0.1"]) }
         #expect(throws: (any Error).self) { try WebCommand.parse(["--bind", "0.0.0.0"]) }

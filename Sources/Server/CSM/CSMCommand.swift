@@ -10,6 +10,8 @@ struct CSMCommand: AsyncParsableCommand {
         abstract: "Run the cluster server manager: units, channels, group trees, placement, failures, log, admin API."
     )
 
+    @Option(help: "JSON settings file, keys as the long flags; AVSERVER_CSM_<FLAG> variables come next, flags last, each over the one before.")
+    var config: String?
     @Option(name: .customLong("bind"), help: "Address the unit port (units and the peer CSM) listens on; the HTTP port too unless --http-bind.")
     var bindHost = "127.0.0.1"
     @Option(name: .customLong("http-bind"), help: "Address the HTTP port (client and admin API, /metrics) listens on. Default: --bind.")

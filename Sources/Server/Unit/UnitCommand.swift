@@ -11,102 +11,101 @@ struct UnitCommand: AsyncParsableCommand {
         abstract: "Run a streaming unit: groups of viewers, channel feeds, UDP and TCP media, relay links."
     )
 
-    @Option(help: "JSON settings file (keys as the long flags: id, groups, capacity, csm, ...); flags win.")
+    @Option(help: "JSON settings file, keys as the long flags (\"session-port\": 7100); AVSERVER_UNIT_<FLAG> variables come next, flags last, each over the one before.")
     var config: String?
-    @Option(name: .customLong("id"), help: "Unit id, unique in the cluster (1-65535). Default 1.")
-    var id: UInt16?
-    @Option(help: "Address clients are told to connect to. Default 127.0.0.1.")
-    var host: String?
-    @Option(name: .customLong("bind"), help: "Address to listen on. Default 127.0.0.1.")
-    var bindHost: String?
-    @Option(help: "TCP port of client sessions (0: any free port). Default 7100.")
-    var sessionPort: Int?
-    @Option(help: "UDP port of media (0: any free port). Default 7101.")
-    var mediaPort: Int?
-    @Option(name: .customLong("websocket-port"), help: "TCP port where browsers open sessions over WebSocket (0: any free port, off: none). Default 7103.")
-    var webSocketPort: String?
+    @Option(name: .customLong("id"), help: "Unit id, unique in the cluster (1-65535).")
+    var id: UInt16 = 1
+    @Option(help: "Address clients are told to connect to.")
+    var host = UnitConfiguration().publicHost
+    @Option(name: .customLong("bind"), help: "Address to listen on.")
+    var bindHost = UnitConfiguration().bindHost
+    @Option(help: "TCP port of client sessions (0: any free port).")
+    var sessionPort = 7100
+    @Option(help: "UDP port of media (0: any free port).")
+    var mediaPort = 7101
+    @Option(name: .customLong("websocket-port"), help: "TCP port where browsers open sessions over WebSocket (0: any free port, off: none).")
+    var webSocketPort = "7103"
     @Option(name: .customLong("websocket-public-port"), help: "The WebSocket port browsers are told, where a TLS proxy in front of the unit listens (wss). Default: the port bound.")
     var webSocketPublicPort: Int?
     @Option(name: .customLong("allowed-origin"), help: ArgumentHelp(
         "A web origin (https://portal.example.com) whose pages may open sessions over WebSocket; repeat for several. Pages from loopback and from --host always may.",
         valueName: "ORIGIN"))
     var allowedOrigins: [String] = []
-    @Option(help: "HTTP port of /metrics and /health. Default 7102.")
-    var adminPort: Int?
-    @Option(name: .customLong("admin-bind"), help: "Address /metrics and /health listen on (the operator's network, not the public's). Default 127.0.0.1.")
-    var adminBindHost: String?
-    @Option(name: .customLong("groups"), help: "Groups in this unit (paper: 50). Default 50.")
-    var groupsPerUnit: Int?
-    @Option(name: .customLong("capacity"), help: "Viewers per group (paper: 10). Default 10.")
-    var groupCapacity: Int?
-    @Option(help: "Packets each channel feed holds. Default 1024.")
-    var feedPackets: Int?
+    @Option(help: "HTTP port of /metrics and /health.")
+    var adminPort = 7102
+    @Option(name: .customLong("admin-bind"), help: "Address /metrics and /health listen on (the operator's network, not the public's).")
+    var adminBindHost = UnitConfiguration().adminBindHost
+    @Option(name: .customLong("groups"), help: "Groups in this unit (paper: 50).")
+    var groupsPerUnit = UnitConfiguration().groupsPerUnit
+    @Option(name: .customLong("capacity"), help: "Viewers per group (paper: 10).")
+    var groupCapacity = UnitConfiguration().groupCapacity
+    @Option(help: "Packets each channel feed holds.")
+    var feedPackets = UnitConfiguration().feedCapacity
     @Option(help: "Event loops sending media, each with its own socket on the media port (SO_REUSEPORT). Default: the machine's cores.")
     var threads: Int?
-    @Option(help: "Packets a TCP viewer may lag before it gets audio only. Default 100.")
-    var lagThreshold: Int?
-    @Option(name: .customLong("tcp-batch-ms"), help: "TCP viewers get a write at the end of each video frame, or this many milliseconds after a packet came (audio only): what came in between goes in one write. 0: at once. Default 40.")
-    var tcpBatchMilliseconds: Int?
-    @Option(name: .customLong("max-loop-delay-ms"), help: "Refuse new viewers while the unit's event loop runs its timers later than this (the CSM places none here either). Default 250.")
-    var maxLoopDelayMilliseconds: Int?
+    @Option(help: "Packets a TCP viewer may lag before it gets audio only.")
+    var lagThreshold = UnitConfiguration().lagThreshold
+    @Option(name: .customLong("tcp-batch-ms"), help: "TCP viewers get a write at the end of each video frame, or this many milliseconds after a packet came (audio only): what came in between goes in one write. 0: at once.")
+    var tcpBatchMilliseconds = Int(UnitConfiguration().tcpBatchInterval.wholeMilliseconds)
+    @Option(name: .customLong("max-loop-delay-ms"), help: "Refuse new viewers while the unit's event loop runs its timers later than this many milliseconds (the CSM places none here either).")
+    var maxLoopDelayMilliseconds = Int(UnitConfiguration().maxLoopDelay.wholeMilliseconds)
     @Option(name: .customLong("csm"), help: "A CSM address (host:port); repeat for primary and backup.")
     var csmAddresses: [String] = []
-    @Option(help: "File holding the cluster key, the same on every CSM and unit (avserver keygen). Else $AVCLUSTER_SECRET; off loopback one of them is required.")
+    @Option(help: "File holding this unit's credential (avserver keygen --unit ID). Else $AVCLUSTER_SECRET; off loopback one of them is required.")
     var secretFile: String?
-    @Option(help: "Sessions one address may hold. Default 256.")
-    var sessionsPerAddress: Int?
-    @Option(help: "Connections that may wait to open a session at once; past it a newcomer closes the oldest. Default 256.")
-    var unopenedSessions: Int?
-    @Option(help: "Of those, from one client network. Default 32.")
-    var unopenedPerNetwork: Int?
-    @Option(help: "Largest RTP packet taken from a broadcaster, in bytes. Default 1500.")
-    var maxPacketBytes: Int?
-    @Option(help: "Most a channel's broadcaster may send, in kbit/s; the excess is dropped. Default 8000.")
-    var maxChannelKbps: Int?
-    @Option(help: "Heartbeat interval in milliseconds. Default 500.")
-    var heartbeatMilliseconds: Int?
+    @Option(help: "Sessions one address may hold.")
+    var sessionsPerAddress = UnitConfiguration().sessionsPerAddress
+    @Option(help: "Connections that may wait to open a session at once; past it a newcomer closes the oldest.")
+    var unopenedSessions = UnitConfiguration().unopenedSessions
+    @Option(help: "Of those, from one client network.")
+    var unopenedPerNetwork = UnitConfiguration().unopenedSessionsPerNetwork
+    @Option(help: "Largest RTP packet taken from a broadcaster, in bytes.")
+    var maxPacketBytes = UnitConfiguration().maxPacketBytes
+    @Option(help: "Most a channel's broadcaster may send, in kbit/s; the excess is dropped.")
+    var maxChannelKbps = UnitConfiguration().maxChannelBitrate / 1000
+    @Option(help: "Heartbeat interval in milliseconds.")
+    var heartbeatMilliseconds = Int(UnitConfiguration().heartbeatInterval.wholeMilliseconds)
     @OptionGroup var clientNetworks: ClientNetworkOptions
 
-    /// Flags over the settings file over the defaults.
+    /// The unit's configuration and its admin port, from the flags (which `SettingsSources` has
+    /// filled from the settings file and the environment).
     func settings() throws -> (configuration: UnitConfiguration, adminPort: Int) {
-        let file = try config.map(UnitSettingsFile.load) ?? UnitSettingsFile()
         var configuration = UnitConfiguration()
-        configuration.unit = UnitID(id ?? file.id ?? 1)
-        configuration.publicHost = host ?? file.host ?? configuration.publicHost
-        configuration.bindHost = bindHost ?? file.bind ?? configuration.bindHost
-        configuration.adminBindHost = adminBindHost ?? file.adminBind ?? configuration.adminBindHost
-        configuration.sessionPort = sessionPort ?? file.sessionPort ?? 7100
-        configuration.mediaPort = mediaPort ?? file.mediaPort ?? 7101
-        switch webSocketPort ?? file.webSocketPort ?? "7103" {
+        configuration.unit = UnitID(id)
+        configuration.publicHost = host
+        configuration.bindHost = bindHost
+        configuration.adminBindHost = adminBindHost
+        configuration.sessionPort = sessionPort
+        configuration.mediaPort = mediaPort
+        switch webSocketPort {
         case "off": configuration.webSocketPort = nil
         case let text:
             guard let port = Int(text), (0...65535).contains(port) else { throw ValidationError("--websocket-port takes a port number or off, not '\(text)'") }
             configuration.webSocketPort = port
         }
-        configuration.webSocketPublicPort = webSocketPublicPort ?? file.webSocketPublicPort
+        configuration.webSocketPublicPort = webSocketPublicPort
         configuration.allowedOrigins = allowedOrigins
         for origin in allowedOrigins where OriginPolicy.host(of: origin.lowercased()) == nil {
             throw ValidationError("--allowed-origin \(origin) is not an origin such as https://portal.example.com")
         }
-        configuration.groupsPerUnit = groupsPerUnit ?? file.groups ?? configuration.groupsPerUnit
-        configuration.groupCapacity = groupCapacity ?? file.capacity ?? configuration.groupCapacity
-        configuration.feedCapacity = feedPackets ?? file.feedPackets ?? configuration.feedCapacity
-        configuration.lagThreshold = lagThreshold ?? file.lagThreshold ?? configuration.lagThreshold
-        configuration.threads = threads ?? file.threads ?? System.coreCount
-        if let milliseconds = tcpBatchMilliseconds ?? file.tcpBatchMilliseconds { configuration.tcpBatchInterval = .milliseconds(milliseconds) }
-        if let milliseconds = maxLoopDelayMilliseconds ?? file.maxLoopDelayMilliseconds { configuration.maxLoopDelay = .milliseconds(milliseconds) }
-        configuration.csmAddresses = csmAddresses.isEmpty ? (file.csm ?? []) : csmAddresses
-        configuration.secret = try Secret.load(
-            file: secretFile ?? file.secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
-        configuration.sessionsPerAddress = sessionsPerAddress ?? file.sessionsPerAddress ?? configuration.sessionsPerAddress
-        configuration.unopenedSessions = unopenedSessions ?? configuration.unopenedSessions
-        configuration.unopenedSessionsPerNetwork = unopenedPerNetwork ?? configuration.unopenedSessionsPerNetwork
-        configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds ?? file.heartbeatMilliseconds ?? 500)
-        configuration.maxPacketBytes = maxPacketBytes ?? file.maxPacketBytes ?? configuration.maxPacketBytes
-        configuration.maxChannelBitrate = (maxChannelKbps ?? file.maxChannelKbps).map { $0 * 1000 } ?? configuration.maxChannelBitrate
+        configuration.groupsPerUnit = groupsPerUnit
+        configuration.groupCapacity = groupCapacity
+        configuration.feedCapacity = feedPackets
+        configuration.lagThreshold = lagThreshold
+        configuration.threads = threads ?? System.coreCount
+        configuration.tcpBatchInterval = .milliseconds(tcpBatchMilliseconds)
+        configuration.maxLoopDelay = .milliseconds(maxLoopDelayMilliseconds)
+        configuration.csmAddresses = csmAddresses
+        configuration.secret = try Secret.load(file: secretFile, environment: "AVCLUSTER_SECRET", builtIn: Secret.builtInClusterKey)
+        configuration.sessionsPerAddress = sessionsPerAddress
+        configuration.unopenedSessions = unopenedSessions
+        configuration.unopenedSessionsPerNetwork = unopenedPerNetwork
+        configuration.heartbeatInterval = .milliseconds(heartbeatMilliseconds)
+        configuration.maxPacketBytes = maxPacketBytes
+        configuration.maxChannelBitrate = maxChannelKbps * 1000
         configuration.networks = clientNetworks.networks
         try Self.check(configuration)
-        return (configuration, adminPort ?? file.adminPort ?? 7102)
+        return (configuration, adminPort)
     }
 
     static func check(_ configuration: UnitConfiguration) throws {
@@ -143,11 +142,7 @@ struct UnitCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        do {
-            _ = try settings()
-        } catch let error as SettingsError {
-            throw ValidationError(error.description)
-        }
+        _ = try settings()
     }
 
     func run() async throws {

@@ -14,6 +14,8 @@ struct WebCommand: AsyncParsableCommand {
             """
     )
 
+    @Option(help: "JSON settings file, keys as the long flags; AVSERVER_WEB_<FLAG> variables come next, flags last, each over the one before.")
+    var config: String?
     @Option(name: .customLong("bind"), help: "Address to listen on.")
     var bindHost = "127.0.0.1"
     @Option(help: "HTTP port.")

@@ -205,7 +205,7 @@ func fuzzUnit(_ input: inout FuzzInput) {
     configuration.maxSessions = 6
     configuration.secret = "fuzz"
     let wall: UInt64 = 1_800_000_000_000
-    let unit = Unit(configuration: configuration, eventLoop: loop, logger: quietLogger, wallClock: { wall })
+    let unit = Unit(configuration: configuration, eventLoop: loop, logger: quietLogger, clock: UnitClock(wallMilliseconds: { wall }))
     let signer = TicketSigner(secret: "fuzz")
     var sessions: [EmbeddedChannel] = []
     func frame(_ message: SessionMessage) -> ByteBuffer {
@@ -263,7 +263,7 @@ func fuzzUnit(_ input: inout FuzzInput) {
             let id = unit.sessions.keys.sorted()[safe: input.small(unit.sessions.count)]
             let datagram: ByteBuffer
             if let id, let real = unit.sessions[id], input.bool() {
-                let cookie = input.bool() ? unit.cookieSigner.cookie(session: id, address: from, nowMilliseconds: wall) : BindCookie(bytes: input.bytes(maxCount: 8))
+                let cookie = input.bool() ? unit.udpBindings.cookies.cookie(session: id, address: from, nowMilliseconds: wall) : BindCookie(bytes: input.bytes(maxCount: 8))
                 datagram = BindDatagram.request(session: id, token: input.bool() ? real.bindToken : .random(), cookie: cookie).encoded()
             } else {
                 datagram = ByteBuffer(bytes: input.bytes(maxCount: 120))

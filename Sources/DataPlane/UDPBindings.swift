@@ -8,6 +8,9 @@ import Wire
 package struct UDPBindings {
     private var byAddress: [SocketAddress: SessionID] = [:]
     private var bySession: [SessionID: (address: SocketAddress, lastBind: NIODeadline)] = [:]
+    /// Makes the cookies that prove an address hears this unit before it is bound (a fresh key
+    /// each start).
+    package let cookies = BindCookieSigner()
 
     package init() {}
 

@@ -45,7 +45,7 @@ final class UnitHarness: Sendable {
     ) -> String {
         signer.sign(Ticket(
             channel: channel, group: group, role: role, unit: unit,
-            expiresAtMilliseconds: UInt64(Int64(Unit.systemMilliseconds()) + milliseconds)))
+            expiresAtMilliseconds: UInt64(Int64(UnitClock.system.wallMilliseconds()) + milliseconds)))
     }
 
     /// Opens a session; UDP-bound unless `udp` is false.

@@ -24,7 +24,7 @@ import Wire
 
         // Some traffic, including a packet nobody bound for.
         let signer = TicketSigner(secret: UnitHarness.secret)
-        let ticket = signer.sign(Ticket(channel: 1, group: 1, role: .broadcaster, unit: 42, expiresAtMilliseconds: Unit.systemMilliseconds() + 10_000))
+        let ticket = signer.sign(Ticket(channel: 1, group: 1, role: .broadcaster, unit: 42, expiresAtMilliseconds: UnitClock.system.wallMilliseconds() + 10_000))
         let broadcaster = try await SessionClient.connect(to: address, ticket: ticket, peer: .broadcaster, name: "b")
         var stream = SyntheticStream()
         broadcaster.sendMedia(stream.next(step: 0), via: .udp)  // not bound yet: dropped

@@ -35,7 +35,7 @@ import Wire
             }
         }
         let (counters, waiting, refusalsTold) = try await harness.unit.inspect { unit in
-            (unit.counters, unit.unopened.count, unit.pendingEvents.count { $0.kind == .sessionRefused })
+            (unit.counters, unit.admission.unopened.count, unit.control.pendingEvents.count { $0.kind == .sessionRefused })
         }
         print("viewers with tickets admitted while 1,000 silent connections came from 4 addresses: \(admitted) of 12; silent connections shed: \(counters.unopenedShed), waiting: \(waiting), refusal events queued: \(refusalsTold)")
         #expect(admitted == 12)
@@ -45,30 +45,4 @@ import Wire
         _ = broadcaster
         try await harness.shutdown()
     }
-
-    @Test func thePoolShedsTheOldestOfTheNetworkThenOfAll() {
-        var pool = UnopenedPool(total: 4, perNetwork: 2)
-        #expect(pool.admit(1, network: "a").isEmpty && pool.admit(2, network: "a").isEmpty)
-        #expect(pool.admit(3, network: "a") == [1], "a network past its share sheds its own oldest")
-        #expect(pool.admit(4, network: "b").isEmpty && pool.admit(5, network: "c").isEmpty)
-        #expect(pool.admit(6, network: "d") == [2], "past the total: the oldest of all")
-        pool.remove(3)
-        #expect(pool.count == 3 && pool.admit(7, network: "a").isEmpty)
-    }
-
-    @Test func refusalsAreToldAsOneLineEachInterval() {
-        let start = NIODeadlineStart.now
-        var tally = RefusalTally(interval: .seconds(10), now: start)
-        for _ in 0..<500 { tally.note("badTicket") }
-        tally.note("noRoom")
-        #expect(tally.summary(now: start + .seconds(5)) == nil)
-        #expect(tally.summary(now: start + .seconds(10)) == "501 sessions refused in the last 10 s: 500 badTicket, 1 noRoom")
-        #expect(tally.summary(now: start + .seconds(20)) == nil, "nothing new")
-    }
-}
-
-import NIOCore
-
-enum NIODeadlineStart {
-    static let now = NIODeadline.uptimeNanoseconds(1_000_000_000)
 }

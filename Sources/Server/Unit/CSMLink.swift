@@ -28,7 +28,7 @@ final class CSMLink: FrameLink {
     func start() {
         guard !closed else { return }
         awaitingHello = true
-        let handshake = LinkHandshake.initiator(role: .unit, name: LinkIdentity.name(of: unit.configuration.unit), key: unit.linkKey)
+        let handshake = LinkHandshake.initiator(role: .unit, name: LinkIdentity.name(of: unit.configuration.unit), key: unit.control.linkKey)
         connect(on: unit.eventLoop, host: host, port: port, framer: .control, timeout: .seconds(1), logger: unit.logger, handshake: handshake)
             .assumeIsolated().whenComplete { result in
                 // On the unit's loop: the link is used directly, no Sendable box needed.
@@ -88,8 +88,8 @@ final class CSMLink: FrameLink {
         }
         switch message {
         case .leaseRequest(let id, let epoch, let milliseconds):
-            let before = unit.lease.owner
-            switch unit.lease.request(from: csmName, epoch: epoch, for: .milliseconds(milliseconds), now: .now) {
+            let before = unit.control.lease.owner
+            switch unit.control.lease.request(from: csmName, epoch: epoch, for: .milliseconds(milliseconds), now: unit.clock.instant()) {
             case .success(let granted):
                 if before != csmName {
                     unit.record(.leaseGranted, "obeys \(csmName) (\(host):\(port)) from epoch \(epoch)")
@@ -100,8 +100,8 @@ final class CSMLink: FrameLink {
                 write(.lease(id: id, epoch: unit.epoch, grantedMilliseconds: nil, holder: holder))
             }
         case .command(let id, let epoch, let action):
-            guard unit.lease.obeys(csmName, epoch: epoch) else {
-                let holder = unit.lease.owner.map { "\($0) at epoch \(unit.epoch)" } ?? "no CSM yet"
+            guard unit.control.lease.obeys(csmName, epoch: epoch) else {
+                let holder = unit.control.lease.owner.map { "\($0) at epoch \(unit.epoch)" } ?? "no CSM yet"
                 unit.record(.staleCommandRefused, "refused a command of epoch \(epoch) from \(csmName) (\(host):\(port)); this unit obeys \(holder)")
                 write(.commandResult(id: id, error: ControlError(.staleEpoch, "this unit obeys \(holder), not \(csmName) at epoch \(epoch)")))
                 return

@@ -99,7 +99,7 @@ final class RelayLink: FrameLink {
             fromParent(frame)
             return
         }
-        carryOut(session?.received(frame, now: .now) ?? [])
+        carryOut(session?.received(frame, now: unit.clock.instant()) ?? [])
     }
 
     private func carryOut(_ actions: [SessionClientStateMachine.Action]) {
@@ -114,7 +114,7 @@ final class RelayLink: FrameLink {
             case .opened:
                 parentSeal = session?.opened?.uplinkKey.flatMap(UplinkTag.init(text:))
                 streamGuard.reset()
-                carryOut(session?.startBind(now: .now) ?? [])
+                carryOut(session?.startBind(now: unit.clock.instant()) ?? [])
                 startTicking()
             case .bound:
                 up()
@@ -162,7 +162,7 @@ final class RelayLink: FrameLink {
         ticker?.cancel()
         ticker = unit.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [weak self] in
             guard let self, self.session?.phase == .open else { return }
-            self.carryOut(self.session?.tick(now: .now) ?? [])
+            self.carryOut(self.session?.tick(now: self.unit.clock.instant()) ?? [])
             self.startTicking()
         }
     }
@@ -176,7 +176,7 @@ final class RelayLink: FrameLink {
         let data = envelope.data
         guard let first = data.getInteger(at: data.readerIndex, as: UInt8.self) else { return }
         if BindDatagram.isBindDatagram(firstByte: first) {
-            carryOut(session?.bindDatagram(data, now: .now) ?? [])
+            carryOut(session?.bindDatagram(data, now: unit.clock.instant()) ?? [])
         } else {
             fromParent(data)
         }

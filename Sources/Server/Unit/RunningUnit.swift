@@ -107,7 +107,7 @@ final class RunningUnit: Sendable {
                         continue
                     }
                     let link = CSMLink(unit: unit, host: host, port: port)
-                    unit.csmLinks.append(link)
+                    unit.control.links.append(link)
                     link.start()
                 }
                 let heartbeat = eventLoop.scheduleRepeatedTask(
@@ -119,7 +119,7 @@ final class RunningUnit: Sendable {
                 let running = RunningUnit(
                     address: unit.address, webSocketBoundPort: webSockets?.localAddress?.port, eventLoop: eventLoop, unit: bound, sessionListener: sessions, listeners: [media] + forwarding + (webSockets.map { [$0] } ?? []),
                     heartbeat: NIOLoopBound(heartbeat, eventLoop: eventLoop))
-                unit.healthBoard = running.health
+                unit.metrics.healthBoard = running.health
                 return running
             }.flatMapErrorThrowing { error in
                 sessions.close()
@@ -173,7 +173,7 @@ final class RunningUnit: Sendable {
             let unit = self.unit.value
             self.heartbeat.value.cancel()
             self.sessionListener.close()
-            for link in unit.csmLinks { link.close() }
+            for link in unit.control.links { link.close() }
             for channel in unit.channels.values { channel.parentLink?.close() }
             for session in unit.sessions.values { session.connection.close(promise: nil) }
             unit.output.close()

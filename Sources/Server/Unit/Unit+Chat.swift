@@ -15,7 +15,7 @@ extension Unit {
             relay(ChatLine(from: from, text: text, sentAtMilliseconds: line.sentAtMilliseconds, broadcaster: line.broadcaster), in: channel, from: session.id, fromParent: false)
             return
         }
-        guard session.chatLimiter.allow(at: .now()) else {
+        guard session.chatLimiter.allow(at: clock.deadline()) else {
             return refuseChat(ControlError(.rateLimited, "too many chat lines; at most \(configuration.chatBurst) per 10 seconds"), to: session)
         }
         let isBroadcaster = session.role == .broadcaster
@@ -24,7 +24,7 @@ extension Unit {
         }
         // The broadcaster talks to its audience whatever the audience does.
         if !isBroadcaster {
-            switch channel.chatBudget.allow(speaker: session.id.rawValue, network: session.network, at: .now()) {
+            switch channel.chatBudget.allow(speaker: session.id.rawValue, network: session.network, at: clock.deadline()) {
             case .allowed: break
             case .networkBusy:
                 return refuseChat(ControlError(.rateLimited, "the chat is busy from your network; at most \(configuration.networkChatBurst) lines per 10 seconds from one network"), to: session)
@@ -35,7 +35,7 @@ extension Unit {
         guard let text = ChatText.clean(line.text) else { return }
         if isBroadcaster { channel.broadcasterName = session.peerName }
         relay(
-            ChatLine(from: session.peerName, text: text, sentAtMilliseconds: wallClock(), broadcaster: isBroadcaster ? true : nil),
+            ChatLine(from: session.peerName, text: text, sentAtMilliseconds: clock.wallMilliseconds(), broadcaster: isBroadcaster ? true : nil),
             in: channel, from: session.id, fromParent: false)
     }
 

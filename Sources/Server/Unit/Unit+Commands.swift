@@ -9,7 +9,7 @@ extension Unit {
             if let owner = groups[index].channel, owner != channel {
                 return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
             }
-            freedChannels[channel] = nil
+            admission.channelPlaced(channel)
             let local = assign(index, to: channel, root: parent == nil, parent: parent)
             if let info { local.info = info }
             groups[index].parent = parent
@@ -22,7 +22,7 @@ extension Unit {
             if let owner = groups[index].channel, owner != channelID {
                 return ControlError(.notAllowed, "group \(group) already serves channel \(owner); free it first")
             }
-            freedChannels[channelID] = nil
+            admission.channelPlaced(channelID)
             let channel = assign(index, to: channelID, root: false, parent: GroupLocation(unit: parent.unit, group: parentGroup))
             // The channel's groups here share one feed, so one working link feeds them all: keep
             // it while it is up and some group still names its parent, rather than cut the
@@ -38,7 +38,7 @@ extension Unit {
                 link.start()
             }
         case .drain(let on):
-            draining = on
+            control.draining = on
             record(.drainChanged, "unit \(configuration.unit) \(on ? "drains: no new work" : "takes new work again")")
         }
         return nil

@@ -16,10 +16,10 @@ extension Unit {
                 outbox: output.outbox)
             let channel = LocalChannel(
                 id: channelID, router: router,
-                uplink: UplinkPolicy(maxPacketBytes: configuration.maxPacketBytes, maxBitsPerSecond: configuration.maxChannelBitrate, now: .now()),
+                uplink: UplinkPolicy(maxPacketBytes: configuration.maxPacketBytes, maxBitsPerSecond: configuration.maxChannelBitrate, now: clock.deadline()),
                 chatBudget: ChannelChatBudget(
                     channelBurst: configuration.channelChatBurst, networkBurst: configuration.networkChatBurst,
-                    reserve: configuration.channelChatReserve, now: .now()))
+                    reserve: configuration.channelChatReserve, now: clock.deadline()))
             channels[channelID] = channel
             return channel
         }()
@@ -51,7 +51,7 @@ extension Unit {
         if channel.groups.isEmpty {
             channel.parentLink?.close()
             channels[channelID] = nil
-            freedChannels[channelID] = wallClock() + configuration.channelTombstone.wholeMilliseconds
+            admission.channelEnded(channelID, nowMilliseconds: clock.wallMilliseconds())
         }
     }
 }

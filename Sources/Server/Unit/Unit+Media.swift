@@ -40,41 +40,26 @@ extension Unit {
             counters.droppedBadBinds += 1
             return
         }
-        let now = wallClock()
-        let fresh = cookieSigner.cookie(session: id, address: address, nowMilliseconds: now)
-        guard cookieSigner.check(cookie, session: id, address: address, nowMilliseconds: now) else {
+        let now = clock.wallMilliseconds()
+        let fresh = udpBindings.cookies.cookie(session: id, address: address, nowMilliseconds: now)
+        guard udpBindings.cookies.check(cookie, session: id, address: address, nowMilliseconds: now) else {
             writeBindReply(.reply(session: id, cookie: fresh, bound: false), to: address)
             return
         }
-        let heard = NIODeadline.now()
+        let heard = clock.deadline()
         session.lastHeard = heard
         switch udpBindings.bind(id, at: address, now: heard) {
         case .taken:
             counters.droppedBadBinds += 1
             return
         case .renewed: break
-        case .moved: if session.receivesMedia && session.mode == .udp { startUDP(session, in: channel) }
+        case .moved: apply(session.life.bound(moved: true), to: session)
         }
         writeBindReply(.reply(session: id, cookie: fresh, bound: true), to: address)
     }
 
     private func writeBindReply(_ reply: BindDatagram, to address: SocketAddress) {
-        output.writeDatagram(reply.encoded(allocator: allocator), to: address)
-    }
-
-    /// Adds a bound UDP receiver to the fan-out, sending it first the video since the last
-    /// keyframe, or all it missed when it resumes.
-    func startUDP(_ session: UnitSession, in channel: LocalChannel) {
-        guard let address = udpBindings.address(of: session.id) else { return }
-        let cursor: FeedCursor
-        switch resumption(of: session, in: channel, lagThreshold: Int.max / 2) {
-        case .waiting: return
-        case .resumed(let resumed): cursor = resumed
-        case .fresh: cursor = FeedCursor(joining: channel.feed, lagThreshold: Int.max / 2)
-        }
-        if channel.router.startUDP(session.id, at: address, from: cursor) {
-            requestKeyframe(for: channel.id, reason: "a viewer joined before any keyframe", force: false)
-        }
+        output.writeDatagram(reply.encoded(allocator: ByteBufferAllocator()), to: address)
     }
 
     /// RTP over a session: from a broadcaster in TCP mode.
@@ -98,7 +83,7 @@ extension Unit {
                 counters.droppedForgedUplink += 1
                 return false
             }
-            verdict = channel.uplink.spend(packet, now: .now())
+            verdict = channel.uplink.spend(packet, now: clock.deadline())
         }
         switch verdict {
         case .accept: return true
@@ -112,7 +97,7 @@ extension Unit {
     /// Routes a packet of the channel (`ChannelRouter.ingest`), then does what it asks: the TCP
     /// batch's timer, and the receivers whose resume wait it ended.
     func ingest(_ packet: ByteBuffer, into channel: LocalChannel) {
-        guard let routed = channel.router.ingest(packet, now: .now()) else { return }
+        guard let routed = channel.router.ingest(packet, now: clock.deadline()) else { return }
         switch routed.timer {
         case .unchanged: break
         case .cancel:
@@ -120,7 +105,22 @@ extension Unit {
             channel.tcpBatchTimer = nil
         case .schedule(let due): scheduleTCPBatch(of: channel, at: due)
         }
-        if !routed.endedWaits.isEmpty { endResumeWaits(routed.endedWaits, in: channel) }
+        if !routed.endedWaits.isEmpty { endResumeWaits(routed.endedWaits) }
+    }
+
+    /// TCP receivers are written to at the end of each video frame (or with the audio packet due
+    /// just after it), or `tcpBatchInterval` after a packet came, whichever is first
+    /// (`ChannelRouter.BatchTimer`): what arrived in between goes out in one write each, so
+    /// writes are few and large (one a frame).
+    func scheduleTCPBatch(of channel: LocalChannel, at due: NIODeadline) {
+        channel.tcpBatchTimer?.cancel()
+        channel.tcpBatchTimer = eventLoop.assumeIsolated().scheduleTask(deadline: due) { [weak self, weak channel] in
+            guard let self, let channel else { return }
+            self.load.timerRan(late: self.clock.deadline() - due)
+            channel.tcpBatchTimer = nil
+            channel.router.sendTCPBatch(now: self.clock.deadline())
+            self.flushMedia()
+        }
     }
 
     /// The parent unit cut this unit's relay link to audio only (it fell too far behind), or gave
@@ -132,60 +132,11 @@ extension Unit {
         }
     }
 
-    /// A TCP receiver's lag policy changed what it gets: it is told, and so are the CSMs.
-    func report(_ notice: FeedCursor.Notice, for session: UnitSession) {
-        guard let channelID = session.channel else { return }
-        switch notice {
-        case .videoSkipped(let lag):
-            let reason = "\(lag) packets behind live: audio only until caught up"
-            send(.videoSkipped(true, reason: reason), to: session)
-            record(.modeSwitched, channel: channelID, group: session.group, session: session.id, reason)
-        case .videoResuming:
-            let reason = "caught up: video resumes at the next keyframe"
-            send(.videoSkipped(false, reason: reason), to: session)
-            record(.modeSwitched, channel: channelID, group: session.group, session: session.id, reason)
-            requestKeyframe(for: channelID, reason: "a TCP viewer caught up", force: false)
-        case .overrun(let skipped):
-            counters.cursorOverruns += 1
-            record(.modeSwitched, channel: channelID, group: session.group, session: session.id, "overrun: jumped \(skipped) packets forward")
-        }
-    }
-
-    /// Switches a receiver between UDP and TCP; any number of times, at any time.
-    func switchMode(of session: UnitSession, to mode: MediaMode, reason: String) {
-        guard session.mode != mode else {
-            send(.modeChanged(mode, reason: "already in \(mode) mode"), to: session)
-            return
-        }
-        guard let channelID = session.channel, let channel = channels[channelID] else { return }
-        if mode == .udp && udpBindings.address(of: session.id) == nil {
-            send(.error(ControlError(.notAllowed, "UDP mode needs a bind from your UDP socket first; send a bind request")), to: session)
-            return
-        }
-        session.mode = mode
-        if session.receivesMedia {
-            // Out of the old mode's list; a receiver still waiting to resume waits again in the new one.
-            channel.router.remove(session.id)
-            if mode == .udp {
-                let awaitingKeyframe = session.cursor?.video != .flowing
-                session.cursor = nil
-                if session.resume != nil {
-                    startUDP(session, in: channel)
-                } else if let address = udpBindings.address(of: session.id) {
-                    channel.router.addUDP(session.id, at: address, awaitingKeyframe: awaitingKeyframe)
-                }
-            }
-        }
-        send(.modeChanged(mode, reason: reason), to: session)
-        record(.modeSwitched, channel: channelID, group: session.group, session: session.id, "\(mode) mode: \(reason)")
-        if mode == .tcp && session.receivesMedia { startTCP(session, in: channel) }
-    }
-
     /// Asks the channel's broadcaster (or parent unit) for a keyframe, at most once a second
     /// unless forced.
     func requestKeyframe(for channelID: ChannelID, reason: String, force: Bool) {
         guard let channel = channels[channelID] else { return }
-        let now = NIODeadline.now()
+        let now = clock.deadline()
         guard force || now - channel.lastKeyframeRequest > .seconds(1) else { return }
         channel.lastKeyframeRequest = now
         if let id = channel.broadcaster, let broadcaster = sessions[id] {

@@ -26,19 +26,19 @@ extension Unit {
                 openedTickets: slot.openedTickets)
         }
         return UnitReport(
-            unit: configuration.unit, epoch: epoch, sentAtMilliseconds: wallClock(), groups: assigned,
+            unit: configuration.unit, epoch: epoch, sentAtMilliseconds: clock.wallMilliseconds(), groups: assigned,
             load: UnitLoad(
                 viewers: assigned.reduce(0) { $0 + $1.viewers }, bytesPerSecond: load.bytesPerSecond,
                 freeGroups: groups.count { $0.isFree }, loopDelayMilliseconds: UInt64(max(load.loopDelay.nanoseconds, 0) / 1_000_000),
                 blockedReceivers: channels.values.reduce(0) { sum, channel in
                     sum + channel.fanOut.tcp.count { sessions[$0].map { !$0.connection.isWritable } ?? false }
                 }),
-            draining: draining)
+            draining: control.draining)
     }
 
     /// Every heartbeat: status lines, silent UDP peers, old nonces, reports and events to the CSMs.
     func heartbeat() {
-        let now = NIODeadline.now()
+        let now = clock.deadline()
         output.noteOtherLoopsFailures()
         flushMedia()  // what the other loops and the routers counted, before the figures use it
         if load.heartbeat(now: now, bytesOut: counters.bytesOut) { overloadChanged() }
@@ -46,18 +46,15 @@ extension Unit {
         for channel in channels.values where channel.statusChanged { sendStatus(of: channel) }
         expireSilentUDP(now: now)
         closeIdleSessions(now: now)
-        let wall = wallClock()
-        usedNonces = usedNonces.filter { $0.value >= wall }
-        freedChannels = freedChannels.filter { $0.value >= wall }
-        if let line = refusals.summary(now: now) { record(.sessionRefused, line) }
+        admission.expire(nowMilliseconds: clock.wallMilliseconds())
+        if let line = admission.refusals.summary(now: now) { record(.sessionRefused, line) }
 
         let report = makeReport()
-        healthBoard?.withLockedValue { $0 = UnitHealth(report: report, sessions: sessions.count, csmLinksUp: csmLinks.count(where: \.isConnected)) }
+        metrics.healthBoard?.withLockedValue { $0 = UnitHealth(report: report, sessions: sessions.count, csmLinksUp: control.links.count(where: \.isConnected)) }
         for index in groups.indices { groups[index].openedTickets.removeAll() }
         metrics.publish(counters, sessions: sessions.count, channels: channels.count, freeGroups: report.load.freeGroups)
-        let events = pendingEvents
-        pendingEvents.removeAll()
-        for link in csmLinks { link.send(report: report, events: events) }
+        let events = control.takeEvents()
+        for link in control.links { link.send(report: report, events: events) }
     }
 
     /// The loop ran its timers later than `maxLoopDelay` since the last heartbeat, or runs them
@@ -83,11 +80,7 @@ extension Unit {
     private func expireSilentUDP(now: NIODeadline) {
         let timeout = TimeAmount(configuration.udpTimeout)
         for (id, address) in udpBindings.expire(silentFor: timeout, now: now) {
-            guard let session = sessions[id] else { continue }
-            if let channelID = session.channel, let channel = channels[channelID] {
-                channel.router.removeUDP(session.id)
-            }
-            record(.modeSwitched, channel: session.channel, group: session.group, session: session.id, "UDP address \(address) silent for \(configuration.udpTimeout): no more UDP media")
+            if let session = sessions[id] { apply(session.life.addressSilent("\(address)", for: configuration.udpTimeout), to: session) }
         }
     }
 }

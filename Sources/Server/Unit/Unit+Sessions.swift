@@ -9,8 +9,8 @@ extension Unit {
         _ connection: Channel, overWebSocket: Bool = false, writer: NIOLoopBound<DirectWriteHandler>? = nil, network: String? = nil
     ) -> UnitSession {
         let session = UnitSession(
-            id: newSessionID(), unit: self, connection: connection, overWebSocket: overWebSocket,
-            chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: .now()))
+            id: admission.newSessionID(), unit: self, connection: connection, overWebSocket: overWebSocket,
+            chatLimiter: ChatRateLimiter(burst: configuration.chatBurst, now: clock.deadline()))
         session.writer = writer
         session.network = network ?? configuration.networks.network(of: connection.remoteAddress)
         if connection.eventLoop === eventLoop {
@@ -25,7 +25,7 @@ extension Unit {
         sessions[session.id] = session
         // Until it opens, the connection waits in the pool of unopened ones, where a newcomer
         // sheds the oldest: silent strangers never take an open session's place.
-        let shed = unopened.admit(session.id.rawValue, network: session.network)
+        let shed = admission.unopened.admit(session.id.rawValue, network: session.network)
         if !shed.isEmpty {
             // Once the handler holds the session: a close now would end it before anyone knew it.
             eventLoop.assumeIsolated().execute { [weak self] in
@@ -59,14 +59,14 @@ extension Unit {
         switch (session.phase, message) {
         case (.awaitingOpen, .open(let ticket, let name, let resume)):
             open(session, ticket: ticket, name: name)
-            if session.phase == .open, session.receivesMedia { session.resume = resume }
-            if session.phase == .open, session.overWebSocket, session.receivesMedia {
-                switchMode(of: session, to: .tcp, reason: "a session over WebSocket is always in TCP mode")
+            if session.phase == .open {
+                apply(session.life.opened(
+                    name: session.peerName, receives: session.receivesMedia, resume: resume, overWebSocket: session.overWebSocket), to: session)
             }
         case (.open, .setMode(.udp, _)) where session.overWebSocket:
             send(.error(ControlError(.notAllowed, "a session over WebSocket has no UDP socket; it stays in TCP mode")), to: session)
         case (.open, .setMode(let mode, let reason)):
-            guard session.modeLimiter.allow(at: .now()) else {
+            guard session.modeLimiter.allow(at: clock.deadline()) else {
                 send(.error(ControlError(.rateLimited, "too many mode switches; at most 5 per 10 seconds")), to: session)
                 return
             }
@@ -91,7 +91,7 @@ extension Unit {
     func refuse(_ session: UnitSession, _ error: ControlError, quietly: Bool = false) {
         if !quietly {
             counters.sessionsRefused += 1
-            refusals.note(error.code.rawValue)
+            admission.refusals.note(error.code.rawValue)
         }
         send(.error(error), to: session)
         // Out of every group and fan-out now; the connection lingers only for the error to be read.
@@ -101,41 +101,19 @@ extension Unit {
     }
 
     private func open(_ session: UnitSession, ticket text: String, name: String) {
-        unopened.remove(session.id.rawValue)
+        admission.unopened.remove(session.id.rawValue)
+        let conditions = SessionAdmission.Conditions(
+            draining: control.draining, overload: load.overloaded ? "its timers run \(load.loopDelay.nanoseconds / 1_000_000) ms late" : nil,
+            openSessions: sessions.count - admission.unopened.count)
+        let admitted = admission.admit(text, nowMilliseconds: clock.wallMilliseconds(), conditions: conditions) { group in
+            slotIndex(group).map { SessionAdmission.Place(channel: groups[$0].channel, viewers: viewerCount(in: $0)) }
+        }
         let ticket: Ticket
-        do {
-            ticket = try tickets.verify(text, at: configuration.unit, nowMilliseconds: wallClock())
-        } catch let error as WireError {
-            return refuse(session, ControlError(error))
-        } catch {
-            return refuse(session, ControlError(.badTicket, "\(error)"))
+        switch admitted {
+        case .failure(let error): return refuse(session, error)
+        case .success(let admitted): ticket = admitted
         }
-        // Relay tickets may be reused until they expire, so a broken relay link can reconnect.
-        guard ticket.role == .relay || usedNonces[ticket.nonce] == nil else {
-            return refuse(session, ControlError(.replayedTicket, "this ticket was already used; ask the web server for a new one"))
-        }
-        guard let index = slotIndex(ticket.group) else {
-            return refuse(session, ControlError(.unknownGroup, "unit \(configuration.unit) has no group \(ticket.group); ask the web server again"))
-        }
-        if groups[index].channel == nil, let until = freedChannels[ticket.channel], until >= wallClock() {
-            return refuse(session, ControlError(.unknownChannel, "channel \(ticket.channel) has ended on unit \(configuration.unit); ask the web server again"))
-        }
-        if let owner = groups[index].channel, owner != ticket.channel {
-            return refuse(session, ControlError(.notAllowed, "group \(ticket.group) serves channel \(owner), not \(ticket.channel); ask the web server again"))
-        }
-        if draining && groups[index].isFree {
-            return refuse(session, ControlError(.notAllowed, "unit \(configuration.unit) is draining; ask the web server again"))
-        }
-        if ticket.role == .viewer, load.overloaded {
-            return refuse(session, ControlError(.noRoom, "unit \(configuration.unit) is overloaded (its timers run \(load.loopDelay.nanoseconds / 1_000_000) ms late); ask the web server again"))
-        }
-        if sessions.count - unopened.count > configuration.sessionLimit {
-            return refuse(session, ControlError(.noRoom, "unit \(configuration.unit) is at its limit of \(configuration.sessionLimit) sessions; ask the web server again"))
-        }
-        if ticket.role == .viewer, viewerCount(in: index) >= configuration.groupCapacity {
-            return refuse(session, ControlError(.noRoom, "group \(ticket.group) is full; ask the web server again"))
-        }
-        usedNonces[ticket.nonce] = ticket.expiresAtMilliseconds
+        guard let index = slotIndex(ticket.group) else { return }  // admitted only for a group the unit has
         let channel = assign(index, to: ticket.channel, root: ticket.role == .broadcaster ? true : nil)
 
         session.ticket = ticket
@@ -175,12 +153,11 @@ extension Unit {
         let wasOpen = session.phase == .open
         session.phase = .closed
         sessions[session.id] = nil
-        if !wasOpen { unopened.remove(session.id.rawValue) }
-        udpBindings.release(session.id)
+        if !wasOpen { admission.unopened.remove(session.id.rawValue) }
+        apply(session.life.closed(), to: session)
         guard wasOpen, let channelID = session.channel, let group = session.group else { return }
         if let index = slotIndex(group) { groups[index].sessions.remove(session.id) }
         if let channel = channels[channelID] {
-            channel.router.remove(session.id)
             if channel.broadcaster == session.id {
                 channel.broadcaster = nil
             }

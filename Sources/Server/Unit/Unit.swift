@@ -13,72 +13,49 @@ final class Unit {
     let configuration: UnitConfiguration
     let eventLoop: EventLoop
     let logger: Logger
-    /// Checks tickets: the CSMs' public key, which signs nothing.
-    let tickets: TicketVerifier
-    /// This unit's own link key: it speaks for this unit and no other.
-    let linkKey: LinkKey
-    /// Makes the cookies that prove a UDP address hears this unit (a fresh key each start).
-    let cookieSigner = BindCookieSigner()
-    let allocator = ByteBufferAllocator()
-    /// Wall-clock milliseconds (tickets, chat and event times); injectable for tests.
-    let wallClock: @Sendable () -> UInt64
+    let clock: UnitClock
 
     var groups: [GroupSlot]
     var channels: [ChannelID: LocalChannel] = [:]
     var sessions: [SessionID: UnitSession] = [:]
-    /// Every session's proved UDP address, and which session each address is.
+    /// Every session's proved UDP address, which session each address is, and the cookies that prove one.
     var udpBindings = UDPBindings()
-    /// Nonces of accepted tickets until they expire, to refuse replays.
-    var usedNonces: [UInt64: UInt64] = [:]
-    /// Connections that have not opened their session yet.
-    var unopened: UnopenedPool
-    /// Refusals since they were last told to the CSMs.
-    var refusals = RefusalTally(now: .now())
-    /// Channels whose last group here was freed, until when (wall milliseconds) a ticket alone
-    /// may not give them a group again; a CSM command that places them clears it.
-    var freedChannels: [ChannelID: UInt64] = [:]
+    /// Who may open a session: unopened connections, tickets (with the CSMs' public key, which
+    /// signs nothing), and the refusals to tell.
+    var admission: SessionAdmission
     /// Where media leaves: the routers' outbox applied to the sockets, and every session write.
     let output: MediaOutput
     var address: UnitAddress
     var counters = UnitCounters()
-    /// Which CSM this unit obeys, at which epoch (docs/HA.md).
-    var lease: UnitLease
-    var epoch: UInt64 { lease.epoch }
-    var draining = false
-    /// Events not yet sent to the CSMs.
-    var pendingEvents: [UnitEvent] = []
-    var csmLinks: [CSMLink] = []
-    /// Where each heartbeat posts the unit's health for `/health`.
-    var healthBoard: UnitHealthBoard?
+    /// Its link key, which CSM it obeys at which epoch, its CSM links and the events for them.
+    var control: UnitControl
+    var epoch: UInt64 { control.lease.epoch }
+    /// Its figures: the Prometheus series and `/health`.
     var metrics: UnitMetrics
-    private var nextSessionNumber: UInt64 = 1
     /// Bytes sent per second and how late the loop runs, as of the last heartbeat.
     var load: LoadGauge
 
-    init(configuration: UnitConfiguration, eventLoop: EventLoop, logger: Logger, wallClock: @escaping @Sendable () -> UInt64 = Unit.systemMilliseconds) {
-        lease = UnitLease(longest: configuration.longestLease, startGuard: configuration.leaseStartGuard, now: .now)
+    init(configuration: UnitConfiguration, eventLoop: EventLoop, logger: Logger, clock: UnitClock = .system) {
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger
-        self.wallClock = wallClock
+        self.clock = clock
         let credential = configuration.credential
-        tickets = credential.tickets
-        linkKey = credential.link
+        control = UnitControl(
+            linkKey: credential.link,
+            lease: UnitLease(longest: configuration.longestLease, startGuard: configuration.leaseStartGuard, now: clock.instant()))
         groups = (1...max(configuration.groupsPerUnit, 1)).map { GroupSlot(id: GroupID(UInt16($0))) }
-        unopened = UnopenedPool(total: configuration.unopenedSessions, perNetwork: configuration.unopenedSessionsPerNetwork)
+        admission = SessionAdmission(
+            tickets: credential.tickets,
+            limits: SessionAdmission.Limits(
+                unit: configuration.unit, groupCapacity: configuration.groupCapacity, sessionLimit: configuration.sessionLimit,
+                channelTombstone: configuration.channelTombstone),
+            unopened: UnopenedPool(total: configuration.unopenedSessions, perNetwork: configuration.unopenedSessionsPerNetwork),
+            now: clock.deadline())
         metrics = UnitMetrics(unit: configuration.unit)
-        load = LoadGauge(interval: TimeAmount(configuration.heartbeatInterval), maxLoopDelay: TimeAmount(configuration.maxLoopDelay), now: .now())
+        load = LoadGauge(interval: TimeAmount(configuration.heartbeatInterval), maxLoopDelay: TimeAmount(configuration.maxLoopDelay), now: clock.deadline())
         address = UnitAddress(unit: configuration.unit, host: configuration.publicHost, sessionPort: 0, mediaPort: 0)
         output = MediaOutput(eventLoop: eventLoop, logger: logger)
-    }
-
-    @Sendable static func systemMilliseconds() -> UInt64 {
-        UInt64(Date().timeIntervalSince1970 * 1000)
-    }
-
-    func newSessionID() -> SessionID {
-        defer { nextSessionNumber += 1 }
-        return SessionID(UInt64(configuration.unit.rawValue) << 48 | nextSessionNumber)
     }
 
     /// The slot of a group number, when the unit has it.
@@ -92,15 +69,14 @@ final class Unit {
         _ kind: UnitEvent.Kind, channel: ChannelID? = nil, group: GroupID? = nil, session: SessionID? = nil, _ details: String
     ) {
         let event = UnitEvent(
-            unit: configuration.unit, timeMilliseconds: wallClock(), kind: kind, channel: channel, group: group,
+            unit: configuration.unit, timeMilliseconds: clock.wallMilliseconds(), kind: kind, channel: channel, group: group,
             session: session, details: details)
         var metadata: Logger.Metadata = ["event": "\(kind.rawValue)"]
         if let channel { metadata["channel"] = "\(channel)" }
         if let group { metadata["group"] = "\(group)" }
         if let session { metadata["session"] = "\(session)" }
         logger.info("\(details)", metadata: metadata)
-        pendingEvents.append(event)
-        if pendingEvents.count > 10_000 { pendingEvents.removeFirst(pendingEvents.count - 10_000) }
+        control.queue(event)
     }
 
     /// Flushes everything routed and written while handling the last batch of reads.

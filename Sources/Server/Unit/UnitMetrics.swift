@@ -17,6 +17,8 @@ struct UnitMetrics {
     private let channels: Gauge
     private let freeGroups: Gauge
     private var last = UnitCounters()
+    /// Where each heartbeat posts the unit's health for `/health`, once the unit serves.
+    var healthBoard: UnitHealthBoard?
 
     init(unit: UnitID) {
         _ = Observability.registry

@@ -40,11 +40,10 @@ final class UnitSession {
     /// The client network the connection comes from (`ClientNetworks`), for the per-client limits.
     var network = "?"
     var ticket: Ticket?
-    var mode = MediaMode.udp
+    /// Its media: mode, whether the fan-out holds it, where it resumes (`ReceiverLife`).
+    var life = ReceiverLife()
     /// The last frame on the TCP session or bind on UDP: what says the client is still there.
-    var lastHeard = NIODeadline.now()
-    /// Where a receiver opened again left off: its media starts after it (once).
-    var resume: ResumePoint?
+    var lastHeard: NIODeadline
     var chatLimiter: ChatRateLimiter
     /// Mode switches the client may ask for: each is an event for the CSMs' log.
     var modeLimiter: ChatRateLimiter
@@ -56,13 +55,15 @@ final class UnitSession {
         self.connection = connection
         self.overWebSocket = overWebSocket
         self.chatLimiter = chatLimiter
-        modeLimiter = ChatRateLimiter(burst: 5, now: .now())
+        lastHeard = unit.clock.deadline()
+        modeLimiter = ChatRateLimiter(burst: 5, now: lastHeard)
     }
 
 
     var role: TicketRole? { ticket?.role }
     var channel: ChannelID? { ticket?.channel }
     var group: GroupID? { ticket?.group }
+    var mode: MediaMode { life.mode }
     /// Viewers and relay links receive media; broadcasters send it.
     var receivesMedia: Bool { role == .viewer || role == .relay }
 }

@@ -83,7 +83,7 @@ final class UnitSessionHandler: ChannelInboundHandler {
     private static func handle(_ frame: ByteBuffer, on session: UnitSession, unit: Unit) {
         // A closed session may still be lingering for its refusal to be read: ignore the rest.
         guard session.phase != .closed else { return }
-        session.lastHeard = .now()
+        session.lastHeard = unit.clock.deadline()
         do {
             if session.phase == .awaitingHello {
                 unit.helloReceived(try ControlCoder.decodeHello(from: frame), on: session)

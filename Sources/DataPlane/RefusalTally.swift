@@ -3,20 +3,20 @@ import NIOCore
 /// Sessions a unit refused, by reason, told to the CSMs as one line every `interval` rather than
 /// one event each: strangers make refusals as fast as they like, and each would be an event
 /// the CSM must budget (docs/SECURITY.md).
-struct RefusalTally {
+package struct RefusalTally {
     private var counts: [String: Int] = [:]
     private var since: NIODeadline
-    let interval: TimeAmount
+    package let interval: TimeAmount
 
-    init(interval: TimeAmount = .seconds(10), now: NIODeadline) {
+    package init(interval: TimeAmount = .seconds(10), now: NIODeadline) {
         self.interval = interval
         since = now
     }
 
-    mutating func note(_ reason: String) { counts[reason, default: 0] += 1 }
+    package mutating func note(_ reason: String) { counts[reason, default: 0] += 1 }
 
     /// The line to tell, once `interval` has passed since the last one and there is something to tell.
-    mutating func summary(now: NIODeadline) -> String? {
+    package mutating func summary(now: NIODeadline) -> String? {
         guard now - since >= interval else { return nil }
         since = now
         guard !counts.isEmpty else { return nil }

@@ -10,8 +10,7 @@ extension ClusterState {
             return .failure(ControlError(
                 .rateLimited, "\(client) already has \(settings.liveChannelsPerClient) live channels; close one (or let it end) before opening another"))
         }
-        refreshIndex(now: now)
-        guard let id = index.unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
+        guard let id = units.placement(at: now).unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
             return .failure(ControlError(.noRoom, "every group of every unit is in use; try again later or add a unit"))
         }
         while channels[ChannelID(nextChannel)] != nil || nextChannel == 0 { nextChannel &+= 1 }
@@ -29,7 +28,7 @@ extension ClusterState {
 
     /// Records a new group and tells its unit; across units the child opens a relay link.
     package mutating func place(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation?, now: ContinuousClock.Instant) {
-        storeGroup(GroupRecord(channel: channel, parent: parent, emptySince: now, placedAt: now), at: location)
+        units.storeGroup(GroupRecord(channel: channel, parent: parent, emptySince: now, placedAt: now), at: location)
         if treeLevels[channel]?.placed(location, under: parent) == false { treeLevels[channel] = nil }
         tellParent(channel, at: location, parent: parent)
     }
@@ -39,7 +38,7 @@ extension ClusterState {
     /// moves them itself).
     package mutating func reparent(_ channel: ChannelID, at location: GroupLocation, parent: GroupLocation) {
         guard group(at: location)?.channel == channel else { return }
-        storeParent(parent, at: location)
+        units.storeParent(parent, at: location)
         treeLevels[channel] = nil
         tellParent(channel, at: location, parent: parent)
     }
@@ -62,22 +61,15 @@ extension ClusterState {
         guard channels[channel] != nil else {
             return .failure(ControlError(.unknownChannel, "channel \(channel) is not live; check the channel number"))
         }
-        refreshIndex(now: now)
-        var location = placeForViewer(in: channel)
+        var location = placeForViewer(in: channel, now: now)
         if location == nil {
             _ = expand(channel, from: nil, now: now)
-            refreshIndex(now: now)
-            location = placeForViewer(in: channel)
+            location = placeForViewer(in: channel, now: now)
         }
         guard let location else {
             return .failure(ControlError(.noRoom, "channel \(channel) is full and no unit has a free group; try again later"))
         }
-        let before = group(at: location)!.occupancy(at: now)
-        units.modifyUnnoted(location.unit) {
-            $0.groups[location.group]!.pendingJoins.append(GroupRecord.PendingJoin(nonce: nonce, issued: now))
-            $0.groups[location.group]!.emptySince = nil
-        }
-        notePromise(at: location, channel: channel, before: before, now: now)
+        units.promise(nonce, at: location, channel: channel, now: now)
         if freePlaces(of: channel, now: now) < settings.expansionThreshold {
             _ = expand(channel, from: location, now: now)
         }
@@ -85,17 +77,13 @@ extension ClusterState {
         return .success(location)
     }
 
-    /// The lowest open group of the channel on the least-loaded unit that has one (the index
-    /// must be current).
-    private func placeForViewer(in channel: ChannelID) -> GroupLocation? {
-        guard let places = index.places(of: channel), let unit = places.openUnits.min, let group = places.openGroups[unit]?.first else { return nil }
+    /// The lowest open group of the channel on the least-loaded unit that has one.
+    private mutating func placeForViewer(in channel: ChannelID, now: ContinuousClock.Instant) -> GroupLocation? {
+        guard let places = units.placement(at: now).places(of: channel), let unit = places.openUnits.min, let group = places.openGroups[unit]?.first else { return nil }
         return GroupLocation(unit: unit, group: group)
     }
 
-    package func freePlaces(of channel: ChannelID, now: ContinuousClock.Instant) -> Int {
-        if indexIsCurrent(at: now) { return index.places(of: channel)?.freePlaces ?? 0 }
-        return sum(over: channel) { unit, record in unit.draining ? 0 : max(0, unit.capacity - record.occupancy(at: now)) }
-    }
+    package func freePlaces(of channel: ChannelID, now: ContinuousClock.Instant) -> Int { units.freePlaces(of: channel, at: now) }
 
     /// Paper 3.1: link an empty group in the same unit as the group that filled; when that unit
     /// has none, an empty group on the least-loaded other unit, fed over a relay link from the
@@ -104,10 +92,9 @@ extension ClusterState {
         guard let record = channels[channel] else { return nil }
         var parent = filled ?? record.root
         let location: GroupLocation
-        refreshIndex(now: now)
         if let unit = units[parent.unit], unit.takesWork, let group = unit.firstFreeGroup {
             location = GroupLocation(unit: unit.id, group: group)
-        } else if let id = index.unitsWithFreeGroups.min(excluding: parent.unit), let unit = units[id], let group = unit.firstFreeGroup {
+        } else if let id = units.placement(at: now).unitsWithFreeGroups.min(excluding: parent.unit), let unit = units[id], let group = unit.firstFreeGroup {
             location = GroupLocation(unit: unit.id, group: group)
             parent = relayParent(for: channel) ?? parent
         } else {
@@ -124,14 +111,7 @@ extension ClusterState {
     /// the channel's empty groups are looked at (the index keeps them, and who feeds whom).
     @discardableResult
     package mutating func shrink(_ channel: ChannelID, now: ContinuousClock.Instant, force: Bool) -> GroupLocation? {
-        refreshIndex(now: now)
-        return shrinkWithoutRefresh(channel, now: now, force: force)
-    }
-
-    /// `shrink` on the index as it is: a channel's own empty groups and who feeds them change
-    /// only when it shrinks, so one refresh serves a tick's pass over every channel.
-    mutating func shrinkWithoutRefresh(_ channel: ChannelID, now: ContinuousClock.Instant, force: Bool) -> GroupLocation? {
-        guard let places = index.places(of: channel), !places.emptyGroups.isEmpty else { return nil }
+        guard let places = units.placement(at: now).places(of: channel), !places.emptyGroups.isEmpty else { return nil }
         let leaf = places.emptyGroups.sorted { ($0.unit, $0.group) < ($1.unit, $1.group) }.first { location in
             guard let record = group(at: location), record.parent != nil, places.children[location, default: 0] == 0,
                 record.occupancy(at: now) == 0, !record.broadcasterHere, let since = record.emptySince
@@ -141,7 +121,7 @@ extension ClusterState {
         guard let leaf else { return nil }
         let parent = group(at: leaf)?.parent
         treeLevels[channel]?.freed(leaf, under: parent)
-        removeGroup(at: leaf)
+        units.removeGroup(at: leaf)
         actions.append(.command(leaf.unit, .freeGroup(leaf.group)))
         log("channelShrunk", unit: leaf.unit, channel: channel, group: leaf.group, "empty leaf group \(leaf) freed")
         return leaf
@@ -150,10 +130,9 @@ extension ClusterState {
     /// Closes a channel: every group freed.
     package mutating func close(_ channel: ChannelID, now: ContinuousClock.Instant) -> ControlError? {
         guard channels[channel] != nil else { return ControlError(.unknownChannel, "channel \(channel) is not live") }
-        refreshIndex(now: now)
         closedChannels[channel] = now
-        for group in groups(of: channel) {
-            removeGroup(at: group.location)
+        for group in units.groups(of: channel, now: now) {
+            units.removeGroup(at: group.location)
             actions.append(.command(group.location.unit, .freeGroup(group.location.group)))
         }
         channels[channel] = nil
@@ -166,9 +145,8 @@ extension ClusterState {
     /// for a broadcaster that never came (an open nobody used holds a place for nobody), the
     /// full one for a broadcaster that left and may come back.
     package mutating func closeAbandoned(now: ContinuousClock.Instant) {
-        refreshIndex(now: now)
         for id in channels.keys.sorted() {
-            if (index.places(of: id)?.broadcasters ?? 0) > 0 {
+            if (units.placement(at: now).places(of: id)?.broadcasters ?? 0) > 0 {
                 channels[id]!.broadcasterAbsentSince = nil
                 channels[id]!.broadcasterCame = true
                 continue

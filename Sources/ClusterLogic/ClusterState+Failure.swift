@@ -8,7 +8,6 @@ extension ClusterState {
     package mutating func fail(_ id: UnitID, now: ContinuousClock.Instant, reason: String) {
         guard let failed = units.removeValue(forKey: id) else { return }
         log("unitFailed", unit: id, "unit \(id) left the cluster: \(reason)")
-        refreshIndex(now: now)
         var replacement: [GroupLocation: GroupLocation] = [:]
         for channel in Set(failed.groups.values.map(\.channel)).sorted() {
             let lost = failed.groups.filter { $0.value.channel == channel }
@@ -17,7 +16,9 @@ extension ClusterState {
             // Where subtrees may hang: the kept levels, else built once a group needs a parent
             // on another unit (or groups on live units need a new one).
             var levels = treeLevels.removeValue(forKey: channel)
-            let orphaned = lost.contains { (index.places(of: channel)?.children[$0.location] ?? 0) > 0 }
+            let orphaned = units.placement(at: now).places(of: channel).map { places in
+                lost.contains { (places.children[$0.location] ?? 0) > 0 }
+            } ?? false
             if levels == nil && orphaned { levels = makeLevels(channel, now: now) }
             var orphans: [GroupLocation] = []
             for group in lost { orphans += levels?.lost(group.location, under: group.parent).filter { $0.unit != id } ?? [] }
@@ -61,8 +62,7 @@ extension ClusterState {
 
     /// The channel's tree levels as the live units hold it now.
     private mutating func makeLevels(_ channel: ChannelID, now: ContinuousClock.Instant) -> TreeLevels {
-        refreshIndex(now: now)
-        return TreeLevels(self, groups(of: channel))
+        TreeLevels(self, units.groups(of: channel, now: now))
     }
 
     /// Places a replacement group: on the parent's unit when it has room, else the least loaded.
@@ -70,9 +70,9 @@ extension ClusterState {
         _ channel: ChannelID, near parent: GroupLocation?, levels: inout TreeLevels?, lost: [(location: GroupLocation, parent: GroupLocation?)],
         levelsHold: inout Bool, now: ContinuousClock.Instant
     ) -> GroupLocation? {
-        refreshIndex(now: now)
-        let near = parent.flatMap { index.unitsWithFreeGroups.contains($0.unit) ? $0.unit : nil }
-        guard let id = near ?? index.unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
+        let free = units.placement(at: now).unitsWithFreeGroups
+        let near = parent.flatMap { free.contains($0.unit) ? $0.unit : nil }
+        guard let id = near ?? free.min, let unit = units[id], let group = unit.firstFreeGroup else {
             log("recreateFailed", channel: channel, "no unit has a free group for channel \(channel)")
             return nil
         }

@@ -98,8 +98,8 @@ extension ClusterState {
 
     package mutating func noteViewers(of channel: ChannelID, at now: ContinuousClock.Instant) {
         guard channels[channel] != nil else { return }
-        refreshIndex(now: now)
-        channels[channel]!.maxViewers = max(channels[channel]!.maxViewers, viewers(of: channel, at: now))
+        let viewers = units.placement(at: now).places(of: channel)?.viewers ?? 0
+        channels[channel]!.maxViewers = max(channels[channel]!.maxViewers, viewers)
     }
 
     /// Every heartbeat of the CSM: silent units fail, long-empty leaf groups are freed.
@@ -108,9 +108,8 @@ extension ClusterState {
         for unit in units.values where now - unit.lastHeard > settings.failureTimeout {
             fail(unit.id, now: now, reason: "silent for \(now - unit.lastHeard)")
         }
-        refreshIndex(now: now)
-        let shrinkable = index.channels.compactMap { $0.value.emptyGroups.isEmpty ? nil : $0.key }.sorted()
-        for channel in shrinkable where channels[channel] != nil { _ = shrinkWithoutRefresh(channel, now: now, force: false) }
+        let shrinkable = units.placement(at: now).channels.compactMap { $0.value.emptyGroups.isEmpty ? nil : $0.key }.sorted()
+        for channel in shrinkable where channels[channel] != nil { _ = shrink(channel, now: now, force: false) }
         closeAbandoned(now: now)
     }
 

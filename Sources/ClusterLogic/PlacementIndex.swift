@@ -3,33 +3,10 @@ import Wire
 /// What placement asks on every join, kept up to date instead of scanned for: the units that
 /// take work ordered by load (those with a free group, and per channel those with an open
 /// group), each channel's open groups per unit, and its viewer, free-place and broadcaster
-/// counts. It is refreshed from the units that changed since the last decision (`UnitTable`
+/// counts. It is refreshed from the units that changed since the last decision (`UnitStore`
 /// notes them) and the places promised to viewers that lapsed since, so a decision costs
 /// O(log units), not a scan of every group of every unit.
 package struct PlacementIndex: Sendable {
-    /// Load, then id: the least-loaded unit first, ties to the lowest id (`PlacementPolicy`).
-    package struct LoadKey: Comparable, Sendable {
-        package var load: Double
-        package var unit: UnitID
-        package static func < (a: LoadKey, b: LoadKey) -> Bool { a.load != b.load ? a.load < b.load : a.unit < b.unit }
-    }
-
-    package struct ChannelPlaces: Sendable {
-        /// Units that take work and have a group of the channel with room.
-        package var openUnits = IndexedHeap<UnitID, LoadKey>()
-        /// Those groups, per unit, lowest first.
-        package var openGroups: [UnitID: [GroupID]] = [:]
-        /// Every group of the channel, per unit.
-        package var groups: [UnitID: [GroupID]] = [:]
-        package var viewers = 0
-        package var freePlaces = 0
-        package var broadcasters = 0
-        /// Groups with nobody in them, broadcaster neither (the only ones shrinking looks at).
-        package var emptyGroups: Set<GroupLocation> = []
-        /// How many groups each group feeds (a group feeding none is a leaf).
-        package var children: [GroupLocation: Int] = [:]
-    }
-
     private struct Contribution: Sendable {
         var viewers = 0
         var freePlaces = 0

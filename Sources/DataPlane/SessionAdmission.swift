@@ -25,32 +25,12 @@ package struct SessionAdmission {
         }
     }
 
-    /// A ticket's group as the unit has it now.
-    package struct Place: Sendable {
-        /// The channel it serves; nil: free.
-        package var channel: ChannelID?
-        package var viewers: Int
+    /// A ticket's group as the unit has it now: the channel it serves (nil: free), its viewers.
+    package typealias Place = (channel: ChannelID?, viewers: Int)
 
-        package init(channel: ChannelID?, viewers: Int) {
-            self.channel = channel
-            self.viewers = viewers
-        }
-    }
-
-    /// How the unit is doing as the ticket arrives.
-    package struct Conditions: Sendable {
-        package var draining: Bool
-        /// Why the unit takes no viewer now ("its timers run 300 ms late"); nil: it does.
-        package var overload: String?
-        /// Sessions open now (unopened connections not counted).
-        package var openSessions: Int
-
-        package init(draining: Bool, overload: String?, openSessions: Int) {
-            self.draining = draining
-            self.overload = overload
-            self.openSessions = openSessions
-        }
-    }
+    /// How the unit is doing as a ticket arrives: draining; why it takes no viewer now ("its
+    /// timers run 300 ms late"; nil: it does); the sessions open now (unopened ones not counted).
+    package typealias Conditions = (draining: Bool, overload: String?, openSessions: Int)
 
     package let limits: Limits
     private let tickets: TicketVerifier

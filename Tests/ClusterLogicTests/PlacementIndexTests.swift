@@ -21,18 +21,19 @@ import Wire
 
     static func check(_ state: ClusterState, at now: ContinuousClock.Instant, after step: String) {
         var kept = state
-        kept.refreshIndex(now: now)
+        let index = kept.units.placement(at: now)
         var rebuilt = kept
-        rebuilt.rebuildIndex(now: now)
-        #expect(kept.index.unitsWithFreeGroups.min == rebuilt.index.unitsWithFreeGroups.min, "\(step)")
-        let scanned = kept.index.policy.choose(kept.activeUnits.filter { $0.freeGroupCount > 0 }, at: now)?.id
-        #expect(kept.index.unitsWithFreeGroups.min == scanned, "\(step)")
+        rebuilt.units.rebuildPlacement(now: now)
+        let fresh = rebuilt.units.placement(at: now)
+        #expect(index.unitsWithFreeGroups.min == fresh.unitsWithFreeGroups.min, "\(step)")
+        let scanned = kept.units.policy.choose(kept.activeUnits.filter { $0.freeGroupCount > 0 }, at: now)?.id
+        #expect(index.unitsWithFreeGroups.min == scanned, "\(step)")
         for channel in kept.channels.keys {
-            let a = kept.index.places(of: channel), b = rebuilt.index.places(of: channel)
+            let a = index.places(of: channel), b = fresh.places(of: channel)
             #expect(a?.viewers == b?.viewers && a?.freePlaces == b?.freePlaces && a?.broadcasters == b?.broadcasters, "\(step): channel \(channel)")
             #expect(a?.emptyGroups == b?.emptyGroups && a?.children == b?.children && a?.groups == b?.groups && a?.openGroups == b?.openGroups, "\(step): channel \(channel)")
             #expect(a?.openUnits.min == b?.openUnits.min && a?.openUnits.count == b?.openUnits.count, "\(step): channel \(channel)")
-            #expect(a?.viewers ?? 0 == kept.sum(over: channel) { $1.occupancy(at: now) }, "\(step): channel \(channel)")
+            #expect(a?.viewers ?? 0 == kept.units.sum(over: channel) { $1.occupancy(at: now) }, "\(step): channel \(channel)")
             if let levels = kept.treeLevels[channel] {
                 RelayTreeTests.expectAgree(levels, TreeLevels(kept, kept.groups(of: channel)), "\(step): channel \(channel)")
             }

@@ -54,6 +54,6 @@ struct PlacementPolicyTests {
         byTraffic.units[3]?.draining = true
         let (_, traffic) = try byTraffic.open(now: ClusterStateTests.start).get()
         #expect(traffic.unit == 1, "by traffic alone, the unit with 8 viewers is the lighter")
-        #expect(byTraffic.index.policy.choose(byTraffic.units.values.filter { $0.id != 3 }, at: ClusterStateTests.start)?.id == 1)
+        #expect(byTraffic.units.policy.choose(byTraffic.units.values.filter { $0.id != 3 }, at: ClusterStateTests.start)?.id == 1)
     }
 }

@@ -6,7 +6,7 @@ import Wire
 @Suite struct SessionAdmissionTests {
     let signer = TicketSigner(secret: "cluster key")
     let limits = SessionAdmission.Limits(unit: 3, groupCapacity: 2, sessionLimit: 10, channelTombstone: .seconds(60))
-    let calm = SessionAdmission.Conditions(draining: false, overload: nil, openSessions: 0)
+    let calm: SessionAdmission.Conditions = (draining: false, overload: nil, openSessions: 0)
 
     func admission() -> SessionAdmission {
         SessionAdmission(tickets: signer.verifier, limits: limits, unopened: UnopenedPool(total: 8, perNetwork: 4), now: .uptimeNanoseconds(0))
@@ -21,8 +21,8 @@ import Wire
     /// Group 1 serves channel 7 with one viewer; group 2 is free; there is no group 3.
     func place(_ group: GroupID) -> SessionAdmission.Place? {
         switch group {
-        case 1: SessionAdmission.Place(channel: 7, viewers: 1)
-        case 2: SessionAdmission.Place(channel: nil, viewers: 0)
+        case 1: (channel: 7, viewers: 1)
+        case 2: (channel: nil, viewers: 0)
         default: nil
         }
     }
@@ -66,27 +66,27 @@ import Wire
 
     @Test func roomDrainingAndOverloadDecideAfterTheTicket() {
         var admission = admission()
-        let full = { (group: GroupID) in SessionAdmission.Place(channel: 7, viewers: 2) }
+        let full = { (group: GroupID) -> SessionAdmission.Place? in (channel: 7, viewers: 2) }
         #expect(code(admission.admit(ticket(nonce: 1), nowMilliseconds: 0, conditions: calm, place: full)) == .noRoom)
         #expect((try? admission.admit(ticket(.broadcaster, nonce: 2), nowMilliseconds: 0, conditions: calm, place: full).get()) != nil,
             "a full group still takes its broadcaster")
-        let draining = SessionAdmission.Conditions(draining: true, overload: nil, openSessions: 0)
+        let draining: SessionAdmission.Conditions = (draining: true, overload: nil, openSessions: 0)
         #expect(code(admission.admit(ticket(group: 2, nonce: 3), nowMilliseconds: 0, conditions: draining, place: place)) == .notAllowed)
         #expect((try? admission.admit(ticket(group: 1, nonce: 4), nowMilliseconds: 0, conditions: draining, place: place).get()) != nil,
             "draining takes no new group, but a group in use goes on")
-        let overloaded = SessionAdmission.Conditions(draining: false, overload: "its timers run 300 ms late", openSessions: 0)
+        let overloaded: SessionAdmission.Conditions = (draining: false, overload: "its timers run 300 ms late", openSessions: 0)
         let refused = admission.admit(ticket(nonce: 5), nowMilliseconds: 0, conditions: overloaded, place: place)
         #expect(code(refused) == .noRoom)
         if case .failure(let error) = refused { #expect(error.message.contains("300 ms late")) }
         #expect((try? admission.admit(ticket(.relay, nonce: 6), nowMilliseconds: 0, conditions: overloaded, place: place).get()) != nil)
-        let atLimit = SessionAdmission.Conditions(draining: false, overload: nil, openSessions: 11)
+        let atLimit: SessionAdmission.Conditions = (draining: false, overload: nil, openSessions: 11)
         #expect(code(admission.admit(ticket(.relay, nonce: 7), nowMilliseconds: 0, conditions: atLimit, place: place)) == .noRoom)
     }
 
     @Test func anEndedChannelTakesNoTicketAloneUntilItsTombstoneIsOver() {
         var admission = admission()
         admission.channelEnded(7, nowMilliseconds: 1_000)
-        let free = { (group: GroupID) in SessionAdmission.Place(channel: nil, viewers: 0) }
+        let free = { (group: GroupID) -> SessionAdmission.Place? in (channel: nil, viewers: 0) }
         #expect(code(admission.admit(ticket(nonce: 1), nowMilliseconds: 2_000, conditions: calm, place: free)) == .unknownChannel)
         #expect((try? admission.admit(ticket(nonce: 2), nowMilliseconds: 2_000, conditions: calm, place: place).get()) != nil,
             "a group still serving the channel takes it")

@@ -102,11 +102,11 @@ extension Unit {
 
     private func open(_ session: UnitSession, ticket text: String, name: String) {
         admission.unopened.remove(session.id.rawValue)
-        let conditions = SessionAdmission.Conditions(
+        let conditions: SessionAdmission.Conditions = (
             draining: control.draining, overload: load.overloaded ? "its timers run \(load.loopDelay.nanoseconds / 1_000_000) ms late" : nil,
             openSessions: sessions.count - admission.unopened.count)
         let admitted = admission.admit(text, nowMilliseconds: clock.wallMilliseconds(), conditions: conditions) { group in
-            slotIndex(group).map { SessionAdmission.Place(channel: groups[$0].channel, viewers: viewerCount(in: $0)) }
+            slotIndex(group).map { (channel: groups[$0].channel, viewers: viewerCount(in: $0)) }
         }
         let ticket: Ticket
         switch admitted {

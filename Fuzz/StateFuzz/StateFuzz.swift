@@ -142,7 +142,8 @@ func fuzzFailover(_ input: inout FuzzInput) {
         switch input.small(7) {
         case 0:
             let c = input.small(2)
-            for action in csms[c].tick(now: now, members: members) {
+            _ = csms[c].adopt(members: members)
+            for action in csms[c].tick(now: now) {
                 if case .requestLeases(let id, let epoch, let duration) = action { requests.append((c, runs[c], id, epoch, duration)) }
             }
         case 1 where !requests.isEmpty:
@@ -155,7 +156,7 @@ func fuzzFailover(_ input: inout FuzzInput) {
         case 2 where !answers.isEmpty:
             let (c, run, u, id, epoch, granted) = answers.remove(at: input.small(answers.count))
             guard run == runs[c] else { break }
-            _ = csms[c].leaseAnswered(by: UnitID(UInt16(u + 1)), id: id, unitEpoch: epoch, granted: granted, members: members, now: now)
+            _ = csms[c].leaseAnswered(by: UnitID(UInt16(u + 1)), id: id, unitEpoch: epoch, granted: granted, now: now)
         case 3:
             let c = input.small(2)
             let heartbeat = Heartbeat(csm: names[c], role: csms[c].role == .primary ? .primary : .backup, epoch: csms[c].epoch, sentAtMilliseconds: 0)
@@ -175,7 +176,7 @@ func fuzzFailover(_ input: inout FuzzInput) {
         default:
             now += .milliseconds(Int(input.byte()) * 10)
         }
-        let serving = csms.filter { $0.mayServe(members: members, now: now) }
+        let serving = csms.filter { $0.mayServe(now: now) }
         check(serving.count <= 1, "two CSMs serve at once: \(serving.map(\.name))")
         for u in 0..<3 {
             check(units[u].epoch >= unitEpochs[u], "unit \(u + 1) went from epoch \(unitEpochs[u]) to \(units[u].epoch)")

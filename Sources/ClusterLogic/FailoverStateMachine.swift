@@ -47,6 +47,10 @@ package struct FailoverStateMachine: Sendable {
     private var pausedUntil: ContinuousClock.Instant
     private var peer: (name: String, role: Heartbeat.Role, heardAt: ContinuousClock.Instant)?
     private var noPrimarySince: ContinuousClock.Instant?
+    /// The registered units a majority is counted over (docs/HA.md), on disk with the epoch:
+    /// every unit that announced, until an operator removes it, or the primary's list.
+    package private(set) var members: Set<UnitID>
+    /// The members as last looked at, and since when: a campaign waits for the set to settle.
     private var knownMembers: Set<UnitID> = []
     private var membersChangedAt: ContinuousClock.Instant
 
@@ -64,16 +68,30 @@ package struct FailoverStateMachine: Sendable {
         self.leaseDuration = leaseDuration
         self.heartbeatInterval = heartbeatInterval
         pausedUntil = preferred || alone ? now : now + leaseDuration
+        self.members = members
         knownMembers = members
         membersChangedAt = members.isEmpty ? now : now - leaseDuration
+    }
+
+    /// A unit announced: it counts towards a majority from now on. Whether the set changed (to keep on disk).
+    package mutating func registered(_ unit: UnitID) -> Bool { members.insert(unit).inserted }
+
+    /// An operator removed a unit for good. Whether the set changed.
+    package mutating func removed(_ unit: UnitID) -> Bool { members.remove(unit) != nil }
+
+    /// The primary's list of registered units, heard by a backup. Whether the set changed.
+    package mutating func adopt(members units: Set<UnitID>) -> Bool {
+        guard units != members else { return false }
+        members = units
+        return true
     }
 
     /// The epoch to show and to command with.
     package var epoch: UInt64 { role == .primary ? ownEpoch : highestEpoch }
 
     /// Whether this CSM may answer opens and joins now: primary, with a majority's lease running.
-    package func mayServe(members: Set<UnitID>, now: ContinuousClock.Instant) -> Bool {
-        role == .primary && hasMajority(members: members, now: now)
+    package func mayServe(now: ContinuousClock.Instant) -> Bool {
+        role == .primary && hasMajority(now: now)
     }
 
     /// Whether `unit`'s lease for this CSM runs now.
@@ -84,7 +102,7 @@ package struct FailoverStateMachine: Sendable {
     /// A majority of the registered units granted a lease that still runs. Every registered unit
     /// counts, reachable or not, new or old: two CSMs that count over different sets could both
     /// find a majority.
-    private func hasMajority(members: Set<UnitID>, now: ContinuousClock.Instant) -> Bool {
+    private func hasMajority(now: ContinuousClock.Instant) -> Bool {
         if alone || members.isEmpty { return true }
         let held = members.count { leases[$0].map { now < $0 } ?? false }
         return held * 2 > members.count
@@ -93,7 +111,7 @@ package struct FailoverStateMachine: Sendable {
     /// Whether a campaign may end in promotion: there are units, and the set has not changed for
     /// a lease time. Units announce to both CSMs at once, so by then both count over the same
     /// set; a unit seen by one CSM alone must not let each find a majority of a different set.
-    private mutating func membersSettled(_ members: Set<UnitID>, now: ContinuousClock.Instant) -> Bool {
+    private mutating func membersSettled(now: ContinuousClock.Instant) -> Bool {
         if members != knownMembers {
             knownMembers = members
             membersChangedAt = now
@@ -101,22 +119,22 @@ package struct FailoverStateMachine: Sendable {
         return !members.isEmpty && now - membersChangedAt >= leaseDuration
     }
 
-    /// Every heartbeat interval. `members`: the registered units a majority is counted over.
-    package mutating func tick(now: ContinuousClock.Instant, members: Set<UnitID>) -> [Action] {
-        _ = membersSettled(members, now: now)
+    /// Every heartbeat interval.
+    package mutating func tick(now: ContinuousClock.Instant) -> [Action] {
+        _ = membersSettled(now: now)
         requests = requests.filter { now - $0.value.sentAt < leaseDuration }
         switch role {
         case .primary:
-            guard hasMajority(members: members, now: now) else {
+            guard hasMajority(now: now) else {
                 return stepDown(now: now, reason: "it holds the lease of fewer than a majority of the \(members.count) units")
             }
             return [ask(at: ownEpoch, now: now)]
         case .backup:
-            return campaign(now: now, members: members)
+            return campaign(now: now)
         }
     }
 
-    private mutating func campaign(now: ContinuousClock.Instant, members: Set<UnitID>) -> [Action] {
+    private mutating func campaign(now: ContinuousClock.Instant) -> [Action] {
         let peerAlive = peer.map { now - $0.heardAt <= heartbeatInterval * 2 } ?? false
         if peerAlive, peer?.role == .primary {
             campaigning = false
@@ -128,7 +146,7 @@ package struct FailoverStateMachine: Sendable {
         noPrimarySince = since
         // A lower-named peer that is alive and has no primary either gets a lease time to take over first.
         guard !(peerAlive && peer!.name < name && now - since < leaseDuration) else { return [] }
-        if campaigning, membersSettled(members, now: now), hasMajority(members: members, now: now) { return promote() }
+        if campaigning, membersSettled(now: now), hasMajority(now: now) { return promote() }
         // Outbid: a unit is at this epoch or past it for another CSM. Holding nothing, start again
         // above it (holding some, it is a split, handled below).
         if campaigning, outbid || highestEpoch > ownEpoch, !leases.values.contains(where: { now < $0 }) { campaigning = false }
@@ -138,7 +156,7 @@ package struct FailoverStateMachine: Sendable {
             // that holds none blocks nobody and asks on (units may be starting), and one that
             // holds a majority waits for the set of units to settle.
             if !leases.values.contains(where: { now < $0 }) { holdingSince = nil }
-            if let since = holdingSince, now - since > leaseDuration + heartbeatInterval, !hasMajority(members: members, now: now) {
+            if let since = holdingSince, now - since > leaseDuration + heartbeatInterval, !hasMajority(now: now) {
                 campaigning = false
                 holdingSince = nil
                 leases.removeAll()
@@ -190,7 +208,7 @@ package struct FailoverStateMachine: Sendable {
 
     /// A unit's answer to request `id`: its epoch, and the lease it granted (nil: refused).
     package mutating func leaseAnswered(
-        by unit: UnitID, id: UInt64, unitEpoch: UInt64, granted: Duration?, members: Set<UnitID>, now: ContinuousClock.Instant
+        by unit: UnitID, id: UInt64, unitEpoch: UInt64, granted: Duration?, now: ContinuousClock.Instant
     ) -> [Action] {
         var actions = saw(epoch: unitEpoch)
         guard let request = requests[id], request.epoch == ownEpoch, role == .primary || campaigning else { return actions }
@@ -200,7 +218,7 @@ package struct FailoverStateMachine: Sendable {
         }
         leases[unit] = request.sentAt + granted
         if role == .backup, holdingSince == nil { holdingSince = now }
-        if role == .backup, membersSettled(members, now: now), hasMajority(members: members, now: now) { actions += promote() }
+        if role == .backup, membersSettled(now: now), hasMajority(now: now) { actions += promote() }
         return actions
     }
 

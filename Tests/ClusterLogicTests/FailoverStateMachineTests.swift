@@ -49,12 +49,13 @@ struct FailoverSimulation {
 
     private mutating func beat(_ name: String) {
         guard var machine = csms[name] else { return }
-        for action in machine.tick(now: now, members: members) {
+        _ = machine.adopt(members: members)
+        for action in machine.tick(now: now) {
             guard case .requestLeases(let id, let epoch, let duration) = action else { continue }
             for unit in units.keys.sorted() where !cut.contains("\(name)-\(unit)") {
                 let answer = units[unit]!.request(from: name, epoch: epoch, for: duration, now: now)
                 let granted = try? answer.get()
-                _ = machine.leaseAnswered(by: unit, id: id, unitEpoch: units[unit]!.epoch, granted: granted, members: members, now: now)
+                _ = machine.leaseAnswered(by: unit, id: id, unitEpoch: units[unit]!.epoch, granted: granted, now: now)
             }
         }
         let heartbeat = Heartbeat(csm: name, role: machine.role == .primary ? .primary : .backup, epoch: machine.epoch, sentAtMilliseconds: 0)
@@ -65,7 +66,7 @@ struct FailoverSimulation {
     }
 
     /// The CSMs that may serve now.
-    var serving: [String] { csms.keys.sorted().filter { csms[$0]!.mayServe(members: members, now: now) } }
+    var serving: [String] { csms.keys.sorted().filter { csms[$0]!.mayServe(now: now) } }
 
     /// Whom each unit obeys.
     var owners: [String?] { units.keys.sorted().map { units[$0]!.owner } }
@@ -172,16 +173,17 @@ struct FailoverSimulation {
             name: "a", highestEpoch: 0, preferred: true, alone: false, leaseDuration: .seconds(1), heartbeatInterval: .milliseconds(250),
             now: .now)
         // The unit registered a lease time ago: the set of units is settled.
-        _ = machine.tick(now: .now, members: [1])
+        _ = machine.registered(1)
+        _ = machine.tick(now: .now)
         let start = ContinuousClock.now + .seconds(1)
-        let actions = machine.tick(now: start, members: [1])
+        let actions = machine.tick(now: start)
         guard case .requestLeases(let id, 1, _)? = actions.last else { Issue.record("no request: \(actions)"); return }
         // The answer comes 400 ms later; the lease still ends 1 s after the request went out.
-        let answered = machine.leaseAnswered(by: 1, id: id, unitEpoch: 1, granted: .seconds(1), members: [1], now: start + .milliseconds(400))
+        let answered = machine.leaseAnswered(by: 1, id: id, unitEpoch: 1, granted: .seconds(1), now: start + .milliseconds(400))
         #expect(answered == [.remember(epoch: 1), .promoted(epoch: 1)])
-        #expect(machine.mayServe(members: [1], now: start + .milliseconds(999)))
-        #expect(!machine.mayServe(members: [1], now: start + .seconds(1)))
-        #expect(machine.tick(now: start + .seconds(1), members: [1]).first == .demoted(epoch: 1, reason: "it holds the lease of fewer than a majority of the 1 units"))
+        #expect(machine.mayServe(now: start + .milliseconds(999)))
+        #expect(!machine.mayServe(now: start + .seconds(1)))
+        #expect(machine.tick(now: start + .seconds(1)).first == .demoted(epoch: 1, reason: "it holds the lease of fewer than a majority of the 1 units"))
     }
 
     @Test func aCampaignOutbidByAUnitsEpochStartsAgainAboveIt() {
@@ -190,12 +192,12 @@ struct FailoverSimulation {
         var machine = FailoverStateMachine(
             name: "a", highestEpoch: 0, members: [1], preferred: true, alone: false, leaseDuration: .seconds(1),
             heartbeatInterval: .milliseconds(250), now: start)
-        guard case .requestLeases(let id, 1, _)? = machine.tick(now: start, members: [1]).last else { Issue.record("no request"); return }
-        #expect(machine.leaseAnswered(by: 1, id: id, unitEpoch: 3, granted: nil, members: [1], now: start) == [.remember(epoch: 3)])
-        guard case .requestLeases(let again, 4, _)? = machine.tick(now: start + .milliseconds(250), members: [1]).last else {
+        guard case .requestLeases(let id, 1, _)? = machine.tick(now: start).last else { Issue.record("no request"); return }
+        #expect(machine.leaseAnswered(by: 1, id: id, unitEpoch: 3, granted: nil, now: start) == [.remember(epoch: 3)])
+        guard case .requestLeases(let again, 4, _)? = machine.tick(now: start + .milliseconds(250)).last else {
             Issue.record("did not ask above the unit's epoch"); return
         }
-        #expect(machine.leaseAnswered(by: 1, id: again, unitEpoch: 4, granted: .seconds(1), members: [1], now: start + .milliseconds(250))
+        #expect(machine.leaseAnswered(by: 1, id: again, unitEpoch: 4, granted: .seconds(1), now: start + .milliseconds(250))
             == [.remember(epoch: 4), .promoted(epoch: 4)])
     }
 

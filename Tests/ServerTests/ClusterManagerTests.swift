@@ -35,7 +35,7 @@ import Wire
             heartbeatInterval: beat, now: clock.now)
         return ClusterManager(
             settings: ClusterSettings(), secret: "a cluster key for the manager's tests", name: "csm-b", failover: failover,
-            stateFile: CSMStateFile(path: nil), members: members, peer: nil, hook: nil, store: nil, logger: Logger(label: "csm-b"),
+            stateFile: CSMStateFile(path: nil), peer: nil, hook: nil, store: nil, logger: Logger(label: "csm-b"),
             clock: clock.csmClock)
     }
 
@@ -129,7 +129,7 @@ import Wire
         let store = try await SQLiteStore.open(path: ":memory:", logger: Logger(label: "log"))
         let manager = ClusterManager(
             settings: ClusterSettings(), secret: "a cluster key for the manager's tests", name: "csm-a", failover: failover,
-            stateFile: CSMStateFile(path: nil), members: [], peer: nil, hook: nil, store: store, unitEventsPerSecond: 10,
+            stateFile: CSMStateFile(path: nil), peer: nil, hook: nil, store: store, unitEventsPerSecond: 10,
             logger: Logger(label: "csm-a"), clock: clock.csmClock)
         for index in 0..<500 {
             await manager.unitEvent(UnitEvent(

@@ -29,7 +29,7 @@ struct CSMService: Service {
             leaseDuration: configuration.leaseDuration, heartbeatInterval: configuration.heartbeatInterval, now: .now)
         let manager = ClusterManager(
             settings: configuration.settings, secret: configuration.secret, name: configuration.name, failover: failover,
-            stateFile: stateFile, members: Set(saved.units), peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store,
+            stateFile: stateFile, peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store,
             retention: configuration.logRetention, unitEventsPerSecond: configuration.unitEventsPerSecond, logger: logger, clock: .system)
         await manager.started()
         let unitServer = try await PortUnavailable.naming("CSM \(configuration.name)'s unit port", ports: [configuration.unitPort]) {

@@ -7,7 +7,7 @@ extension ClusterManager {
 
     private var notPrimary: ControlError {
         if failover.role == .primary {
-            return ControlError(.notPrimary, "this CSM (\(name)) holds the lease of fewer than a majority of its \(members.count) units; try again in a moment")
+            return ControlError(.notPrimary, "this CSM (\(name)) holds the lease of fewer than a majority of its \(failover.members.count) units; try again in a moment")
         }
         return ControlError(.notPrimary, "this CSM (\(name)) is the backup at epoch \(epoch); ask the next CSM address")
     }
@@ -112,7 +112,7 @@ extension ClusterManager {
     /// since an operator's word that a unit is gone is what lets a cluster that lost too many
     /// units get a primary again.
     func adminRemove(_ unit: UnitID) async -> ControlError? {
-        if members.remove(unit) != nil { remember() }
+        if failover.removed(unit) { remember() }
         guard isPrimary else { return state.units[unit] == nil ? nil : notPrimary }
         let error = state.remove(unit, now: clock.now())
         await carryOut()

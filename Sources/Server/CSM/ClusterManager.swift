@@ -20,15 +20,13 @@ actor ClusterManager: ClusterAPI {
     /// What time it is (every decision below takes its time from here, never from the system).
     let clock: CSMClock
 
-    /// The registered units a majority is counted over (docs/HA.md), on disk with the epoch.
-    var members: Set<UnitID>
     /// When this CSM last became primary.
     private var promotedAt: ContinuousClock.Instant?
     private let stateFile: CSMStateFile
 
     init(
         settings: ClusterSettings, secret: String, name: String, failover: FailoverStateMachine, stateFile: CSMStateFile,
-        members: Set<UnitID>, peer: PeerLink?, hook: FailoverHook?, store: (any EventLogStore)?, retention: LogRetention = LogRetention(),
+        peer: PeerLink?, hook: FailoverHook?, store: (any EventLogStore)?, retention: LogRetention = LogRetention(),
         unitEventsPerSecond: Double = 100, logger: Logger, clock: CSMClock
     ) {
         self.clock = clock
@@ -36,7 +34,6 @@ actor ClusterManager: ClusterAPI {
         state = ClusterState(settings: settings, signer: TicketSigner(secret: secret), wallClock: clock.wallMilliseconds)
         self.failover = failover
         self.stateFile = stateFile
-        self.members = members
         self.name = name
         self.peer = peer
         self.hook = hook
@@ -47,7 +44,7 @@ actor ClusterManager: ClusterAPI {
 
     var epoch: UInt64 { failover.epoch }
     /// Primary with a majority's lease running: the only state in which it opens, joins and commands.
-    var isPrimary: Bool { failover.mayServe(members: members, now: clock.now()) }
+    var isPrimary: Bool { failover.mayServe(now: clock.now()) }
 
     // MARK: Failover
 
@@ -64,15 +61,12 @@ actor ClusterManager: ClusterAPI {
     /// address is claimed on promotion.
     func started() async {
         runHook("demote", epoch)
-        await handle(failover.tick(now: clock.now(), members: members))
+        await handle(failover.tick(now: clock.now()))
     }
 
     func peerHeartbeat(_ heartbeat: Heartbeat) async {
         if heartbeat.role == .primary, !isPrimary, heartbeat.epoch >= failover.highestEpoch {
-            if let units = heartbeat.units, Set(units) != members {
-                members = Set(units)
-                remember()
-            }
+            if let units = heartbeat.units, failover.adopt(members: Set(units)) { remember() }
             if let next = heartbeat.nextChannel { state.nextChannel = max(state.nextChannel, next) }
         }
         await handle(failover.peerHeartbeat(heartbeat, now: clock.now()))
@@ -84,8 +78,7 @@ actor ClusterManager: ClusterAPI {
             state.setObeys(unit, grantedMilliseconds != nil, holder: holder)
         }
         await handle(failover.leaseAnswered(
-            by: unit, id: id, unitEpoch: epoch, granted: grantedMilliseconds.map { .milliseconds($0) }, members: members,
-            now: now))
+            by: unit, id: id, unitEpoch: epoch, granted: grantedMilliseconds.map { .milliseconds($0) }, now: now))
     }
 
     private func handle(_ actions: [FailoverStateMachine.Action]) async {
@@ -99,7 +92,7 @@ actor ClusterManager: ClusterAPI {
                 promotedAt = clock.now()
                 // Work goes only to the units that granted this CSM their lease.
                 for unit in state.units.keys where !failover.holdsLease(of: unit, now: clock.now()) { state.awaitLease(unit) }
-                state.log("csmPromoted", "\(name) is primary at epoch \(epoch): a majority of the \(members.count) registered units granted it their lease")
+                state.log("csmPromoted", "\(name) is primary at epoch \(epoch): a majority of the \(failover.members.count) registered units granted it their lease")
                 runHook("promote", epoch)
             case .demoted(let epoch, let reason):
                 promotedAt = nil
@@ -113,7 +106,7 @@ actor ClusterManager: ClusterAPI {
     /// Writes the epoch and the members to disk; a CSM that cannot says so loudly.
     func remember() {
         do {
-            try stateFile.save(.init(epoch: failover.highestEpoch, units: members.sorted()))
+            try stateFile.save(.init(epoch: failover.highestEpoch, units: failover.members.sorted()))
         } catch {
             logger.error("\(error)")
         }
@@ -137,7 +130,7 @@ actor ClusterManager: ClusterAPI {
         let unit = announcement.address.unit
         unitLinks.register(unit, link: link, channel: channel)
         if failover.role == .primary, !failover.holdsLease(of: unit, now: clock.now()) { state.awaitLease(unit) }
-        if members.insert(unit).inserted { remember() }
+        if failover.registered(unit) { remember() }
         // Asked at once rather than at the next beat, so its first commands find it obeying.
         if case .requestLeases(let id, let epoch, let duration)? = failover.askNow(now: clock.now()) {
             UnitLinks.write(.leaseRequest(id: id, epoch: epoch, milliseconds: duration.wholeMilliseconds), to: channel)
@@ -172,12 +165,12 @@ actor ClusterManager: ClusterAPI {
         metrics.record(
             units: state.units.count, channels: state.channels.count,
             viewers: state.channels.keys.reduce(0) { $0 + state.viewers(of: $1, at: now) }, epoch: epoch, primary: isPrimary)
-        await handle(failover.tick(now: now, members: members))
+        await handle(failover.tick(now: now))
         let primary = isPrimary
         unitLinks.sendToAll(.heartbeat(epoch: epoch, primary: primary))
         let heartbeat = Heartbeat(
             csm: name, role: primary ? .primary : .backup, epoch: epoch, sentAtMilliseconds: clock.wallMilliseconds(),
-            units: primary ? members.sorted() : nil, nextChannel: primary ? state.nextChannel : nil)
+            units: primary ? failover.members.sorted() : nil, nextChannel: primary ? state.nextChannel : nil)
         if let peer { Task { await peer.send(heartbeat) } }
         for (unit, count) in eventLog.takeDropped() {
             state.log("eventsDropped", unit: unit, "unit \(unit) sent events faster than its budget; \(count) dropped")

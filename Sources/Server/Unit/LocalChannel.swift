@@ -2,13 +2,12 @@ import DataPlane
 import NIOCore
 import Wire
 
-/// A channel as this unit serves it: its groups here, its broadcaster or parent unit, its packet
+/// A channel as this unit serves it (its groups here are the slots that name it: `Unit.slots(of:)`): its broadcaster or parent unit, its packet
 /// path (`ChannelRouter`: the feed and who receives it), chat and uplink limits.
 final class LocalChannel {
     let id: ChannelID
     /// The feed, its receivers, and how packets reach them.
     let router: ChannelRouter
-    var groups: Set<GroupID> = []
     var broadcaster: SessionID?
     /// The relay link feeding this channel from a parent unit, when it is not rooted here.
     var parentLink: RelayLink?

@@ -48,7 +48,7 @@ extension Unit {
     /// that brought it excluded), down every relay link, and up to the parent unless it came from there.
     func relay(_ line: ChatLine, in channel: LocalChannel, from origin: SessionID?, fromParent: Bool) {
         counters.chatLinesRelayed += 1
-        for index in channel.groups.compactMap(slotIndex) {
+        for index in slots(of: channel.id) {
             for id in groups[index].sessions {
                 guard let session = sessions[id], !(id == origin && session.role == .relay) else { continue }
                 send(.chat(line), to: session)

@@ -29,7 +29,7 @@ extension Unit {
             // stream to switch upstream.
             let current = channel.parentLink
             let stillNeeded = current.map { link in
-                channel.groups.contains { slotIndex($0).flatMap { groups[$0].parent } == GroupLocation(unit: link.parent.unit, group: link.parentGroup) }
+                slots(of: channelID).contains { groups[$0].parent == GroupLocation(unit: link.parent.unit, group: link.parentGroup) }
             } ?? false
             if current == nil || !(current!.isUp && stillNeeded) {
                 channel.parentLink?.close()
@@ -48,9 +48,7 @@ extension Unit {
     func closeParentLinkIfUnused(_ channelID: ChannelID) {
         guard let channel = channels[channelID], channel.parentLink != nil else { return }
         let unit = configuration.unit
-        let remoteParent = channel.groups.contains { group in
-            slotIndex(group).flatMap { groups[$0].parent }.map { $0.unit != unit } ?? false
-        }
+        let remoteParent = slots(of: channelID).contains { groups[$0].parent.map { $0.unit != unit } ?? false }
         if !remoteParent {
             channel.parentLink?.close()
             channel.parentLink = nil

@@ -26,7 +26,6 @@ extension Unit {
         let group = groups[index].id
         if groups[index].channel == nil {
             groups[index].channel = channelID
-            channel.groups.insert(group)
             record(.groupAssigned, channel: channelID, group: group, "group \(group) assigned to channel \(channelID)")
         }
         if let root { groups[index].isRoot = root }
@@ -47,8 +46,7 @@ extension Unit {
         groups[index] = GroupSlot(id: group)
         record(.groupFreed, channel: channelID, group: group, "group \(group) freed: \(reason)")
         guard let channel = channels[channelID] else { return }
-        channel.groups.remove(group)
-        if channel.groups.isEmpty {
+        if slots(of: channelID).isEmpty {
             channel.parentLink?.close()
             channels[channelID] = nil
             admission.channelEnded(channelID, nowMilliseconds: clock.wallMilliseconds())

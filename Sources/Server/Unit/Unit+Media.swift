@@ -127,7 +127,7 @@ extension Unit {
     /// its video back: every viewer here is told why its picture stops or comes back.
     func upstreamVideoSkipped(_ skipped: Bool, reason: String, in channel: LocalChannel) {
         record(.modeSwitched, channel: channel.id, skipped ? "video stops upstream: \(reason)" : "video comes back upstream: \(reason)")
-        for id in channel.groups.compactMap(slotIndex).flatMap({ groups[$0].sessions }) {
+        for id in slots(of: channel.id).flatMap({ groups[$0].sessions }) {
             if let session = sessions[id], session.role == .viewer { send(.videoSkipped(skipped, reason: reason), to: session) }
         }
     }

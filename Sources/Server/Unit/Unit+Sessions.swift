@@ -175,8 +175,9 @@ extension Unit {
     /// Tells every session of a changed channel how many watch it here.
     func sendStatus(of channel: LocalChannel) {
         channel.statusChanged = false
-        let viewers = channel.groups.compactMap(slotIndex).reduce(0) { $0 + viewerCount(in: $1) }
-        for id in channel.groups.compactMap(slotIndex).flatMap({ groups[$0].sessions }) {
+        let slots = slots(of: channel.id)
+        let viewers = slots.reduce(0) { $0 + viewerCount(in: $1) }
+        for id in slots.flatMap({ groups[$0].sessions }) {
             if let session = sessions[id], session.role != .relay { send(.channelStatus(viewers: viewers), to: session) }
         }
     }

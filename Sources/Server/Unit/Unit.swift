@@ -58,6 +58,12 @@ final class Unit {
         output = MediaOutput(eventLoop: eventLoop, logger: logger)
     }
 
+    /// The slots of the groups that serve a channel here: the one record of which groups those
+    /// are is each slot's channel.
+    func slots(of channel: ChannelID) -> [Int] {
+        groups.indices.filter { groups[$0].channel == channel }
+    }
+
     /// The slot of a group number, when the unit has it.
     func slotIndex(_ group: GroupID) -> Int? {
         let index = Int(group.rawValue) - 1

@@ -15,12 +15,8 @@ public final class WAVFileSource: AudioSource {
 
     public init(path: String, loop: Bool) throws {
         self.path = path
-        // Checked before opening: opening a named pipe waits for its writer.
-        guard !loop || !FileKind.isPipe(path) else { throw MediaError.badFile("\(path) is a pipe: --loop needs a file it can read again") }
-        reader = try FileReader(path: path, what: "audio file", hint: "give the path of a 48 kHz 16-bit WAV file, or of a named pipe carrying one")
-        guard !loop || reader.canRewind else {
-            throw MediaError.badFile("\(path == "-" ? "standard input" : path) is a pipe: --loop needs a file it can read again")
-        }
+        reader = try FileReader.source(
+            path: path, loop: loop, what: "audio file", hint: "give the path of a 48 kHz 16-bit WAV file, or of a named pipe carrying one")
         self.loop = loop
         guard let riff = try reader.read(exactly: 12), riff[0..<4].elementsEqual("RIFF".utf8), riff[8..<12].elementsEqual("WAVE".utf8) else {
             throw MediaError.badFile("\(path) is not a WAV file (no RIFF/WAVE header)")

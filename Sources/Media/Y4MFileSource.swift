@@ -80,12 +80,9 @@ public final class Y4MFileSource: VideoSource {
 
     public init(path: String, loop: Bool) throws {
         self.path = path
-        // Checked before opening: opening a named pipe waits for its writer.
-        guard !loop || !FileKind.isPipe(path) else { throw MediaError.badFile("\(path) is a pipe: --loop needs a file it can read again") }
-        reader = try FileReader(path: path, what: "video file", hint: "give the path of a YUV4MPEG2 file (ffmpeg -i IN -f yuv4mpegpipe -pix_fmt yuv420p OUT.y4m), or - for standard input")
-        guard !loop || reader.canRewind else {
-            throw MediaError.badFile("\(path == "-" ? "standard input" : path) is a pipe: --loop needs a file it can read again")
-        }
+        reader = try FileReader.source(
+            path: path, loop: loop, what: "video file",
+            hint: "give the path of a YUV4MPEG2 file (ffmpeg -i IN -f yuv4mpegpipe -pix_fmt yuv420p OUT.y4m), or - for standard input")
         self.loop = loop
         guard let line = try reader.line(maxBytes: 256) else { throw MediaError.badFile("\(path) is empty") }
         header = try Y4MHeader(line: line, path: path)
@@ -135,6 +132,17 @@ final class FileReader {
         }
         var status = stat()
         canRewind = fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Opens `path` for a source that may `loop`: one that loops must be a file it can read
+    /// again, checked before opening (opening a named pipe waits for its writer).
+    static func source(path: String, loop: Bool, what: String, hint: String) throws -> FileReader {
+        guard !loop || !FileKind.isPipe(path) else { throw MediaError.badFile("\(path) is a pipe: --loop needs a file it can read again") }
+        let reader = try FileReader(path: path, what: what, hint: hint)
+        guard !loop || reader.canRewind else {
+            throw MediaError.badFile("\(path == "-" ? "standard input" : path) is a pipe: --loop needs a file it can read again")
+        }
+        return reader
     }
 
     deinit { if fd != STDIN_FILENO { close(fd) } }

@@ -79,6 +79,10 @@ let package = Package(
             dependencies: ["Wire", "CDatagram", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // What publishers the streamers already use speak (RTMP; its AMF0 commands): pure, bytes
+        // in and out, for the unit's ingest and its tests.
+        .target(name: "Ingest", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+
         // The server roles as a library, so tests and the fuzz target link them; `avserver` is its main.
         .target(
             name: "Server",
@@ -149,6 +153,13 @@ let package = Package(
             dependencies: ["DataPlane", "Wire", "TestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: [
+                "Ingest", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ClientTests", dependencies: ["Client", "Wire"]),
         .testTarget(
             name: "ViewerTests",

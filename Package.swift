@@ -81,7 +81,7 @@ let package = Package(
 
         // What publishers the streamers already use speak (RTMP; its AMF0 commands): pure, bytes
         // in and out, for the unit's ingest and its tests.
-        .target(name: "Ingest", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "Ingest", dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")]),
 
         // The server roles as a library, so tests and the fuzz target link them; `avserver` is its main.
         .target(
@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "IngestTests",
             dependencies: [
-                "Ingest", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "Ingest", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

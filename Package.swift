@@ -45,6 +45,7 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         // deflate and CRC-32 for PNG snapshots.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CAVCodec", pkgConfig: "libavcodec", providers: [.apt(["libavcodec-dev", "libswresample-dev"])]),
         // recvmmsg(2) and kernel receive times for the load clients' reading threads (Client's
         // ReceiveLoop, avbench), sendmmsg(2) and direct sends for the unit's fan-out (DataPlane).
         .systemLibrary(name: "CDatagram"),
@@ -81,7 +82,7 @@ let package = Package(
 
         // What publishers the streamers already use speak (RTMP; its AMF0 commands): pure, bytes
         // in and out, for the unit's ingest and its tests.
-        .target(name: "Ingest", dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "Ingest", dependencies: ["Wire", "CAVCodec", "COpus", .product(name: "NIOCore", package: "swift-nio")]),
 
         // The server roles as a library, so tests and the fuzz target link them; `avserver` is its main.
         .target(
@@ -156,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "IngestTests",
             dependencies: [
-                "Ingest", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "Ingest", "Wire", "COpus", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # Codecs and devices for the clients, zlib for their PNG snapshots; curl for the scripts.
-packages=(pkg-config libopus-dev libvpx-dev libv4l-dev libasound2-dev zlib1g-dev curl)
+# libavcodec and libswresample: the ingest turns a publisher's AAC into Opus.
+packages=(pkg-config libopus-dev libvpx-dev libv4l-dev libasound2-dev zlib1g-dev curl libavcodec-dev libswresample-dev)
 if [ "${1:-}" = "--test" ]; then
   # Network namespaces for the HA and UDP-blocking tests, a PostgreSQL server for the portal's
   # database tests, a headless browser with its WebDriver for the dashboard test, and the model

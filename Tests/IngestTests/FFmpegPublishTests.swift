@@ -1,3 +1,4 @@
+import COpus
 import Foundation
 import Ingest
 import NIOConcurrencyHelpers
@@ -196,5 +197,43 @@ import Wire
         // The test pattern, not a grey or green frame: its luma spans dark to bright.
         let luma = picture.prefix(320 * 240)
         #expect((luma.max() ?? 0) > 200 && (luma.min() ?? 255) < 60)
+    }
+
+    @Test func itsAACBecomesOpusThatStillSoundsAt440Hz() async throws {
+        let (events, failure) = try await Self.publish()
+        #expect(failure == nil)
+        var transcoder: AACToOpus?
+        var opus: [[UInt8]] = []
+        for case .audio(let tag, _) in events {
+            switch try FLVAudioTag(parsing: Array(tag.readableBytesView)) {
+            case .configuration(let config): transcoder = try AACToOpus(audioSpecificConfig: config)
+            case .frame(let frame): opus += try transcoder?.take(frame) ?? []
+            }
+        }
+        print("AAC to Opus: \(opus.count) frames of 20 ms, \(opus.map(\.count).reduce(0, +) / max(opus.count, 1)) bytes each on average")
+        #expect((90...106).contains(opus.count), "about 2 s in 20 ms frames")
+        // Decoded by libopus as a viewer would: the tone is still 440 Hz.
+        var error: Int32 = 0
+        let decoder = try #require(opus_decoder_create(48_000, 2, &error))
+        defer { opus_decoder_destroy(decoder) }
+        var left: [Int16] = []
+        for packet in opus {
+            var pcm = [Int16](repeating: 0, count: 960 * 2)
+            let samples = opus_decode(decoder, packet, Int32(packet.count), &pcm, 960, 0)
+            #expect(samples == 960)
+            left += stride(from: 0, to: Int(max(samples, 0)) * 2, by: 2).map { pcm[$0] }
+        }
+        let steady = left.dropFirst(48_000 / 5)  // past the codecs' start-up
+        let crossings = zip(steady, steady.dropFirst()).count { $0 < 0 && $1 >= 0 }
+        let hertz = Double(crossings) / (Double(steady.count) / 48_000)
+        print("the tone after AAC and Opus: \(String(format: "%.1f", hertz)) Hz, peak \(steady.map { abs(Int($0)) }.max() ?? 0)")
+        #expect(abs(hertz - 440) < 5)
+        #expect((steady.map { abs(Int($0)) }.max() ?? 0) > 2000, "not silence")
+    }
+
+    @Test func otherAudioCodecsAreRefused() {
+        #expect(throws: RTMPError.self) { try FLVAudioTag(parsing: [0x2F, 1, 0xFF]) }  // MP3
+        #expect(throws: RTMPError.self) { try FLVAudioTag(parsing: [0xAF]) }
+        #expect(throws: RTMPError.self) { try AACToOpus(audioSpecificConfig: []) }
     }
 }

@@ -19,6 +19,9 @@ import Wire
             // A dozen units in one debug test process beside other suites run late at times: that
             // is the test machine, not load to admit by (UnitLimitsTests and ClusterStateTests test that).
             $0.settings.maxUnitLoopDelay = .seconds(10)
+            // A channel these tests open without a broadcaster must not be closed as unused while
+            // a starved run is still joining it (ChannelLifetimeTests test that grace).
+            $0.settings.unusedOpenGrace = .seconds(120)
             $0.name = name
             $0.unitPort = ports[0]
             $0.httpPort = ports[1]

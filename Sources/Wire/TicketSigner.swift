@@ -23,8 +23,12 @@ public struct TicketSigner: Sendable {
     /// The ticket as signed text.
     public func sign(_ ticket: Ticket) -> String {
         let body = ticket.body
-        let signature = try! signing.signature(for: body)  // signing over bytes in memory does not fail
-        return Base64URL.encode(body + Array(signature))
+        return Base64URL.encode(body + signature(for: body))
+    }
+
+    /// An Ed25519 signature of `message` with the CSMs' key.
+    func signature(for message: [UInt8]) -> [UInt8] {
+        Array(try! signing.signature(for: message))  // signing over bytes in memory does not fail
     }
 
     /// Checks a ticket as a unit would.
@@ -72,14 +76,18 @@ public struct TicketVerifier: Sendable, Equatable {
             throw WireError.malformedTicket("not base64url text")
         }
         let body = bytes.prefix(Ticket.bodySize)
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey),
-            key.isValidSignature(bytes.suffix(Self.signatureSize), for: body)
-        else { throw WireError.ticketSignatureInvalid }
+        guard isValidSignature(Array(bytes.suffix(Self.signatureSize)), for: Array(body)) else { throw WireError.ticketSignatureInvalid }
         let ticket = try Ticket(body: body)
         guard ticket.unit == unit else { throw WireError.ticketForAnotherUnit(ticketUnit: ticket.unit, thisUnit: unit) }
         guard nowMilliseconds <= ticket.expiresAtMilliseconds else {
             throw WireError.ticketExpired(expiredAtMilliseconds: ticket.expiresAtMilliseconds, nowMilliseconds: nowMilliseconds)
         }
         return ticket
+    }
+
+    /// Whether `signature` is the CSMs' over `message`.
+    func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
+        return key.isValidSignature(signature, for: message)
     }
 }

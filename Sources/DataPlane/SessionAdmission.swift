@@ -9,21 +9,9 @@ import Wire
 /// tallied for one line to the CSMs now and then. Pure: the time comes in, the groups come in as
 /// `Place`s.
 package struct SessionAdmission {
-    /// What the unit can hold, for the checks and for what a refusal says.
-    package struct Limits: Sendable {
-        package var unit: UnitID
-        package var groupCapacity: Int
-        package var sessionLimit: Int
-        /// How long a channel whose last group here was freed takes no ticket alone.
-        package var channelTombstone: Duration
-
-        package init(unit: UnitID, groupCapacity: Int, sessionLimit: Int, channelTombstone: Duration) {
-            self.unit = unit
-            self.groupCapacity = groupCapacity
-            self.sessionLimit = sessionLimit
-            self.channelTombstone = channelTombstone
-        }
-    }
+    /// What the unit can hold, for the checks and for what a refusal says; `channelTombstone`:
+    /// how long a channel whose last group here was freed takes no ticket alone.
+    package typealias Limits = (unit: UnitID, groupCapacity: Int, sessionLimit: Int, channelTombstone: Duration)
 
     /// A ticket's group as the unit has it now: the channel it serves (nil: free), its viewers.
     package typealias Place = (channel: ChannelID?, viewers: Int)

@@ -5,7 +5,7 @@ import Wire
 
 @Suite struct SessionAdmissionTests {
     let signer = TicketSigner(secret: "cluster key")
-    let limits = SessionAdmission.Limits(unit: 3, groupCapacity: 2, sessionLimit: 10, channelTombstone: .seconds(60))
+    let limits: SessionAdmission.Limits = (unit: 3, groupCapacity: 2, sessionLimit: 10, channelTombstone: .seconds(60))
     let calm: SessionAdmission.Conditions = (draining: false, overload: nil, openSessions: 0)
 
     func admission() -> SessionAdmission {

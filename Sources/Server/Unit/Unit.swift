@@ -47,7 +47,7 @@ final class Unit {
         groups = (1...max(configuration.groupsPerUnit, 1)).map { GroupSlot(id: GroupID(UInt16($0))) }
         admission = SessionAdmission(
             tickets: credential.tickets,
-            limits: SessionAdmission.Limits(
+            limits: (
                 unit: configuration.unit, groupCapacity: configuration.groupCapacity, sessionLimit: configuration.sessionLimit,
                 channelTombstone: configuration.channelTombstone),
             unopened: UnopenedPool(total: configuration.unopenedSessions, perNetwork: configuration.unopenedSessionsPerNetwork),

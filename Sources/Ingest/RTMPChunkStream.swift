@@ -101,7 +101,9 @@ public struct RTMPChunkReader: Sendable {
             default: stream.timestamp &+= stream.delta  // a new message with the last one's header
             }
         }
-        var partial = stream.partial ?? ByteBufferAllocator().buffer(capacity: stream.length)
+        // Grown as the bytes come, not reserved from the header: a header alone may claim 4 MiB
+        // on each of 64 chunk streams.
+        var partial = stream.partial ?? ByteBufferAllocator().buffer(capacity: min(stream.length, chunkSize))
         let take = min(chunkSize, stream.length - partial.readableBytes)
         guard let bytes = view.readSlice(length: take) else { return nil }
         partial.writeImmutableBuffer(bytes)

@@ -1,5 +1,4 @@
 import DataPlane
-import Foundation
 import Logging
 import NIOCore
 import NIOPosix

@@ -64,7 +64,8 @@ let package = Package(
             ]
         ),
 
-        // Codecs and capture devices, used by the clients only (the server never links a codec).
+        // Codecs and capture devices, used by the clients only (the server's one codec is the
+        // ingest's AAC to Opus).
         .target(name: "Media", dependencies: ["Wire", "COpus", "CVPX", "CV4L2", "CALSA", "CZlib"]),
 
         // The CSM's decisions without sockets or clocks: the cluster state (units, channels, group
@@ -88,7 +89,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Wire", "Client", "ClusterLogic", "DataPlane",
+                "Wire", "Client", "ClusterLogic", "DataPlane", "Ingest",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,9 +13,14 @@ package struct ChannelRecord: Equatable, Sendable {
     /// earlier channel with the same number never matches. Known to every CSM, with the title,
     /// name and start, through the root unit's reports.
     package var secretNonce: UInt64 = 0
+    package var videoCodec = VideoCodec.vp8
+    /// The stream key that opened it (RTMP or SRT): its publisher resumes it with the same key.
+    package var streamKey: UInt64?
     /// What the root unit is told, and reports back to every CSM.
     package var info: ChannelInfo {
-        ChannelInfo(title: title, broadcasterName: broadcasterName, startedAtMilliseconds: startedAtMilliseconds, secretNonce: secretNonce)
+        ChannelInfo(
+            title: title, broadcasterName: broadcasterName, startedAtMilliseconds: startedAtMilliseconds, secretNonce: secretNonce,
+            videoCodec: videoCodec, streamKey: streamKey)
     }
     /// Since when no unit reports the channel's broadcaster; nil while one does.
     package var broadcasterAbsentSince: ContinuousClock.Instant?

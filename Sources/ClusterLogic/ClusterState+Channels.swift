@@ -13,17 +13,55 @@ extension ClusterState {
         guard let id = units.placement(at: now).unitsWithFreeGroups.min, let unit = units[id], let group = unit.firstFreeGroup else {
             return .failure(ControlError(.noRoom, "every group of every unit is in use; try again later or add a unit"))
         }
+        let root = GroupLocation(unit: unit.id, group: group)
+        var record = ChannelRecord(id: 0, root: root, startedAtMilliseconds: wallClock(), title: title, broadcasterName: broadcasterName)
+        record.openedBy = client
+        return .success((create(record, now: now), root))
+    }
+
+    /// A publisher (OBS, ffmpeg, a phone) came to `unit` with a stream key the unit found
+    /// genuine: the key's channel, resumed if it is live with its root there (a reconnecting
+    /// publisher keeps its viewers), else opened with a free group of that unit as its root.
+    /// `publisher`: what the unit calls it (its software, as it said), the channel's broadcaster name.
+    package mutating func openForPublisher(
+        _ key: StreamKey, publisher: String, at unit: UnitID, now: ContinuousClock.Instant
+    ) -> Result<(ChannelID, GroupLocation), ControlError> {
+        if revokedStreamKeys.contains(key.id) {
+            return .failure(ControlError(.notAllowed, "stream key \(key.id) was revoked; make a new one in the portal"))
+        }
+        if let live = channels.values.first(where: { $0.streamKey == key.id }) {
+            guard live.root.unit == unit else {
+                return .failure(ControlError(
+                    .notAllowed, "the channel of this key (\(live.id)) is live with its root on unit \(live.root.unit); publish to that unit, or end the channel first"))
+            }
+            log("publisherReturned", unit: unit, channel: live.id, group: live.root.group, "the publisher of channel \(live.id) came back")
+            return .success((live.id, live.root))
+        }
+        guard let record = units[unit], record.takesWork, let group = record.firstFreeGroup else {
+            return .failure(ControlError(.noRoom, "unit \(unit) has no free group (or drains); publish to another unit"))
+        }
+        let root = GroupLocation(unit: unit, group: group)
+        var channel = ChannelRecord(id: 0, root: root, startedAtMilliseconds: wallClock(), title: key.title, 
+            broadcasterName: ChatText.clean(publisher, maxBytes: OpenChannelRequest.maxNameLength) ?? "publisher")
+        channel.videoCodec = .h264
+        channel.streamKey = key.id
+        return .success((create(channel, now: now), root))
+    }
+
+    /// Numbers a new channel, records it and places its root group.
+    private mutating func create(_ template: ChannelRecord, now: ContinuousClock.Instant) -> ChannelID {
         while channels[ChannelID(nextChannel)] != nil || nextChannel == 0 { nextChannel &+= 1 }
         let channel = ChannelID(nextChannel)
         nextChannel &+= 1
         closedChannels[channel] = nil
-        let root = GroupLocation(unit: unit.id, group: group)
-        channels[channel] = ChannelRecord(
-            id: channel, root: root, startedAtMilliseconds: wallClock(), title: title, broadcasterName: broadcasterName,
-            secretNonce: .random(in: 1 ... .max), broadcasterAbsentSince: now, openedBy: client)
-        place(channel, at: root, parent: nil, now: now)
-        log("channelOpened", unit: unit.id, channel: channel, group: group, "channel \(channel) opened with root group \(root)")
-        return .success((channel, root))
+        var record = template
+        record.id = channel
+        record.secretNonce = .random(in: 1 ... .max)
+        record.broadcasterAbsentSince = now
+        channels[channel] = record
+        place(channel, at: record.root, parent: nil, now: now)
+        log("channelOpened", unit: record.root.unit, channel: channel, group: record.root.group, "channel \(channel) opened with root group \(record.root)")
+        return channel
     }
 
     /// Records a new group and tells its unit; across units the child opens a relay link.

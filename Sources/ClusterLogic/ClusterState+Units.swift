@@ -90,6 +90,8 @@ extension ClusterState {
                 channels[reported.channel]!.broadcasterName = ChatText.clean(info.broadcasterName, maxBytes: OpenChannelRequest.maxNameLength) ?? ""
                 channels[reported.channel]!.startedAtMilliseconds = info.startedAtMilliseconds
                 channels[reported.channel]!.secretNonce = info.secretNonce
+                channels[reported.channel]!.videoCodec = info.videoCodec
+                channels[reported.channel]!.streamKey = info.streamKey
             }
         }
         units[report.unit] = unit

@@ -22,6 +22,8 @@ package struct ClusterState: Sendable {
     package var closedChannels: [ChannelID: ContinuousClock.Instant] = [:]
     package var closedChannelMemory: Duration { settings.ticketLifetime + .seconds(10) }
     package var nextChannel: UInt32 = 1
+    /// Stream keys the portal or the admin revoked: a publisher with one is refused.
+    package var revokedStreamKeys: Set<UInt64> = []
     /// The CSM has a view of its own (primary for a while, not just restarted): a report no longer
     /// adds a group to a channel it knows but never placed there. Until then reports are how it
     /// learns; a unit's own new channels it learns always.

@@ -31,6 +31,7 @@ package struct ClusterView: Codable, Equatable, Sendable {
         package var maxViewers: Int
         package var groupCount: Int
         package var startedAtMilliseconds: UInt64
+        package var videoCodec: VideoCodec
         /// Child to parent (paper fig. 5).
         package var tree: [String: GroupLocation]
     }
@@ -64,7 +65,7 @@ extension ClusterState {
                 return ClusterView.Channel(
                     channel: channel.id, title: channel.title, broadcasterName: channel.broadcasterName, root: channel.root,
                     viewers: viewers(of: channel.id, at: now), maxViewers: channel.maxViewers, groupCount: groups.count,
-                    startedAtMilliseconds: channel.startedAtMilliseconds,
+                    startedAtMilliseconds: channel.startedAtMilliseconds, videoCodec: channel.videoCodec,
                     tree: Dictionary(uniqueKeysWithValues: groups.compactMap { group in group.record.parent.map { ("\(group.location)", $0) } }))
             })
     }

@@ -10,21 +10,16 @@ package struct FeedEntry {
     /// Length prefix and packet.
     package let framed: ByteBuffer
     package let kind: Kind
-    /// The first packet of a VP8 keyframe: where a picture can start.
+    /// The first packet of a keyframe (VP8's, or H.264's SPS before an IDR): where a picture can start.
     package let startsKeyframe: Bool
 
     /// The entry of an RTP packet (its header read in place, `header`): framed once, its kind from
     /// the payload type; sealed with `relaySeal` when given (`UplinkTag.seal`), so the unit's relay
     /// children can tell it from a forgery. nil when the packet cannot be sealed.
     package init?(_ packet: ByteBuffer, header: RTPHeaderView, relaySeal: UplinkTag?, allocator: ByteBufferAllocator) {
-        kind =
-            switch header.payloadType {
-            case RTPPayloadFormat.opus.payloadType: .audio
-            case RTPPayloadFormat.vp8.payloadType: .video
-            default: .other
-            }
-        let payload = packet.readableBytesView.dropFirst(header.payloadOffset)
-        startsKeyframe = kind == .video && VP8PayloadDescriptor.startsKeyframe(payload)
+        let video = VideoCodec(payloadType: header.payloadType)
+        kind = video != nil ? .video : header.payloadType == RTPPayloadFormat.opus.payloadType ? .audio : .other
+        startsKeyframe = video?.startsKeyframe(packet.readableBytesView.dropFirst(header.payloadOffset)) ?? false
         var framed = allocator.buffer(capacity: packet.readableBytes + 2 + UplinkTag.sealSize)
         framed.writeInteger(UInt16(0))
         framed.writeImmutableBuffer(packet)

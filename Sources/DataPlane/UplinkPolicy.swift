@@ -2,13 +2,13 @@ import NIOCore
 import Wire
 
 /// What a unit takes from a channel's broadcaster (docs/SECURITY.md): RTP of the channel's two
-/// payload types only (Opus 111, VP8 96), packets no larger than `maxPacketBytes`, and no more
+/// payload types only (Opus 111, and VP8 96 or H.264 102), packets no larger than `maxPacketBytes`, and no more
 /// than `maxBitsPerSecond` for the channel (a token bucket holding one second's worth). Everything
 /// else is dropped and counted; nothing a broadcaster sends can make the unit fan out more.
 package struct UplinkPolicy {
     package enum Verdict: Equatable { case accept, wrongPayloadType, tooLarge, overBitrate }
 
-    package static let payloadTypes: Set<UInt8> = [RTPPayloadFormat.opus.payloadType, RTPPayloadFormat.vp8.payloadType]
+    package static let payloadTypes: Set<UInt8> = Set([RTPPayloadFormat.opus.payloadType] + VideoCodec.allCases.map(\.format.payloadType))
 
     package let maxPacketBytes: Int
     package let bytesPerNanosecond: Double

@@ -16,6 +16,9 @@ struct AllCommand: AsyncParsableCommand {
     @Option(help: "First port; the CSM uses the next 0-80, unit N uses base+100*N ... +2.")
     var basePort = 7000
 
+    @Option(help: "RTMP port of unit 1, where OBS and ffmpeg publish; unit N listens on this + N - 1.")
+    var rtmpPort = 1935
+
     @Option(help: "HTTP port of the web portal.")
     var webPort = 8080
     @Option(help: "SQLite file of the web portal's database (default: in memory).")
@@ -27,6 +30,7 @@ struct AllCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...20).contains(units) else { throw ValidationError("--units must be between 1 and 20") }
+        guard (1...65000).contains(rtmpPort) else { throw ValidationError("--rtmp-port must be between 1 and 65000") }
         guard (1024...60000).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 60000") }
         guard maxLoopDelayMilliseconds >= 10 else { throw ValidationError("--max-loop-delay-ms must be at least 10") }
     }
@@ -68,6 +72,7 @@ struct AllCommand: AsyncParsableCommand {
                   admin API      \(http)/admin/view               (Authorization: Bearer ADMIN-TOKEN)
                   status table   avserver admin status --csm \(http)\(adminTokenFile.map { " --token-file \($0)" } ?? "")
                   metrics        \(http)/metrics, and each unit's on port base+100*N+2
+                  OBS, ffmpeg    rtmp://127.0.0.1:\(rtmpPort)/live (unit 1; unit N on \(rtmpPort)+N-1), stream key: avserver admin stream-key --title T
                 Stop with Ctrl-C.
                 """)
         }
@@ -81,6 +86,7 @@ struct AllCommand: AsyncParsableCommand {
             unit.sessionPort = basePort + 100 * index
             unit.mediaPort = basePort + 100 * index + 1
             unit.webSocketPort = basePort + 100 * index + 3
+            unit.rtmpPort = rtmpPort + index - 1
             unit.csmAddresses = ["127.0.0.1:\(csm.unitPort)", "127.0.0.1:\(backup.unitPort)"]
             // One machine: every viewer and load test connects from 127.0.0.1.
             unit.unopenedSessions = 4096

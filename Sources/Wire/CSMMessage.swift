@@ -10,4 +10,8 @@ public enum CSMMessage: Codable, Equatable, Sendable {
     /// Every heartbeat interval from a primary, or a CSM that would become one: "obey me at
     /// `epoch` for `milliseconds`" (answered by `UnitMessage.lease`; docs/HA.md).
     case leaseRequest(id: UInt64, epoch: UInt64, milliseconds: UInt64)
+    /// The answer to the unit's `publish` request `id`: the channel and its root group here
+    /// (assigned by a command sent just before), or why not.
+    case publishPlaced(id: UInt64, channel: ChannelID, group: GroupID)
+    case publishRefused(id: UInt64, error: ControlError)
 }

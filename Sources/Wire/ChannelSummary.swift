@@ -5,12 +5,14 @@ public struct ChannelSummary: Codable, Equatable, Sendable {
     public var broadcasterName: String
     public var viewers: Int
     public var startedAtMilliseconds: UInt64
+    public var videoCodec: VideoCodec
 
-    public init(channel: ChannelID, title: String, broadcasterName: String, viewers: Int, startedAtMilliseconds: UInt64) {
+    public init(channel: ChannelID, title: String, broadcasterName: String, viewers: Int, startedAtMilliseconds: UInt64, videoCodec: VideoCodec = .vp8) {
         self.channel = channel
         self.title = title
         self.broadcasterName = broadcasterName
         self.viewers = viewers
         self.startedAtMilliseconds = startedAtMilliseconds
+        self.videoCodec = videoCodec
     }
 }

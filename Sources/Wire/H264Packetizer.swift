@@ -18,7 +18,22 @@ public struct H264Packetizer: Sendable {
         public static let idr: UInt8 = 5
         public static let sps: UInt8 = 7
         public static let pps: UInt8 = 8
+        public static let stapA: UInt8 = 24
         public static let fuA: UInt8 = 28
+    }
+
+    /// Whether an RTP payload starts a keyframe: the SPS that goes before every IDR, alone or
+    /// first in a STAP-A. A viewer that starts there gets the parameter sets, then the IDR.
+    public static func startsKeyframe(_ payload: some Collection<UInt8>) -> Bool {
+        guard let first = payload.first else { return false }
+        switch first & 0x1F {
+        case NALType.sps: return true
+        case NALType.stapA:
+            // One header byte, a 16-bit size, then the first aggregated NAL unit's header.
+            guard payload.count > 3 else { return false }
+            return payload[payload.index(payload.startIndex, offsetBy: 3)] & 0x1F == NALType.sps
+        default: return false
+        }
     }
 
     /// The payloads of one access unit (its NAL units, without start codes or lengths), in order.

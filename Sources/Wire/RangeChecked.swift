@@ -70,6 +70,8 @@ extension UnitAddress: RangeChecked {
         try WireLimits.check("host", bytes: host, max: WireLimits.hostBytes)
         try WireLimits.check("sessionPort", sessionPort, in: WireLimits.port)
         try WireLimits.check("mediaPort", mediaPort, in: WireLimits.port)
+        try WireLimits.check("webSocketPort", webSocketPort ?? 1, in: WireLimits.port)
+        try WireLimits.check("rtmpPort", rtmpPort ?? 1, in: WireLimits.port)
     }
 }
 
@@ -148,6 +150,7 @@ extension Heartbeat: RangeChecked {
         try WireLimits.check("sentAtMilliseconds", sentAtMilliseconds, in: WireLimits.counter)
         try WireLimits.check("heartbeat.units", units?.count ?? 0, in: 0...WireLimits.units)
         for unit in units ?? [] { try WireLimits.checkPositive("heartbeat.units", unit) }
+        try WireLimits.check("heartbeat.revokedStreamKeys", revokedStreamKeys?.count ?? 0, in: 0...Heartbeat.maxRevokedStreamKeys)
     }
 }
 
@@ -163,6 +166,9 @@ extension UnitMessage: RangeChecked {
             try WireLimits.check("epoch", epoch, in: WireLimits.counter)
             try WireLimits.check("grantedMilliseconds", granted ?? 0, in: WireLimits.leaseMilliseconds)
             try WireLimits.check("holder", bytes: holder ?? "", max: WireLimits.nameBytes)
+        case .publish(_, let key, let publisher):
+            try WireLimits.check("streamKey", bytes: key, max: StreamKey.maxTextBytes)
+            try WireLimits.check("publisher", bytes: publisher, max: WireLimits.nameBytes)
         }
     }
 }
@@ -201,6 +207,10 @@ extension CSMMessage: RangeChecked {
         case .leaseRequest(_, let epoch, let milliseconds):
             try WireLimits.check("epoch", epoch, in: WireLimits.counter)
             try WireLimits.check("milliseconds", milliseconds, in: WireLimits.leaseMilliseconds)
+        case .publishPlaced(_, let channel, let group):
+            try WireLimits.checkPositive("channel", channel)
+            try WireLimits.checkGroup("group", group)
+        case .publishRefused(_, let error): try error.checkRanges()
         }
     }
 }

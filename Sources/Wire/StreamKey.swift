@@ -12,6 +12,8 @@ public struct StreamKey: Equatable, Sendable {
     public static let prefix = "avk_"
     /// Signed apart from tickets: no ticket's signature is a stream key's.
     static let domain = Array("avcluster stream key v1".utf8)
+    /// The longest key text taken: a version, id, time, flags, a title of 120 bytes and a signature, in base64url.
+    public static let maxTextBytes = 400
 
     public var id: UInt64
     /// The title of the channel it opens.
@@ -67,7 +69,7 @@ extension TicketSigner {
 extension TicketVerifier {
     /// The key a publisher gave, if the CSMs made it.
     public func verify(streamKey text: String) throws -> StreamKey {
-        guard text.hasPrefix(StreamKey.prefix), text.utf8.count <= 400, let bytes = Base64URL.decode(String(text.dropFirst(StreamKey.prefix.count))),
+        guard text.hasPrefix(StreamKey.prefix), text.utf8.count <= StreamKey.maxTextBytes, let bytes = Base64URL.decode(String(text.dropFirst(StreamKey.prefix.count))),
             bytes.count > Self.signatureSize
         else { throw WireError.malformedTicket("not a stream key: they start with \(StreamKey.prefix); copy it again from the portal") }
         let body = bytes.dropLast(Self.signatureSize)

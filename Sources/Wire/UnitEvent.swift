@@ -5,13 +5,15 @@ public struct UnitEvent: Codable, Equatable, Sendable {
         case sessionOpened, sessionClosed, sessionRefused, modeSwitched
         case groupAssigned, groupFreed, relayUp, relayDown, keyframeRequested, drainChanged
         case staleCommandRefused, leaseGranted, sessionResumed
+        /// An RTMP or SRT publisher went live on its channel here, or left it.
+        case publisherLive, publisherLeft
         case error
 
         /// What clients cause (strangers among them) rather than the unit's own work: the CSM
         /// budgets the two apart, so a flood of the first cannot push out the second.
         public var isCausedByClients: Bool {
             switch self {
-            case .sessionOpened, .sessionClosed, .sessionRefused, .modeSwitched, .sessionResumed, .keyframeRequested: true
+            case .sessionOpened, .sessionClosed, .sessionRefused, .modeSwitched, .sessionResumed, .keyframeRequested, .publisherLive, .publisherLeft: true
             default: false
             }
         }

@@ -13,4 +13,7 @@ public enum UnitMessage: Codable, Equatable, Sendable {
     /// The answer to a CSM's lease request `id`: the unit's epoch after it, the lease granted in
     /// milliseconds (nil when refused) and, when another CSM holds it, which.
     case lease(id: UInt64, epoch: UInt64, grantedMilliseconds: UInt64?, holder: String?)
+    /// A publisher (RTMP or SRT) came with this stream key, whose signature the unit checked:
+    /// request `id` to open or resume its channel rooted here. `publisher` names its software.
+    case publish(id: UInt64, streamKey: String, publisher: String)
 }

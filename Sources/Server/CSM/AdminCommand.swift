@@ -10,7 +10,7 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Look at and control a running cluster through the CSM's admin API.",
-        subcommands: [Status.self, Log.self, Close.self, Expand.self, Shrink.self, Drain.self, Remove.self]
+        subcommands: [Status.self, Log.self, Close.self, Expand.self, Shrink.self, Drain.self, Remove.self, MakeStreamKey.self, RevokeStreamKey.self]
     )
 
     struct Connection: ParsableArguments {
@@ -34,10 +34,12 @@ struct AdminCommand: AsyncParsableCommand {
         }
 
         /// Runs a call at the primary; turns failures into one clear line.
-        func call<Answer: Decodable>(_ method: HTTPMethod, _ path: String, as type: Answer.Type) async throws -> Answer {
+        func call<Answer: Decodable>(
+            _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none, as type: Answer.Type
+        ) async throws -> Answer {
             let primary = try await primary()
             do {
-                return try await primary.json(method, path, as: type)
+                return try await primary.json(method, path, body: body, as: type)
             } catch let failure as APIEndpoint.Failure {
                 throw ValidationError(TerminalText.clean("the CSM at \(primary.authority) answered \(failure)"))
             } catch {
@@ -121,5 +123,32 @@ struct AdminCommand: AsyncParsableCommand {
         @OptionGroup var connection: Connection
         @Argument var unit: UInt16
         func run() async throws { _ = try await connection.call(.DELETE, "/admin/units/\(unit)", as: Done.self); print("removed unit \(unit)") }
+    }
+
+    struct MakeStreamKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "stream-key", abstract: "Make a stream key for OBS, ffmpeg or a phone: publishing with it opens a channel of this title.")
+        @OptionGroup var connection: Connection
+        @Option(help: "The title of the channel it opens.")
+        var title: String
+        @Flag(help: "Record the channel it opens.")
+        var record = false
+        func run() async throws {
+            let made = try await connection.call(.POST, "/admin/stream-keys", body: StreamKeyRequest(title: title, record: record), as: StreamKeyResponse.self)
+            print(TerminalText.clean("stream key \(made.id) for \"\(made.title)\" (shown once; revoke with 'avserver admin revoke-stream-key \(made.id)'):"))
+            print(made.key)
+        }
+    }
+
+    struct RevokeStreamKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-stream-key", abstract: "Revoke a stream key: no publisher gets in with it again.")
+        @OptionGroup var connection: Connection
+        @Argument(help: "The key's id, as printed when it was made.")
+        var id: UInt64
+        func run() async throws {
+            _ = try await connection.call(.DELETE, "/admin/stream-keys/\(id)", as: Done.self)
+            print("stream key \(id) revoked")
+        }
     }
 }

@@ -49,6 +49,16 @@ enum CSMAdminRoutes {
         admin.post("channels/{channel}/shrink") { _, context in
             try done(await manager.adminShrink(try ClientAPIRoutes.channel(context)))
         }
+        admin.post("stream-keys") { request, context in
+            let body = try await request.decode(as: StreamKeyRequest.self, context: context)
+            return await manager.makeStreamKey(body)
+        }
+        admin.delete("stream-keys/{key}") { _, context in
+            guard let id = context.parameters.get("key", as: UInt64.self) else {
+                throw HTTPError(.badRequest, message: "a stream key's id is a number (the portal lists them)")
+            }
+            return try done(await manager.revokeStreamKey(id))
+        }
         admin.post("units/{unit}/drain") { request, context in
             let body = try await request.decode(as: DrainBody.self, context: context)
             return try done(await manager.adminDrain(try unit(context), body.on))
@@ -78,6 +88,7 @@ enum CSMAdminRoutes {
 }
 
 extension ClusterView: ResponseEncodable {}
+extension StreamKeyResponse: ResponseEncodable {}
 extension ClusterView.Unit: ResponseEncodable {}
 extension ClusterView.Channel: ResponseEncodable {}
 extension ClusterLogEntry: ResponseEncodable {}

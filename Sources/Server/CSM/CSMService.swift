@@ -30,7 +30,8 @@ struct CSMService: Service {
         let manager = ClusterManager(
             settings: configuration.settings, secret: configuration.secret, name: configuration.name, failover: failover,
             stateFile: stateFile, peer: peer, hook: configuration.hook.map(FailoverHook.init), store: store,
-            retention: configuration.logRetention, unitEventsPerSecond: configuration.unitEventsPerSecond, logger: logger, clock: .system)
+            retention: configuration.logRetention, unitEventsPerSecond: configuration.unitEventsPerSecond,
+            revokedStreamKeys: saved.revokedStreamKeys ?? [], logger: logger, clock: .system)
         await manager.started()
         let unitServer = try await PortUnavailable.naming("CSM \(configuration.name)'s unit port", ports: [configuration.unitPort]) {
             try await Self.listen(configuration, keys: keys, logger: logger)

@@ -51,7 +51,8 @@ extension ClusterManager {
             }
             return .success(JoinChannelResponse(
                 channel: channel, unit: address,
-                ticket: state.ticket(.viewer, channel: channel, at: location, lifetime: state.settings.ticketLifetime, nonce: nonce)))
+                ticket: state.ticket(.viewer, channel: channel, at: location, lifetime: state.settings.ticketLifetime, nonce: nonce),
+                videoCodec: state.channels[channel]?.videoCodec ?? .vp8))
         }
     }
 
@@ -70,7 +71,7 @@ extension ClusterManager {
         return state.channels.values.sorted { $0.id < $1.id }.map {
             ChannelSummary(
                 channel: $0.id, title: $0.title, broadcasterName: $0.broadcasterName, viewers: state.viewers(of: $0.id, at: now),
-                startedAtMilliseconds: $0.startedAtMilliseconds)
+                startedAtMilliseconds: $0.startedAtMilliseconds, videoCodec: $0.videoCodec)
         }
     }
 

@@ -14,7 +14,7 @@ actor ClusterManager: ClusterAPI {
     let metrics: CSMMetrics
     let store: (any EventLogStore)?
     let logger: Logger
-    private var unitLinks = UnitLinks()
+    var unitLinks = UnitLinks()
     /// The log on its way to the store; each unit's events within their budgets.
     private var eventLog: CSMEventLog
     /// What time it is (every decision below takes its time from here, never from the system).
@@ -27,11 +27,12 @@ actor ClusterManager: ClusterAPI {
     init(
         settings: ClusterSettings, secret: String, name: String, failover: FailoverStateMachine, stateFile: CSMStateFile,
         peer: PeerLink?, hook: FailoverHook?, store: (any EventLogStore)?, retention: LogRetention = LogRetention(),
-        unitEventsPerSecond: Double = 100, logger: Logger, clock: CSMClock
+        unitEventsPerSecond: Double = 100, revokedStreamKeys: [UInt64] = [], logger: Logger, clock: CSMClock
     ) {
         self.clock = clock
         eventLog = CSMEventLog(retention: retention, unitEventsPerSecond: unitEventsPerSecond, now: clock.now())
         state = ClusterState(settings: settings, signer: TicketSigner(secret: secret), wallClock: clock.wallMilliseconds)
+        state.revokedStreamKeys = Set(revokedStreamKeys)
         self.failover = failover
         self.stateFile = stateFile
         self.name = name
@@ -68,6 +69,10 @@ actor ClusterManager: ClusterAPI {
         if heartbeat.role == .primary, !isPrimary, heartbeat.epoch >= failover.highestEpoch {
             if let units = heartbeat.units, failover.adopt(members: Set(units)) { remember() }
             if let next = heartbeat.nextChannel { state.nextChannel = max(state.nextChannel, next) }
+            if let revoked = heartbeat.revokedStreamKeys, !state.revokedStreamKeys.isSuperset(of: revoked) {
+                state.revokedStreamKeys.formUnion(revoked)
+                remember()
+            }
         }
         await handle(failover.peerHeartbeat(heartbeat, now: clock.now()))
     }
@@ -106,7 +111,8 @@ actor ClusterManager: ClusterAPI {
     /// Writes the epoch and the members to disk; a CSM that cannot says so loudly.
     func remember() {
         do {
-            try stateFile.save(.init(epoch: failover.highestEpoch, units: failover.members.sorted()))
+            try stateFile.save(.init(
+                epoch: failover.highestEpoch, units: failover.members.sorted(), revokedStreamKeys: state.revokedStreamKeys.sorted()))
         } catch {
             logger.error("\(error)")
         }
@@ -170,7 +176,8 @@ actor ClusterManager: ClusterAPI {
         unitLinks.sendToAll(.heartbeat(epoch: epoch, primary: primary))
         let heartbeat = Heartbeat(
             csm: name, role: primary ? .primary : .backup, epoch: epoch, sentAtMilliseconds: clock.wallMilliseconds(),
-            units: primary ? failover.members.sorted() : nil, nextChannel: primary ? state.nextChannel : nil)
+            units: primary ? failover.members.sorted() : nil, nextChannel: primary ? state.nextChannel : nil,
+            revokedStreamKeys: primary && !state.revokedStreamKeys.isEmpty ? state.revokedStreamKeys.sorted() : nil)
         if let peer { Task { await peer.send(heartbeat) } }
         for (unit, count) in eventLog.takeDropped() {
             state.log("eventsDropped", unit: unit, "unit \(unit) sent events faster than its budget; \(count) dropped")

@@ -73,6 +73,8 @@ struct UnitLinkSession {
                     await manager.unitEvent(event)
                 case .lease(let id, let epoch, let granted, let holder):
                     if let unit { await manager.leaseAnswered(by: unit, id: id, epoch: epoch, grantedMilliseconds: granted, holder: holder) }
+                case .publish(let id, let key, let publisher):
+                    if let unit { await manager.publisherArrived(at: unit, request: id, streamKey: key, publisher: publisher) }
                 case .commandResult(let id, let error?):
                     logger.warning("unit \(unit.map { "\($0)" } ?? "?") could not carry out command \(id): \(error)")
                 default:

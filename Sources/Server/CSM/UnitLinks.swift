@@ -28,6 +28,12 @@ struct UnitLinks {
         Self.write(.command(id: id, epoch: epoch, action: action), to: channel)
     }
 
+    /// A message for one unit, after every command already sent to it.
+    func answer(_ unit: UnitID, _ message: CSMMessage) {
+        guard let channel = links[unit]?.channel else { return }
+        Self.write(message, to: channel)
+    }
+
     /// One message to every unit.
     func sendToAll(_ message: CSMMessage) {
         guard let frame = try? ControlCoder.frame(message) else { return }

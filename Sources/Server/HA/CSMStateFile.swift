@@ -9,12 +9,14 @@ import Glibc
 import Wire
 
 /// What a CSM keeps on disk so a restart never goes back (docs/HA.md): the highest epoch it has
-/// seen or used, and the registered units a majority is counted over. Written whole to a
+/// seen or used, the registered units a majority is counted over, and the revoked stream keys. Written whole to a
 /// temporary file, flushed, then renamed over the old one, so a crash leaves one or the other.
 struct CSMStateFile: Sendable {
     struct Contents: Codable, Equatable, Sendable {
         var epoch: UInt64 = 0
         var units: [UnitID] = []
+        /// Optional so a file written before stream keys existed still reads.
+        var revokedStreamKeys: [UInt64]? = nil
     }
 
     /// nil keeps the state in memory only (`avserver all`, where every process dies together).

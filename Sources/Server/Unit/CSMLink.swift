@@ -13,7 +13,7 @@ final class CSMLink: FrameLink {
     private var connection: Channel?
     private var awaitingHello = true
     /// The CSM's name from its hello: whom a lease is granted to.
-    private var csmName = ""
+    private(set) var csmName = ""
     private var closed = false
     private var backoff = ReconnectBackoff()
 
@@ -108,6 +108,12 @@ final class CSMLink: FrameLink {
             }
             write(.commandResult(id: id, error: unit.execute(action)))
             unit.flushMedia()
+        case .publishPlaced(let id, let channel, let group):
+            let waiting = unit.control.takePublishRequest(id)
+            waiting?(.success((channel, group)))
+        case .publishRefused(let id, let error):
+            let waiting = unit.control.takePublishRequest(id)
+            waiting?(.failure(error))
         case .heartbeat:
             break
         case .error(let error):

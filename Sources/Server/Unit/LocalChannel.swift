@@ -1,4 +1,5 @@
 import DataPlane
+import Ingest
 import NIOCore
 import Wire
 
@@ -9,6 +10,10 @@ final class LocalChannel {
     /// The feed, its receivers, and how packets reach them.
     let router: ChannelRouter
     var broadcaster: SessionID?
+    /// The RTMP publisher feeding it, when it is fed that way and rooted here.
+    var publisher: RTMPPublisher?
+    /// The RTP streams its publishers feed, kept across a publisher's reconnects.
+    var publisherStream: PublisherStream?
     /// The relay link feeding this channel from a parent unit, when it is not rooted here.
     var parentLink: RelayLink?
     /// The next write to TCP receivers, while packets wait for one (`ChannelRouter.BatchTimer`).

@@ -94,9 +94,14 @@ final class RunningUnit: Sendable {
             let webSockets = configuration.webSocketPort.map { port in
                 WebSocketSessions.listen(port: port, configuration, cap: cap, unit: bound, logger: logger).map { Optional($0) }
             } ?? eventLoop.makeSucceededFuture(nil)
-            return media.and(webSockets).and(EventLoopFuture.whenAllSucceed(forwarding, on: eventLoop)).map { all, forwarding in
-                let (media, webSockets) = all
+            // Publishers (OBS, ffmpeg): RTMP, on the unit's own loop.
+            let rtmp = configuration.rtmpPort.map { port in
+                RTMPPublisher.listen(port: port, configuration, unit: bound, logger: logger).map { Optional($0) }
+            } ?? eventLoop.makeSucceededFuture(nil)
+            return media.and(webSockets).and(rtmp).and(EventLoopFuture.whenAllSucceed(forwarding, on: eventLoop)).map { all, forwarding in
+                let ((media, webSockets), rtmp) = all
                 let unit = bound.value
+                unit.address.rtmpPort = rtmp?.localAddress?.port
                 unit.output.mediaChannel = media
                 unit.address.sessionPort = sessions.port
                 unit.address.mediaPort = media.localAddress?.port ?? configuration.mediaPort
@@ -114,10 +119,11 @@ final class RunningUnit: Sendable {
                     initialDelay: TimeAmount(configuration.heartbeatInterval), delay: TimeAmount(configuration.heartbeatInterval)
                 ) { _ in bound.value.heartbeat() }
                 let browsers = unit.address.webSocketPort.map { ", browsers on ws://\(configuration.bindHost):\($0)\(WebSocketSessions.path)" } ?? ""
+                let publishers = unit.address.rtmpPort.map { ", publishers on rtmp://\(configuration.bindHost):\($0)/live" } ?? ""
                 let threads = loops.count > 1 ? " (\(loops.count) loops)" : ""
-                logger.info("unit \(configuration.unit) serves sessions on \(configuration.bindHost):\(unit.address.sessionPort), media on udp \(unit.address.mediaPort)\(threads)\(browsers)")
+                logger.info("unit \(configuration.unit) serves sessions on \(configuration.bindHost):\(unit.address.sessionPort), media on udp \(unit.address.mediaPort)\(threads)\(browsers)\(publishers)")
                 let running = RunningUnit(
-                    address: unit.address, webSocketBoundPort: webSockets?.localAddress?.port, eventLoop: eventLoop, unit: bound, sessionListener: sessions, listeners: [media] + forwarding + (webSockets.map { [$0] } ?? []),
+                    address: unit.address, webSocketBoundPort: webSockets?.localAddress?.port, eventLoop: eventLoop, unit: bound, sessionListener: sessions, listeners: [media] + forwarding + [webSockets, rtmp].compactMap { $0 },
                     heartbeat: NIOLoopBound(heartbeat, eventLoop: eventLoop))
                 unit.metrics.healthBoard = running.health
                 return running
@@ -176,6 +182,7 @@ final class RunningUnit: Sendable {
             for link in unit.control.links { link.close() }
             for channel in unit.channels.values { channel.parentLink?.close() }
             for session in unit.sessions.values { session.connection.close(promise: nil) }
+            for channel in unit.channels.values { channel.publisher?.end("the unit stops", quietly: true) }
             unit.output.close()
             return EventLoopFuture.andAllComplete(self.listeners.map { $0.close() }, on: self.eventLoop)
         }.get()

@@ -48,6 +48,7 @@ extension Unit {
         guard let channel = channels[channelID] else { return }
         if slots(of: channelID).isEmpty {
             channel.parentLink?.close()
+            channel.publisher?.end("its channel \(channelID) was closed", quietly: true)
             channels[channelID] = nil
             admission.channelEnded(channelID, nowMilliseconds: clock.wallMilliseconds())
         }

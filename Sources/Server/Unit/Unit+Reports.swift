@@ -10,7 +10,7 @@ extension Unit {
             var udp = 0
             var tcp = 0
             var bytes: UInt64 = 0
-            var broadcasterHere = false
+            var broadcasterHere = slot.isRoot && channels[channelID]?.publisher != nil
             for id in slot.sessions {
                 guard let session = sessions[id] else { continue }
                 bytes += session.bytesSent

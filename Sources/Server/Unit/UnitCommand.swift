@@ -25,6 +25,10 @@ struct UnitCommand: AsyncParsableCommand {
     var mediaPort = 7101
     @Option(name: .customLong("websocket-port"), help: "TCP port where browsers open sessions over WebSocket (0: any free port, off: none).")
     var webSocketPort = "7103"
+    @Option(name: .customLong("rtmp-port"), help: "TCP port where RTMP publishers (OBS, ffmpeg, GStreamer) go live with a stream key (0: any free port, off: none).")
+    var rtmpPort = "1935"
+    @Option(name: .customLong("rtmp-per-network"), help: "RTMP connections one client network may hold at once.")
+    var rtmpPerNetwork = UnitConfiguration().rtmpPerNetwork
     @Option(name: .customLong("websocket-public-port"), help: "The WebSocket port browsers are told, where a TLS proxy in front of the unit listens (wss). Default: the port bound.")
     var webSocketPublicPort: Int?
     @Option(name: .customLong("allowed-origin"), help: ArgumentHelp(
@@ -77,12 +81,9 @@ struct UnitCommand: AsyncParsableCommand {
         configuration.adminBindHost = adminBindHost
         configuration.sessionPort = sessionPort
         configuration.mediaPort = mediaPort
-        switch webSocketPort {
-        case "off": configuration.webSocketPort = nil
-        case let text:
-            guard let port = Int(text), (0...65535).contains(port) else { throw ValidationError("--websocket-port takes a port number or off, not '\(text)'") }
-            configuration.webSocketPort = port
-        }
+        configuration.webSocketPort = try Self.port(webSocketPort, flag: "websocket-port")
+        configuration.rtmpPort = try Self.port(rtmpPort, flag: "rtmp-port")
+        configuration.rtmpPerNetwork = rtmpPerNetwork
         configuration.webSocketPublicPort = webSocketPublicPort
         configuration.allowedOrigins = allowedOrigins
         for origin in allowedOrigins where OriginPolicy.host(of: origin.lowercased()) == nil {
@@ -108,6 +109,13 @@ struct UnitCommand: AsyncParsableCommand {
         return (configuration, adminPort)
     }
 
+    /// A port flag that may say `off`.
+    static func port(_ text: String, flag: String) throws -> Int? {
+        if text == "off" { return nil }
+        guard let port = Int(text), (0...65535).contains(port) else { throw ValidationError("--\(flag) takes a port number or off, not '\(text)'") }
+        return port
+    }
+
     static func check(_ configuration: UnitConfiguration) throws {
         guard configuration.unit.rawValue > 0 else { throw ValidationError("the unit id must be 1 or more") }
         try Secret.check(
@@ -121,6 +129,7 @@ struct UnitCommand: AsyncParsableCommand {
             throw ValidationError(
                 "refusing to listen on \(configuration.bindHost) with the cluster key: a unit takes its own credential; make it on the admin's machine with 'avserver keygen --unit \(configuration.unit) --secret-file cluster.key > unit\(configuration.unit).key' and pass --secret-file unit\(configuration.unit).key")
         }
+        guard configuration.rtmpPerNetwork >= 1 else { throw ValidationError("--rtmp-per-network must be at least 1") }
         guard configuration.sessionsPerAddress >= 1 else { throw ValidationError("sessions per address must be at least 1") }
         guard configuration.unopenedSessions >= 1, configuration.unopenedSessionsPerNetwork >= 1 else {
             throw ValidationError("--unopened-sessions and --unopened-per-network must be at least 1")

@@ -13,6 +13,12 @@ struct UnitConfiguration: Sendable {
     var mediaPort = 0
     /// Where browsers open sessions over WebSocket; nil: nowhere.
     var webSocketPort: Int? = 0
+    /// Where RTMP publishers (OBS, ffmpeg, GStreamer) connect; nil: nowhere.
+    var rtmpPort: Int? = 0
+    /// How long an RTMP publisher may take from connecting to `publish`, and stay silent after.
+    var rtmpTimeout: Duration = .seconds(10)
+    /// RTMP connections one client network may hold.
+    var rtmpPerNetwork = 8
     /// The port browsers are told instead of the one bound: a TLS proxy's in front of it.
     var webSocketPublicPort: Int?
     /// Origins of the portal's pages, besides loopback and the unit's own host, that may open

@@ -16,7 +16,7 @@ struct UnitService: Service {
 
     func run() async throws {
         let loop = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        let ports = [configuration.sessionPort, configuration.mediaPort, configuration.webSocketPort ?? 0]
+        let ports = [configuration.sessionPort, configuration.mediaPort, configuration.webSocketPort ?? 0, configuration.rtmpPort ?? 0]
         let unit: RunningUnit
         do {
             unit = try await PortUnavailable.naming("unit \(configuration.unit)", ports: ports) {

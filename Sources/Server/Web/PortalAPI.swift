@@ -58,7 +58,9 @@ struct PortalAPI: ClusterAPI {
         if let channels = try? await cluster.listChannels() { return channels }
         if let view = await mirror.view {
             return view.channels.map {
-                ChannelSummary(channel: $0.channel, title: $0.title, broadcasterName: $0.broadcasterName, viewers: $0.viewers, startedAtMilliseconds: $0.startedAtMilliseconds)
+                ChannelSummary(
+                    channel: $0.channel, title: $0.title, broadcasterName: $0.broadcasterName, viewers: $0.viewers,
+                    startedAtMilliseconds: $0.startedAtMilliseconds, videoCodec: $0.videoCodec)
             }
         }
         return []

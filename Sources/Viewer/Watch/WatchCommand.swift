@@ -105,9 +105,8 @@ struct WatchCommand: AsyncParsableCommand {
         let audio = AudioOutput.open(device: audioDevice, file: audioOut, muted: mute, channels: 2) { view.news("* \($0)") }
         var forwarder: RTPForwarder?
         if let destination = rtpDestination {
-            forwarder = try await RTPForwarder(host: destination.host, port: destination.port)
+            forwarder = try await RTPForwarder(host: destination.host, port: destination.port, sdpPath: sdp)
             if let sdp {
-                try RTPForwarder.sdp(host: destination.host, port: destination.port, channel: target.channel).write(toFile: sdp, atomically: true, encoding: .utf8)
                 view.news("* forwarding RTP to \(destination.host):\(destination.port) (video +2); play it with: ffplay -protocol_whitelist file,udp,rtp \(sdp)")
             }
         }

@@ -108,6 +108,7 @@ final class WatchSession {
         }
         self.session = session
         self.place = place
+        try forwarder?.describe(channel: settings.channel, videoCodec: place.videoCodec)
         videoPlayout.restart()
         loss.resetWindow()
         if settings.forceTCP {
@@ -163,6 +164,8 @@ final class WatchSession {
         case RTPPayloadFormat.opus.payloadType:
             statistics.audioPackets += 1
             for frame in audioPlayout.receive(packet) { audio.play(frame) }
+        case RTPPayloadFormat.h264.payloadType:
+            statistics.videoPackets += 1
         case RTPPayloadFormat.vp8.payloadType:
             statistics.videoPackets += 1
             guard settings.decodeVideo, let picture = videoPlayout.receive(packet) else { return }

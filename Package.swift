@@ -175,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "ClusterLogic", "DataPlane", "Wire", "Client", "Media", "TestSupport",
+                "Server", "ClusterLogic", "DataPlane", "Wire", "Client", "Media", "Ingest", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

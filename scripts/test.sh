@@ -23,7 +23,7 @@ swift_test() {
   return 1
 }
 
-swift_test --skip 'FFmpegPublishTests|AllCommandTests|RelayTreeClusterTests|HostileNetworkTests|CompromisedKeyTests|UnitLagPolicyTests|UnitReportTests|FailoverTests|BroadcasterTests|ViewerProcessTests|DashboardBrowserTests|BrowserPagesTests|DeviceTests'
+swift_test --skip 'FFmpegPublishTests|RTMPIngestTests|RTMPHostileTests|AllCommandTests|RelayTreeClusterTests|HostileNetworkTests|CompromisedKeyTests|UnitLagPolicyTests|UnitReportTests|FailoverTests|BroadcasterTests|ViewerProcessTests|DashboardBrowserTests|BrowserPagesTests|DeviceTests'
 # A whole cluster as a real process (`avserver all`, which would starve the others), a CSM pair's
 # lease timing (a lease of one second, which a starved process lets run out: FailoverTests,
 # HostileNetworkTests' pair), a dozen units placing 66 joins (starved, they took 18 s and the CSM
@@ -32,7 +32,7 @@ swift_test --skip 'FFmpegPublishTests|AllCommandTests|RelayTreeClusterTests|Host
 # in a VM: one suite at a time, so that no other test starves them of CPU on a small
 # machine. One process each: `--no-parallel` alone still let Swift Testing run two of these
 # suites at once (the VM took a core while a browser test started).
-for suite in FFmpegPublishTests AllCommandTests RelayTreeClusterTests HostileNetworkTests CompromisedKeyTests UnitLagPolicyTests UnitReportTests FailoverTests BroadcasterTests ViewerProcessTests DashboardBrowserTests BrowserPagesTests DeviceTests; do
+for suite in FFmpegPublishTests RTMPIngestTests RTMPHostileTests AllCommandTests RelayTreeClusterTests HostileNetworkTests CompromisedKeyTests UnitLagPolicyTests UnitReportTests FailoverTests BroadcasterTests ViewerProcessTests DashboardBrowserTests BrowserPagesTests DeviceTests; do
   swift_test --no-parallel --filter "$suite"
 done
 Tests/HA/model-check.sh

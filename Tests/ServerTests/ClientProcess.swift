@@ -8,10 +8,12 @@ final class ClientProcess: @unchecked Sendable {
     private let input = Pipe()
 
     init(_ program: String, _ arguments: [String]) throws {
-        output = FileManager.default.temporaryDirectory.appendingPathComponent("\(program)-\(UUID().uuidString).log")
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("\(program.split(separator: "/").last ?? "tool")-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let log = try FileHandle(forWritingTo: output)
-        process.executableURL = UnitProcess.binary.deletingLastPathComponent().appendingPathComponent(program)
+        // A path is a tool of the system's (ffmpeg); a name, one of this project's binaries.
+        process.executableURL = program.hasPrefix("/")
+            ? URL(fileURLWithPath: program) : UnitProcess.binary.deletingLastPathComponent().appendingPathComponent(program)
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log

@@ -49,7 +49,7 @@ final class RTMPPublisher: ChannelInboundHandler {
         let timeout = TimeAmount(configuration.rtmpTimeout)
         return ServerBootstrap(group: unit.eventLoop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -221,11 +221,12 @@ final class RTMPPublisher: ChannelInboundHandler {
         deadline?.cancel()
         // Its request's answer, should it still come, has nobody to go to.
         if case .placing(let id) = was { _ = unit.control.takePublishRequest(id) }
-        if case .live = was {
-        } else if quietly {
-            unit.logger.debug("RTMP publisher \(peer) closed: \(reason)")
-        } else {
+        if !quietly {
             unit.logger.warning("RTMP publisher \(peer) refused: \(reason)")
+        } else if case .live = was {
+            // Its leaving is an event of the channel's, logged as one.
+        } else {
+            unit.logger.debug("RTMP publisher \(peer) closed: \(reason)")
         }
         context?.close(promise: nil)
     }

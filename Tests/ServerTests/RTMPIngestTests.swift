@@ -1,0 +1,137 @@
+import Client
+import Foundation
+import Media
+import NIOCore
+import NIOPosix
+import Testing
+import Wire
+
+@testable import Server
+
+/// Publishers this project did not write, on a real cluster: ffmpeg pushes the test pattern as
+/// H.264 and a 440 Hz tone as AAC over RTMP with a stream key the admin API made, as OBS does;
+/// a real `viewer` watches, and a second ffmpeg decodes what the viewer forwards.
+@Suite(.serialized) struct RTMPIngestTests {
+    static let ffmpeg = "/usr/bin/ffmpeg"
+
+    /// ffmpeg publishing `seconds` of the pattern and the tone to `url` (x264 with no B-frames and
+    /// a keyframe a second, as the README tells OBS users).
+    static func publisher(to url: String, seconds: Int) throws -> ClientProcess {
+        try ClientProcess(ffmpeg, [
+            "-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", "\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-bf", "0", "-g", "25",
+            "-c:a", "aac", "-b:a", "96k", "-f", "flv", url,
+        ])
+    }
+
+    /// Stops an ffmpeg as its user would, with "q" (a signal may be blocked in a child of this
+    /// test process, whose threads block them).
+    static func stop(_ ffmpeg: ClientProcess) async {
+        ffmpeg.write(Array("q".utf8))
+        _ = await ffmpeg.finish()
+    }
+
+    static func streamKey(_ csm: RunningCSM, title: String = "from ffmpeg") async throws -> StreamKeyResponse {
+        try await csm.http.json(.POST, "/admin/stream-keys", body: StreamKeyRequest(title: title), as: StreamKeyResponse.self)
+    }
+
+    static func channels(_ csm: RunningCSM) async throws -> [ChannelSummary] {
+        try await csm.http.json(.GET, "/api/channels", as: [ChannelSummary].self)
+    }
+
+    @Test func ffmpegGoesLiveWithAStreamKeyAndAViewerGetsThePatternAndTheTone() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1, name: "csm-rtmp")
+        let rtmp = try #require(units.unit.address.rtmpPort)
+        let key = try await Self.streamKey(csm, title: "pattern and tone")
+        #expect(key.key.hasPrefix("avk_"))
+        let publisher = try Self.publisher(to: "rtmp://127.0.0.1:\(rtmp)/live/\(key.key)", seconds: 25)
+        #expect(try await eventually { try await Self.channels(csm).contains { $0.videoCodec == .h264 } }, "\(publisher.text)")
+        let channel = try #require(try await Self.channels(csm).first)
+        #expect(channel.title == "pattern and tone")
+        let joined = try await csm.http.join(channel.channel)
+        #expect(joined.videoCodec == .h264 && joined.unit.unit == 1, "rooted at the unit that took the publisher")
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rtmp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sdp = directory.appendingPathComponent("stream.sdp").path
+        let wav = directory.appendingPathComponent("sound.wav").path
+        let frames = directory.appendingPathComponent("frames.rgb").path
+        let port = Int.random(in: 20_000..<60_000) & ~1
+        let viewer = try ClientProcess("viewer", [
+            "watch", "http://127.0.0.1:\(csm.ports.http)/channels/\(channel.channel)", "--duration", "10", "--audio-out", wav,
+            "--rtp-out", "127.0.0.1:\(port)", "--sdp", sdp,
+        ])
+        #expect(await eventually { FileManager.default.fileExists(atPath: sdp) }, "\(viewer.text)")
+        let description = try String(contentsOfFile: sdp, encoding: .utf8)
+        #expect(description.contains("m=video \(port + 2) RTP/AVP 102\r\na=rtpmap:102 H264/90000\r\na=fmtp:102 packetization-mode=1"), "\(description)")
+        // A player that knows the stream only from the viewer's SDP, as a user's ffplay would.
+        let decoder = try ClientProcess(Self.ffmpeg, [
+            "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file,udp,rtp", "-i", sdp,
+            "-map", "0:v", "-frames:v", "25", "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", frames,
+        ])
+        let decoded = await decoder.finish()
+        #expect(await viewer.finish() == 0, "\(viewer.text)")
+        #expect(decoded == 0, "\(decoder.text)")
+        let picture = [UInt8](try Data(contentsOf: URL(fileURLWithPath: frames)))
+        #expect(picture.count == 25 * 320 * 240 * 3, "25 whole frames of 320x240")
+        // testsrc2's colours, not a grey or green frame: strong red, green and blue areas.
+        let last = picture.suffix(320 * 240 * 3)
+        let pixels = stride(from: last.startIndex, to: last.endIndex, by: 3).map { (last[$0], last[$0 + 1], last[$0 + 2]) }
+        let red = pixels.count { $0.0 > 180 && $0.1 < 90 && $0.2 < 90 }
+        let green = pixels.count { $0.1 > 180 && $0.0 < 90 && $0.2 < 90 }
+        let blue = pixels.count { $0.2 > 180 && $0.0 < 90 && $0.1 < 90 }
+        #expect(red > 2000 && green > 2000 && blue > 2000, "red \(red), green \(green), blue \(blue) pixels")
+
+        // The tone, as the viewer played it: AAC became Opus at the unit and still sounds at 440 Hz.
+        let sound = try WAVFormat(parsing: [UInt8](Data(contentsOf: URL(fileURLWithPath: wav))), path: wav)
+        #expect(Double(sound.samples.count / 2) / 48_000 > 8, "about 10 s of sound")
+        #expect(abs(SoundAnalysis.frequency(of: Array(sound.samples.dropFirst(48_000)), channels: 2) - 440) < 5)
+        await Self.stop(publisher)
+        await csm.stop()
+    }
+
+    @Test func aReturningPublisherKeepsItsChannelAndItsViewers() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1, name: "csm-rtmp-return")
+        let rtmp = try #require(units.unit.address.rtmpPort)
+        let key = try await Self.streamKey(csm)
+        let url = "rtmp://127.0.0.1:\(rtmp)/live/\(key.key)"
+        let first = try Self.publisher(to: url, seconds: 30)
+        #expect(try await eventually { try await !Self.channels(csm).isEmpty }, "\(first.text)")
+        let channel = try #require(try await Self.channels(csm).first).channel
+        // Over TCP: a UDP viewer here would have to renew its bind as the viewer CLI does.
+        let (viewer, _) = try await csm.http.watch(channel, udp: false)
+        let recorder = EventRecorder(viewer)
+        viewer.send(.setMode(.tcp, reason: "test"))
+        #expect(await recorder.wait { $0.packets.count > 50 })
+        await Self.stop(first)
+        try await Task.sleep(for: .milliseconds(500))
+        let before = recorder.recorded.packets.count
+        let second = try Self.publisher(to: url, seconds: 30)
+        #expect(await recorder.wait { $0.packets.count > before + 100 }, "the viewer gets the returning publisher's stream: \(second.text)")
+        let listed = try await Self.channels(csm)
+        #expect(listed.map(\.channel) == [channel], "the same channel goes on: \(listed)")
+        #expect(!recorder.recorded.closed, "the viewer stayed joined")
+        await Self.stop(second)
+        await csm.stop()
+    }
+
+    @Test func aForgedOrRevokedKeyOpensNothing() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1, name: "csm-rtmp-keys")
+        let rtmp = try #require(units.unit.address.rtmpPort)
+        let key = try await Self.streamKey(csm)
+        // One character changed: the signature no longer holds.
+        var forged = Array(key.key)
+        forged[10] = forged[10] == "A" ? "B" : "A"
+        let refused = try Self.publisher(to: "rtmp://127.0.0.1:\(rtmp)/live/\(String(forged))", seconds: 5)
+        #expect(await refused.finish() != 0, "ffmpeg's publish is refused: \(refused.text)")
+        #expect(try await Self.channels(csm).isEmpty)
+
+        #expect(try await csm.http.send(.DELETE, "/admin/stream-keys/\(key.id)").status == 200)
+        let revoked = try Self.publisher(to: "rtmp://127.0.0.1:\(rtmp)/live/\(key.key)", seconds: 5)
+        #expect(await revoked.finish() != 0, "a revoked key is refused: \(revoked.text)")
+        #expect(try await Self.channels(csm).isEmpty)
+        await csm.stop()
+    }
+}

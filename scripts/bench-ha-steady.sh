@@ -20,7 +20,7 @@ pids+=($!)
 "$bin/avserver" csm --name csm-b --unit-port 7810 --http-port 7812 --peer 127.0.0.1:7800 --state-file "$state/b.json" --backup "${limits[@]}" > "$state/b.log" 2>&1 &
 pids+=($!)
 for i in 1 2 3; do
-  "$bin/avserver" unit --id "$i" --session-port $((7800 + 20 * i)) --media-port $((7801 + 20 * i)) --admin-port $((7802 + 20 * i)) --websocket-port $((7803 + 20 * i)) \
+  "$bin/avserver" unit --id "$i" --session-port $((7800 + 20 * i)) --media-port $((7801 + 20 * i)) --admin-port $((7802 + 20 * i)) --websocket-port $((7803 + 20 * i)) --rtmp-port off \
     --csm 127.0.0.1:7800 --csm 127.0.0.1:7810 --sessions-per-address 100000 --unopened-sessions 100000 --unopened-per-network 100000 > "$state/unit-$i.log" 2>&1 &
   pids+=($!)
 done

@@ -35,7 +35,7 @@ fi
 pids+=($!)
 for i in 1 2; do
   "$bin/avserver" unit --id "$i" --groups 300 --capacity 10 --sessions-per-address 100000 --unopened-sessions 100000 --unopened-per-network 100000 --csm 127.0.0.1:7500 --session-port $((7600 + 10 * i)) \
-    --media-port $((7601 + 10 * i)) --admin-port $((7602 + 10 * i)) --websocket-port $((7603 + 10 * i)) > "$out/unit-$i.log" 2>&1 &
+    --media-port $((7601 + 10 * i)) --admin-port $((7602 + 10 * i)) --websocket-port $((7603 + 10 * i)) --rtmp-port off > "$out/unit-$i.log" 2>&1 &
   pids+=($!)
 done
 until curl -sf -H "Authorization: Bearer avcluster-admin" http://127.0.0.1:7580/admin/units | grep -o '"active"' | wc -l | grep -qx 2; do sleep 0.2; done

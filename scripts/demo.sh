@@ -48,6 +48,18 @@ channel=$live
 "$bin/broadcaster" preview --video none --audio test --duration 2 --record "$logs/tone.wav" > "$logs/preview.log" 2>&1
 go_live "$logs/radio.log" --title "Demo radio" --name demo --video none --audio "$logs/tone.wav" --loop --audio-frame-ms 60
 radio=$live
+# OBS, ffmpeg and phones publish over RTMP with a stream key made for a channel title.
+stream_key=$("$bin/avserver" admin stream-key --token-file "$token_file" --title "Demo over RTMP" | tail -1)
+rtmp_url=rtmp://127.0.0.1:1935/live
+rtmp_line="Stream key:         $stream_key"
+if command -v ffmpeg > /dev/null; then
+  # ffmpeg as a streamer's OBS would be: H.264 without B-frames, a keyframe a second, AAC.
+  ffmpeg -hide_banner -loglevel error -nostdin -re -f lavfi -i testsrc2=size=640x360:rate=25 -f lavfi -i sine=frequency=660:sample_rate=48000 \
+    -c:v libx264 -preset veryfast -tune zerolatency -bf 0 -g 25 -b:v 1500k -c:a aac -b:a 128k -f flv "$rtmp_url/$stream_key" \
+    > "$logs/ffmpeg.log" 2>&1 &
+  pids+=($!)
+  rtmp_line="$rtmp_line (ffmpeg publishes with it now: a third channel, H.264 over RTMP; log: $logs/ffmpeg.log)"
+fi
 cat <<TEXT
 
   The cluster is up and channel $channel is on the air (test pattern and tone; log: $logs/broadcaster.log).
@@ -56,6 +68,9 @@ cat <<TEXT
   Channel $radio is audio only (a WAV file in a loop, in 60 ms Opus frames; log: $logs/radio.log).
   Load test:          $bin/viewer load --channel $radio --viewers 1000 --duration 20
   Go live yourself:   $bin/broadcaster --title "My channel" --video test --audio test
+  Go live from OBS:   Settings > Stream: Service "Custom", Server $rtmp_url, and a key of your own from
+                      $bin/avserver admin stream-key --token-file $token_file --title "My OBS channel"
+  $rtmp_line
   Your camera and mic: $bin/broadcaster devices, then $bin/broadcaster preview --video /dev/video0 --audio default
   A recorded talk:    ffmpeg -i talk.mp4 -f yuv4mpegpipe -pix_fmt yuv420p - | $bin/broadcaster --video - --audio talk.wav --title Talk
   Web portal:         http://127.0.0.1:8080/   (admin dashboard: http://127.0.0.1:8080/admin?token=$token)

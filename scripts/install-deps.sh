@@ -11,10 +11,12 @@ if [ "${1:-}" = "--test" ]; then
   # database tests, a headless browser with its WebDriver for the dashboard test, and the model
   # checker (with a C compiler for its verifiers) for the failover model; and for the device test,
   # a VM booting Debian's own kernel with its vivid camera and snd-aloop sound card modules;
-  # Node for the browser module's tests against the Swift vectors, ffmpeg to decode what a page sent.
+  # Node for the browser module's tests against the Swift vectors, ffmpeg to decode what a page sent
+  # and, with GStreamer (rtmp2sink, x264enc, the AAC encoder of gst-libav), to publish over RTMP.
   packages+=(iproute2 nftables iputils-arping postgresql chromium chromium-driver spin gcc)
   packages+=(qemu-system-x86 linux-image-amd64 busybox-static alsa-utils cpio)
   packages+=(nodejs ffmpeg)
+  packages+=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
 fi
 if [ "${1:-}" = "--bench" ]; then
   # The peer the TCP fan-out is compared with: nginx with its RTMP module, ffmpeg to encode its

@@ -55,7 +55,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
         }
         let units = try (1...3).map { index in
             try ChildProcess(binary, [
-                "unit", "--id", "\(index)", "--session-port", "\(port + 20 * index)", "--media-port", "\(port + 20 * index + 1)", "--websocket-port", "\(port + 20 * index + 3)",
+                "unit", "--id", "\(index)", "--session-port", "\(port + 20 * index)", "--media-port", "\(port + 20 * index + 1)", "--websocket-port", "\(port + 20 * index + 3)", "--rtmp-port", "off",
                 "--admin-port", "\(port + 20 * index + 2)", "--csm", "127.0.0.1:\(port)", "--csm", "127.0.0.1:\(port + 10)",
                 "--sessions-per-address", "100000", "--unopened-sessions", "100000", "--unopened-per-network", "100000",
             ])

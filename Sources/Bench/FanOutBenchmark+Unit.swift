@@ -34,7 +34,7 @@ extension FanOutBenchmark {
         let process = try ChildProcess(
             binary,
             [
-                "unit", "--id", "1", "--session-port", "\(port)", "--media-port", "\(port + 1)", "--admin-port", "\(port + 2)", "--websocket-port", "\(port + 3)",
+                "unit", "--id", "1", "--session-port", "\(port)", "--media-port", "\(port + 1)", "--admin-port", "\(port + 2)", "--websocket-port", "\(port + 3)", "--rtmp-port", "off",
                 // Every emulated viewer comes from 127.0.0.1.
                 "--groups", "\(groups)", "--capacity", "10", "--sessions-per-address", "\(viewers + 16)", "--unopened-sessions", "\(viewers + 16)", "--unopened-per-network", "\(viewers + 16)", "--threads", "\(threads)",
             ] + (tcpBatchMilliseconds.map { ["--tcp-batch-ms", "\($0)"] } ?? []),

@@ -43,7 +43,7 @@ struct JoinsBenchmark: AsyncParsableCommand {
         // Room for every place promised in the 3 s before it lapses: 3 x 1,000 groups of 100.
         let units = try (1...3).map { index in
             try ChildProcess(binary, [
-                "unit", "--id", "\(index)", "--session-port", "\(port + 20 * index)", "--media-port", "\(port + 20 * index + 1)", "--websocket-port", "\(port + 20 * index + 3)",
+                "unit", "--id", "\(index)", "--session-port", "\(port + 20 * index)", "--media-port", "\(port + 20 * index + 1)", "--websocket-port", "\(port + 20 * index + 3)", "--rtmp-port", "off",
                 "--admin-port", "\(port + 20 * index + 2)", "--csm", "127.0.0.1:\(port)", "--groups", "1000", "--capacity", "100",
             ])
         }

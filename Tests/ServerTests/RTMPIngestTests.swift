@@ -134,4 +134,33 @@ import Wire
         #expect(try await Self.channels(csm).isEmpty)
         await csm.stop()
     }
+
+    /// GStreamer's rtmp2sink, a second RTMP client written apart from ffmpeg's, as the README's
+    /// one-liner runs it.
+    @Test func gstreamerPublishesAsASecondIndependentClient() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1, name: "csm-rtmp-gst")
+        let rtmp = try #require(units.unit.address.rtmpPort)
+        let key = try await Self.streamKey(csm, title: "from GStreamer")
+        let gstreamer = try ClientProcess("/usr/bin/gst-launch-1.0", [
+            "-q", "videotestsrc", "is-live=true", "num-buffers=250", "!", "video/x-raw,width=320,height=240,framerate=25/1",
+            "!", "x264enc", "tune=zerolatency", "bframes=0", "key-int-max=25", "!", "h264parse", "!", "flvmux", "name=m", "streamable=true",
+            "!", "rtmp2sink", "location=rtmp://127.0.0.1:\(rtmp)/live/\(key.key)",
+            "audiotestsrc", "is-live=true", "num-buffers=470", "!", "audioconvert", "!", "avenc_aac", "!", "m.",
+        ])
+        #expect(try await eventually { try await !Self.channels(csm).isEmpty }, "\(gstreamer.text)")
+        let channel = try #require(try await Self.channels(csm).first)
+        #expect(channel.title == "from GStreamer" && channel.videoCodec == .h264)
+        let (viewer, _) = try await csm.http.watch(channel.channel, udp: false)
+        let recorder = EventRecorder(viewer)
+        viewer.send(.setMode(.tcp, reason: "test"))
+        // Two seconds of both streams, a keyframe (SPS first) among them.
+        let h264 = RTPPayloadFormat.h264.payloadType
+        let enough = await recorder.wait { recorded in
+            return recorded.packets.contains { $0.packet.payloadType == h264 && $0.packet.startsKeyframe }
+                && recorded.packets.count { $0.packet.payloadType == RTPPayloadFormat.opus.payloadType } >= 100
+        }
+        #expect(enough, "\(recorder.recorded.packets.count) packets; \(gstreamer.text)")
+        _ = await gstreamer.finish()
+        await csm.stop()
+    }
 }

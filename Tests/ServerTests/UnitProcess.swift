@@ -13,7 +13,7 @@ final class UnitProcess: @unchecked Sendable {
     init(id: Int, csm: String, secret: String, arguments: [String] = []) throws {
         process.executableURL = Self.binary
         process.arguments = [
-            "unit", "--id", "\(id)", "--session-port", "0", "--media-port", "0", "--websocket-port", "0", "--admin-port", "0", "--csm", csm,
+            "unit", "--id", "\(id)", "--session-port", "0", "--media-port", "0", "--websocket-port", "0", "--rtmp-port", "0", "--admin-port", "0", "--csm", csm,
             "--heartbeat-milliseconds", "100",
         ] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_SECRET": secret, "AVCLUSTER_EXIT_WITH_PARENT": "1"]) { $1 }

@@ -9,12 +9,14 @@ package struct ReceivedPacket: Equatable, Hashable, Sendable {
     package var ssrc: UInt32
     package var sequence: UInt16
     package var startsKeyframe: Bool
+    package var payloadType: UInt8
 
     package init?(_ buffer: ByteBuffer) {
         guard let packet = try? RTPPacket(parsing: buffer) else { return nil }
         ssrc = packet.ssrc
         sequence = packet.sequenceNumber
-        startsKeyframe = packet.payloadType == 96 && VP8PayloadDescriptor.startsKeyframe(packet.payload.readableBytesView)
+        payloadType = packet.payloadType
+        startsKeyframe = VideoCodec(payloadType: packet.payloadType)?.startsKeyframe(packet.payload.readableBytesView) ?? false
     }
 
     package var isVideo: Bool { ssrc == SyntheticStream.videoSSRC }

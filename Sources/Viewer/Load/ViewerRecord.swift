@@ -34,8 +34,8 @@ struct ViewerRecord: Sendable {
         guard let packet = RTPHeaderView(buffer) else { return }
         sequences.record(ssrc: packet.ssrc, sequence: packet.sequenceNumber, second: 0)
         if firstMedia == nil { firstMedia = now }
-        if firstKeyframe == nil, packet.payloadType == RTPPayloadFormat.vp8.payloadType,
-            Self.startsKeyframe(buffer.readableBytesView.dropFirst(packet.payloadOffset))
+        if firstKeyframe == nil, let codec = VideoCodec(payloadType: packet.payloadType),
+            codec.startsKeyframe(buffer.readableBytesView.dropFirst(packet.payloadOffset))
         {
             firstKeyframe = now
         }
@@ -64,10 +64,4 @@ struct ViewerRecord: Sendable {
     }
 
     var delivered: (received: Int, expected: Int) { (sequences.totalReceived, sequences.totalExpected) }
-
-    /// The first packet of a VP8 keyframe: S set, partition 0, and the frame's P bit clear.
-    static func startsKeyframe(_ payload: ByteBufferView.SubSequence) -> Bool {
-        guard let (descriptor, size) = try? VP8PayloadDescriptor.parse(payload), descriptor.startsFrame, payload.count > size else { return false }
-        return payload[payload.startIndex + size] & 0x01 == 0
-    }
 }

@@ -66,7 +66,7 @@ let package = Package(
 
         // Codecs and capture devices, used by the clients only (the server's one codec is the
         // ingest's AAC to Opus).
-        .target(name: "Media", dependencies: ["Wire", "COpus", "CVPX", "CV4L2", "CALSA", "CZlib"]),
+        .target(name: "Media", dependencies: ["Wire", "COpus", "CVPX", "CV4L2", "CALSA", "CZlib", "CAVCodec"]),
 
         // The CSM's decisions without sockets or clocks: the cluster state (units, channels, group
         // trees, placement and its index, failures) and the failover state machine. Time comes in

@@ -183,6 +183,56 @@ import Wire
         await csm.stop()
     }
 
+    /// A channel fed by ffmpeg over RTMP (H.264 and AAC, as OBS sends them) in the page: WebCodecs
+    /// decodes the H.264 (`avc1`, configured from the SPS), the canvas shows testsrc2's colours and
+    /// the page hears the 440 Hz tone the unit made Opus.
+    @Test(.enabled(if: WebDriver.available, chromium), .timeLimit(.minutes(3)))
+    func theWatchPageShowsAnRTMPChannelsH264AndPlaysItsSound() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 1, name: "csm-page-rtmp")
+        let web = try await RunningWeb.start(csm: csm)
+        let rtmp = try #require(units.unit.address.rtmpPort)
+        let key = try await RTMPIngestTests.streamKey(csm, title: "OBS in the page")
+        let publisher = try RTMPIngestTests.publisher(to: "rtmp://127.0.0.1:\(rtmp)/live/\(key.key)", seconds: 60)
+        #expect(try await eventually { try await !Self.channels(web).isEmpty }, "\(publisher.text)")
+        let channel = try #require(try await Self.channels(web).first).channel
+
+        let browser = try await WebDriver(arguments: ["--autoplay-policy=no-user-gesture-required"])
+        try await browser.open("\(web.url)/watch/\(channel)?name=page")
+        let frames = "return window.avWatch ? window.avWatch.framesDecoded : 0"
+        let started = try await eventually(timeout: .seconds(20)) { Self.number(try await browser.script(frames)) ?? 0 > 10 }
+        let news = try await browser.script("return document.body.innerText") as? String ?? ""
+        #expect(started, "\(news)")
+        #expect(try await browser.script("return window.avWatch.videoCodec") as? String == "h264")
+        let before = Self.number(try await browser.script(frames)) ?? 0
+        try await Task.sleep(for: .seconds(4))
+        let decoded = (Self.number(try await browser.script(frames)) ?? 0) - before
+        #expect(decoded >= 80, "\(decoded) frames of 25 a second decoded in 4 s")
+        // testsrc2's colours on the canvas: strong red, green and blue areas.
+        let counts = try await browser.script("""
+            const canvas = document.getElementById('video');
+            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let red = 0, green = 0, blue = 0;
+            for (let i = 0; i < data.length; i += 4) {
+              const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+              if (r > 180 && g < 90 && b < 90) red++;
+              if (g > 180 && r < 90 && b < 90) green++;
+              if (b > 180 && r < 90 && g < 90) blue++;
+            }
+            return [canvas.width, canvas.height, red, green, blue];
+            """) as? [Int] ?? []
+        #expect(counts.count == 5 && counts[0] == 320 && counts[1] == 240, "\(counts)")
+        #expect(counts.count == 5 && counts[2...].allSatisfy { $0 > 2000 }, "red, green and blue pixels: \(counts)")
+        let frequency = "return window.avWatch.audioFrequency"
+        #expect(try await eventually { Self.number(try await browser.script(frequency)) != nil })
+        let pitch = Self.number(try await browser.script(frequency)) ?? 0
+        #expect(abs(pitch - 440) <= 5, "the page heard \(pitch) Hz")
+        print("watch page, H.264 over RTMP: \(decoded) frames decoded in 4 s, colours \(counts), \(pitch) Hz")
+        await browser.quit()
+        await RTMPIngestTests.stop(publisher)
+        await web.stop()
+        await csm.stop()
+    }
+
     /// A page that stops reading (a proxy between it and its unit stops reading for it) falls
     /// behind: the unit gives it audio only, then video again at a keyframe once it has caught up;
     /// a TCP viewer beside it on the same unit misses nothing.

@@ -58,9 +58,10 @@ import Wire
         let sdp = directory.appendingPathComponent("stream.sdp").path
         let wav = directory.appendingPathComponent("sound.wav").path
         let frames = directory.appendingPathComponent("frames.rgb").path
+        let png = directory.appendingPathComponent("picture.png").path
         let port = Int.random(in: 20_000..<60_000) & ~1
         let viewer = try ClientProcess("viewer", [
-            "watch", "http://127.0.0.1:\(csm.ports.http)/channels/\(channel.channel)", "--duration", "10", "--audio-out", wav,
+            "watch", "http://127.0.0.1:\(csm.ports.http)/channels/\(channel.channel)", "--duration", "10", "--audio-out", wav, "--snapshot", png,
             "--rtp-out", "127.0.0.1:\(port)", "--sdp", sdp,
         ])
         #expect(await eventually { FileManager.default.fileExists(atPath: sdp) }, "\(viewer.text)")
@@ -74,6 +75,10 @@ import Wire
         let decoded = await decoder.finish()
         #expect(await viewer.finish() == 0, "\(viewer.text)")
         #expect(decoded == 0, "\(decoder.text)")
+        // The viewer itself decoded the H.264 (libavcodec) for the terminal: about 25 a second.
+        let shown = Int(viewer.text.firstMatch(of: /(\d+) frames shown/)?.1 ?? "0") ?? 0
+        #expect(shown >= 200, "\(viewer.text)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: png)).starts(with: [0x89, 0x50, 0x4E, 0x47]), "a snapshot of the last picture")
         let picture = [UInt8](try Data(contentsOf: URL(fileURLWithPath: frames)))
         #expect(picture.count == 25 * 320 * 240 * 3, "25 whole frames of 320x240")
         // testsrc2's colours, not a grey or green frame: strong red, green and blue areas.

@@ -164,9 +164,7 @@ final class WatchSession {
         case RTPPayloadFormat.opus.payloadType:
             statistics.audioPackets += 1
             for frame in audioPlayout.receive(packet) { audio.play(frame) }
-        case RTPPayloadFormat.h264.payloadType:
-            statistics.videoPackets += 1
-        case RTPPayloadFormat.vp8.payloadType:
+        case RTPPayloadFormat.vp8.payloadType, RTPPayloadFormat.h264.payloadType:
             statistics.videoPackets += 1
             guard settings.decodeVideo, let picture = videoPlayout.receive(packet) else { return }
             statistics.framesShown += 1

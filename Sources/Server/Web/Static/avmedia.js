@@ -7,6 +7,7 @@
 
 export const VP8 = Object.freeze({ payloadType: 96, clockRate: 90000 });
 export const OPUS = Object.freeze({ payloadType: 111, clockRate: 48000 });
+export const H264 = Object.freeze({ payloadType: 102, clockRate: 90000 });
 export const CAPTURE_TIME_EXTENSION_ID = 1;
 export const PROTOCOL_VERSION = 2;
 /// Largest VP8 payload, descriptor included: whole packets stay within 1200 bytes.
@@ -168,6 +169,99 @@ export class VP8Assembler {
     for (const chunk of frame.chunks) { data.set(chunk, offset); offset += chunk.length; }
     // RFC 7741 section 4.3: the P bit of the VP8 payload header is 0 on a keyframe.
     return { data, timestamp: frame.timestamp, keyframe: data.length > 0 && (data[0] & 0x01) === 0, captureTimeUs: frame.captureTimeUs };
+  }
+}
+
+/// Puts H.264 access units back together (RFC 6184, packetization mode 1: single NAL units,
+/// STAP-A, FU-A) from packets that arrive in order, as Annex B (a start code before each NAL
+/// unit), which WebCodecs decodes with no `description`. An access unit is whole from its first
+/// packet to the marker with no sequence gap; anything else is dropped and counted.
+export class H264Assembler {
+  constructor(maxFrameBytes = 4 << 20) {
+    this.maxFrameBytes = maxFrameBytes;
+    this.current = null;
+    this.dropped = 0;
+    /// The codec string of the last SPS seen (`avc1.PPCCLL`: profile, constraints, level).
+    this.codec = null;
+  }
+
+  /// Takes one parsed RTP packet; returns an access unit
+  /// ({ data, timestamp, keyframe, codec, captureTimeUs }) or null.
+  push(packet) {
+    const payload = packet.payload;
+    if (payload.length === 0) return null;
+    let current = this.current;
+    if (current && (current.timestamp !== packet.timestamp || current.next !== packet.sequence)) {
+      // A gap, or a new timestamp before the marker: this access unit is lost.
+      this.dropped += 1;
+      current = this.current = null;
+    }
+    if (!current) {
+      current = this.current = { timestamp: packet.timestamp, next: packet.sequence, nals: [], bytes: 0, keyframe: false, fragment: null, fragmentEnded: true, captureTimeUs: packet.captureTimeUs };
+    }
+    current.next = (packet.sequence + 1) & 0xffff;
+    const type = payload[0] & 0x1f;
+    if (type === 24) {
+      // STAP-A: 16-bit sizes, each followed by a NAL unit.
+      for (let i = 1; i + 2 <= payload.length;) {
+        const size = (payload[i] << 8) | payload[i + 1];
+        i += 2;
+        if (size === 0 || i + size > payload.length) return this.lose();
+        this.addNAL(payload.subarray(i, i + size));
+        i += size;
+      }
+    } else if (type === 28) {
+      if (payload.length < 2) return this.lose();
+      const header = payload[1];
+      if (header & 0x80) {
+        current.fragment = [new Uint8Array([(payload[0] & 0xe0) | (header & 0x1f)]), payload.subarray(2)];
+        current.fragmentEnded = false;
+      } else if (current.fragment) {
+        current.fragment.push(payload.subarray(2));
+      } else {
+        return this.lose();
+      }
+      if (header & 0x40) {
+        const parts = current.fragment;
+        const nal = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+        let offset = 0;
+        for (const part of parts) { nal.set(part, offset); offset += part.length; }
+        current.fragment = null;
+        current.fragmentEnded = true;
+        this.addNAL(nal);
+      }
+    } else if (type >= 1 && type <= 23) {
+      this.addNAL(payload);
+    } else {
+      return this.lose();
+    }
+    if (current.bytes > this.maxFrameBytes) return this.lose();
+    if (!packet.marker || !current.fragmentEnded) return null;
+    this.current = null;
+    const data = new Uint8Array(current.bytes);
+    let offset = 0;
+    for (const nal of current.nals) {
+      data.set([0, 0, 0, 1], offset);
+      data.set(nal, offset + 4);
+      offset += nal.length + 4;
+    }
+    return { data, timestamp: current.timestamp, keyframe: current.keyframe, codec: this.codec, captureTimeUs: current.captureTimeUs };
+  }
+
+  addNAL(nal) {
+    const type = nal[0] & 0x1f;
+    if (type === 7 && nal.length >= 4) {
+      this.codec = 'avc1.' + [nal[1], nal[2], nal[3]].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+    }
+    if (type === 5) this.current.keyframe = true;
+    this.current.nals.push(nal);
+    this.current.bytes += nal.length + 4;
+  }
+
+  lose() {
+    this.dropped += 1;
+    this.current = null;
+    return null;
   }
 }
 

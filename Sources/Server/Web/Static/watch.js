@@ -3,7 +3,7 @@
 // viewer), decodes VP8 onto the canvas and Opus into Web Audio with a small jitter buffer, and
 // keeps the chat. A unit that goes away is left for another through the API, resuming where the
 // page left off. Everything it shows of others (titles, names, chat) is set as text.
-import { decodeFrame, encodeMessage, messages, resumePoint, VP8Assembler, VP8, OPUS } from '/static/avmedia.js';
+import { decodeFrame, encodeMessage, messages, resumePoint, H264Assembler, VP8Assembler, H264, VP8, OPUS } from '/static/avmedia.js';
 import { $, addChat, say as sayIn, sendChatFrom } from '/static/page.js';
 import { channelSamples, dominantFrequency } from '/static/sound.js';
 
@@ -13,7 +13,7 @@ const name = new URLSearchParams(location.search).get('name') || `web-${Math.flo
 const state = window.avWatch = {
   channel, name, unit: null, mode: '', videoOnlyAudio: false, viewers: 0, framesDecoded: 0, fps: 0, kbps: 0,
   latencyMs: null, audioFrequency: null, audioChunks: 0, chat: [], ended: false, error: null, rejoins: [],
-  keyframesDecoded: 0, videoSkips: 0,
+  keyframesDecoded: 0, videoSkips: 0, videoCodec: 'vp8',
 };
 
 const say = (text, kind) => sayIn(state, text, kind);
@@ -50,21 +50,37 @@ function makeVideoDecoder() {
     },
   });
 }
+// The channel's video codec, as its join said: VP8 from this project's broadcasters, H.264 from
+// OBS and other RTMP publishers. An H.264 decoder is configured at its first keyframe, from the
+// profile and level of the SPS before it.
+let videoCodec = 'vp8';
+let configuredCodec = null;
 function resetVideo() {
   needKeyframe = true;
+  configuredCodec = null;
   if (!videoDecoder || videoDecoder.state === 'closed') videoDecoder = makeVideoDecoder();
-  // The broadcaster CLI converts to YUV with BT.601 in studio range, as VP8's colour space bit 0
-  // says; told so, the browser does not guess another matrix.
-  videoDecoder.configure({
-    codec: 'vp8', optimizeForLatency: true,
-    colorSpace: { primaries: 'smpte170m', transfer: 'smpte170m', matrix: 'smpte170m', fullRange: false },
-  });
+  if (videoCodec === 'vp8') configureVideo('vp8');
+}
+function configureVideo(codec) {
+  configuredCodec = codec;
+  videoDecoder.configure(codec === 'vp8'
+    // The broadcaster CLI converts to YUV with BT.601 in studio range, as VP8's colour space bit 0
+    // says; told so, the browser does not guess another matrix.
+    ? { codec, optimizeForLatency: true, colorSpace: { primaries: 'smpte170m', transfer: 'smpte170m', matrix: 'smpte170m', fullRange: false } }
+    // Annex B (no description): SPS and PPS come in the stream before every keyframe.
+    : { codec, optimizeForLatency: true });
 }
 resetVideo();
 const assembler = new VP8Assembler();
+const h264Assembler = new H264Assembler();
 
 function decodeVideo(frame) {
   if (needKeyframe && !frame.keyframe) return;
+  if (frame.codec && frame.codec !== configuredCodec) {
+    if (!frame.keyframe) return;
+    configureVideo(frame.codec);
+  }
+  if (!configuredCodec) return;
   needKeyframe = false;
   if (frame.keyframe) state.keyframesDecoded += 1;
   videoDecoder.decode(new EncodedVideoChunk({
@@ -127,6 +143,9 @@ function onMedia(packet) {
   if (packet.payloadType === VP8.payloadType) {
     const frame = assembler.push(packet);
     if (frame) decodeVideo(frame);
+  } else if (packet.payloadType === H264.payloadType) {
+    const frame = h264Assembler.push(packet);
+    if (frame) decodeVideo(frame);
   } else if (packet.payloadType === OPUS.payloadType) {
     decodeAudio(packet);
   }
@@ -165,6 +184,11 @@ function connect(place) {
   ws.binaryType = 'arraybuffer';
   socket = ws;
   state.unit = place.unit.unit;
+  if ((place.videoCodec ?? 'vp8') !== videoCodec) {
+    videoCodec = place.videoCodec ?? 'vp8';
+    state.videoCodec = videoCodec;
+    resetVideo();
+  }
   ws.onopen = () => {
     ws.send(encodeMessage(messages.hello('viewer', name)));
     ws.send(encodeMessage(messages.open(place.ticket, name, resumePoint(lastSequences))));

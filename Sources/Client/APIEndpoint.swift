@@ -114,7 +114,7 @@ public struct APIEndpoint: Sendable {
     }
 
     /// The `message` of a JSON error body, or the body as text.
-    static func message(in body: [UInt8]) -> String {
+    public static func message(in body: [UInt8]) -> String {
         struct Wrapped: Decodable { struct Inner: Decodable { var message: String }; var error: Inner }
         if let wrapped = try? JSONDecoder().decode(Wrapped.self, from: Data(body)) { return wrapped.error.message }
         return String(decoding: body.prefix(500), as: UTF8.self)

@@ -21,7 +21,10 @@ public struct StreamKey: Equatable, Sendable {
     public var record: Bool
     public var issuedAtMilliseconds: UInt64
 
-    public init(id: UInt64 = .random(in: 1 ... .max), title: String, record: Bool = false, issuedAtMilliseconds: UInt64) {
+    /// Ids stay below 2^53, so a browser's JSON numbers hold them exactly (the dashboard's revoke).
+    public static let ids: ClosedRange<UInt64> = 1...(1 << 53) - 1
+
+    public init(id: UInt64 = .random(in: StreamKey.ids), title: String, record: Bool = false, issuedAtMilliseconds: UInt64) {
         self.id = id
         // Cut at a character, never inside one.
         var kept = ""

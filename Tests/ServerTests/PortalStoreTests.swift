@@ -36,6 +36,20 @@ import Wire
             peakViewers: 0, totalViewers: 0))
         #expect(try await store.channel(number)?.title == "Again")
 
+        // Stream keys: kept by id and title (never the key), revoked once, newest first; an id
+        // past 2^63 keeps its bits.
+        let keyIDs: [UInt64] = [UInt64.random(in: 1...(1 << 53)), UInt64.max - UInt64.random(in: 0..<1000)]
+        for (index, id) in keyIDs.enumerated() {
+            try await store.streamKeyMade(StreamKeyRecord(id: id, title: "OBS \(index)", record: index == 1, madeAtMilliseconds: started + UInt64(index)))
+        }
+        try await store.streamKeyMade(StreamKeyRecord(id: keyIDs[0], title: "again", record: false, madeAtMilliseconds: started))
+        try await store.streamKeyRevoked(keyIDs[1], atMilliseconds: started + 5)
+        try await store.streamKeyRevoked(keyIDs[1], atMilliseconds: started + 9)
+        let keys = try await store.streamKeys(limit: 1000).filter { keyIDs.contains($0.id) }
+        #expect(keys.map(\.id) == keyIDs.reversed(), "newest first, one row each")
+        #expect(keys.first?.revokedAtMilliseconds == started + 5 && keys.first?.record == true && keys.last?.title == "OBS 0")
+        #expect(keys.last?.revokedAtMilliseconds == nil)
+
         // In the past: a shared server's newest entry tells a web server what to ask the CSM for.
         let time = UInt64.random(in: 1_500_000_000_000..<1_600_000_000_000)
         try await store.appendLog([

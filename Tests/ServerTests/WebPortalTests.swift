@@ -55,6 +55,28 @@ import Wire
         let created = String(decoding: form.body, as: UTF8.self)
         #expect(form.status == 201 && created.contains("From the form") && created.contains("--secret "))
 
+        // A stream key from the form: shown once with the unit's RTMP address; the portal keeps
+        // its id, the dashboard's revoke reaches the CSM.
+        #expect(home.contains("action=\"/stream-keys\""))
+        let rtmp = try #require(units.unit.address.rtmpPort)
+        var keyForm = try await api.send(.POST, "/stream-keys", body: Array("title=My+OBS+%3Cshow%3E".utf8))
+        var keyPage = String(decoding: keyForm.body, as: UTF8.self)
+        #expect(keyForm.status == 201 && keyPage.contains("My OBS &lt;show&gt;"), "\(keyPage)")
+        // The unit's address comes with the portal's next copy of the cluster's view.
+        for _ in 0..<20 where !keyPage.contains("rtmp://127.0.0.1:\(rtmp)/live") {
+            try await Task.sleep(for: .milliseconds(250))
+            keyForm = try await api.send(.POST, "/stream-keys", body: Array("title=My+OBS+%3Cshow%3E".utf8))
+            keyPage = String(decoding: keyForm.body, as: UTF8.self)
+        }
+        #expect(keyPage.contains("rtmp://127.0.0.1:\(rtmp)/live"), "\(keyPage)")
+        let keyText = try #require(keyPage.firstMatch(of: /id="stream-key">(avk_[A-Za-z0-9_-]+)</)?.1)
+        let key = try TicketSigner(secret: UnitHarness.secret).verifier.verify(streamKey: String(keyText))
+        #expect(key.title == "My OBS <show>")
+        let kept = try await api.json(.GET, "/admin/stream-keys", as: [StreamKeyRecord].self)
+        #expect(kept.first?.id == key.id && kept.first?.revokedAtMilliseconds == nil)
+        #expect(try await api.send(.POST, "/admin/stream-keys/\(key.id)/revoke").status == 200)
+        #expect(try await api.json(.GET, "/admin/stream-keys", as: [StreamKeyRecord].self).first { $0.id == key.id }?.revokedAtMilliseconds != nil)
+
         // Errors are JSON a person can act on; bodies are capped.
         let (badStatus, badBody) = try await api.send(.POST, "/api/channels", body: Array("{not json".utf8))
         #expect(badStatus == 400 && String(decoding: badBody, as: UTF8.self).contains("\"error\""))

@@ -23,6 +23,7 @@ enum DashboardPage {
         <span class="cell broadcaster"></span>broadcaster here<span class="cell viewers"></span>viewers here</p>
         <div id="layout"><section><h2>Units</h2><div id="units"></div></section>
         <section><h2>Channels</h2><table id="channels"><thead><tr><th>#</th><th>title</th><th>viewers</th><th>max</th><th>groups</th><th></th></tr></thead><tbody></tbody></table>
+        <h2>Stream keys</h2><table id="stream-keys"><thead><tr><th>id</th><th>title</th><th>made</th><th></th></tr></thead><tbody></tbody></table>
         <h2>Event log</h2><table id="log"><tbody></tbody></table></section></div>
         """, script: script)
 
@@ -33,6 +34,19 @@ enum DashboardPage {
         const events = new EventSource('/admin/events?token=' + encodeURIComponent(token));
         events.onmessage = e => { snapshot = JSON.parse(e.data); render(); };
         events.onerror = () => { document.getElementById('state').textContent = 'lost the live stream; retrying…'; };
+        async function loadKeys() {
+          const response = await fetch('/admin/stream-keys', {headers: {'Authorization': 'Bearer ' + token}});
+          if (!response.ok) return;
+          const keys = await response.json();
+          document.querySelector('#stream-keys tbody').innerHTML = keys.map(k => '<tr><td>' + k.id + '</td><td>' + esc(k.title) + '</td><td>'
+            + new Date(k.madeAtMilliseconds).toLocaleString() + '</td><td>' + (k.revokedAtMilliseconds ? 'revoked'
+            : '<button class="revoke" data-key="' + k.id + '">revoke</button>') + '</td></tr>').join('');
+          for (const button of document.querySelectorAll('#stream-keys button.revoke')) {
+            button.onclick = async () => { await act('POST', '/admin/stream-keys/' + button.dataset.key + '/revoke'); loadKeys(); };
+          }
+        }
+        loadKeys();
+        setInterval(loadKeys, 10000);
         async function act(method, path, body) {
           const response = await fetch(path, {method, headers: {'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'},
             body: body ? JSON.stringify(body) : undefined});

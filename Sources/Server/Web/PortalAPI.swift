@@ -24,6 +24,26 @@ struct PortalAPI: ClusterAPI {
         }
     }
 
+    /// A stream key from the primary CSM (the portal holds the CSMs' admin token); the portal
+    /// keeps its id and title, never the key.
+    func makeStreamKey(_ request: StreamKeyRequest) async -> Result<StreamKeyResponse, ControlError> {
+        let title = ChatText.clean(request.title, maxBytes: OpenChannelRequest.maxTitleLength) ?? "Untitled"
+        do {
+            let (status, body) = try await mirror.admin(.POST, "/admin/stream-keys", body: Array(try JSONEncoder().encode(StreamKeyRequest(title: title, record: request.record))))
+            guard status == 200 else { return .failure(ControlError(.internalError, "the cluster manager answered HTTP \(status): \(APIEndpoint.message(in: body))")) }
+            let made = try JSONDecoder().decode(StreamKeyResponse.self, from: Data(body))
+            try? await store.streamKeyMade(StreamKeyRecord(id: made.id, title: made.title, record: made.record, madeAtMilliseconds: made.issuedAtMilliseconds))
+            return .success(made)
+        } catch {
+            return .failure(Self.controlError(error))
+        }
+    }
+
+    /// Where publishers connect: each unit's RTMP address, as the cluster's view has them.
+    func rtmpServers() async -> [String] {
+        (await mirror.view?.units ?? []).compactMap { unit in unit.address.rtmpPort.map { "rtmp://\(unit.address.host):\($0)/live" } }
+    }
+
     func joinChannel(_ channel: ChannelID) async -> Result<JoinChannelResponse, ControlError> {
         do {
             let place = try await cluster.joinChannel(channel)

@@ -25,6 +25,10 @@ enum PortalPages {
             <label>Title <input name="title" maxlength="\(OpenChannelRequest.maxTitleLength)" required></label>
             <label>Your name <input name="broadcasterName" maxlength="\(OpenChannelRequest.maxNameLength)"></label>
             <button type="submit">Open</button></form>
+            <h2>Go live from OBS, ffmpeg or a phone</h2>
+            <form method="post" action="/stream-keys">
+            <label>Title <input name="title" maxlength="\(OpenChannelRequest.maxTitleLength)" required></label>
+            <button type="submit">Make a stream key</button></form>
             <p>Or <a id="broadcast-link" href="/broadcast">go live from this browser</a> (camera and microphone), or straight from a terminal: <code>broadcaster --server \(HTML.escape(server)) --title "My channel"</code></p>
             """)
     }
@@ -50,6 +54,22 @@ enum PortalPages {
             body += "<h2>Go live on it</h2><pre id=\"broadcaster-command\">broadcaster --server \(HTML.escape(server)) --channel \(number) --secret YOUR-SECRET</pre>"
         }
         return HTML.page(title: title, body: body)
+    }
+
+    /// A stream key just made: shown this once, with what to paste into OBS.
+    static func streamKey(_ made: StreamKeyResponse, servers: [String]) -> String {
+        let server = servers.first ?? "rtmp://UNIT-HOST:1935/live"
+        let others = servers.dropFirst().map { "<code>\(HTML.escape($0))</code>" }.joined(separator: ", ")
+        return HTML.page(title: "Stream key for \(made.title)", body: """
+            <h1>Stream key for \(HTML.escape(made.title))</h1>
+            <p>Copy the key now: it is shown only this once (the portal keeps its number, \(made.id), to revoke it).</p>
+            <p>In OBS: Settings &gt; Stream, Service <b>Custom...</b>, then</p>
+            <table><tr><th>Server</th><td><code id="rtmp-server">\(HTML.escape(server))</code></td></tr>
+            <tr><th>Stream Key</th><td><code id="stream-key">\(HTML.escape(made.key))</code></td></tr></table>
+            \(others.isEmpty ? "" : "<p>Any unit takes it: \(others).</p>")
+            <p>Settings &gt; Output: keyframe interval 1 or 2 s, no B-frames (x264 <code>bframes=0</code>). Press "Start streaming": the channel opens, and comes back to the same viewers when OBS reconnects.</p>
+            <p>From a terminal: <code>ffmpeg -re -i talk.mp4 -c:v libx264 -bf 0 -g 50 -c:a aac -f flv \(HTML.escape(server))/\(HTML.escape(made.key))</code></p>
+            """)
     }
 
     static func time(_ milliseconds: UInt64) -> String {

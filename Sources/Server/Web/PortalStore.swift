@@ -16,6 +16,11 @@ protocol PortalStore: Sendable {
     func channel(_ channel: ChannelID) async throws -> ChannelHistory?
     /// Live channels first, newest first; at most `limit`.
     func channels(limit: Int) async throws -> [ChannelHistory]
+    /// A stream key was made (through the portal's form).
+    func streamKeyMade(_ key: StreamKeyRecord) async throws
+    func streamKeyRevoked(_ id: UInt64, atMilliseconds: UInt64) async throws
+    /// Newest first; at most `limit`.
+    func streamKeys(limit: Int) async throws -> [StreamKeyRecord]
     func appendLog(_ entries: [ClusterLogEntry]) async throws
     /// The newest entries, newest first.
     func log(limit: Int) async throws -> [ClusterLogEntry]

@@ -33,7 +33,11 @@ final class PostgresPortalStore: PortalStore {
             )
             """,
             "CREATE INDEX event_log_by_time ON event_log (time_ms)",
-        ])
+        ]),
+        (2, [
+            // Ids are the keys' own 64-bit numbers, kept as their bit pattern.
+            "CREATE TABLE stream_keys (id BIGINT PRIMARY KEY, title TEXT NOT NULL, record BOOLEAN NOT NULL, made_ms BIGINT NOT NULL, revoked_ms BIGINT)"
+        ]),
     ]
 
     private let client: PostgresClient
@@ -120,6 +124,31 @@ final class PostgresPortalStore: PortalStore {
     func channels(limit: Int) async throws -> [ChannelHistory] {
         try await records(
             "SELECT channel, title, broadcaster_name, started_ms, ended_ms, peak_viewers, total_viewers FROM channels ORDER BY ended_ms IS NULL DESC, id DESC LIMIT \(Int64(limit))")
+    }
+
+    func streamKeyMade(_ key: StreamKeyRecord) async throws {
+        try await client.query(
+            """
+            INSERT INTO stream_keys (id, title, record, made_ms)
+            VALUES (\(Int64(bitPattern: key.id)), \(key.title), \(key.record), \(Int64(clamping: key.madeAtMilliseconds))) ON CONFLICT (id) DO NOTHING
+            """, logger: logger)
+    }
+
+    func streamKeyRevoked(_ id: UInt64, atMilliseconds time: UInt64) async throws {
+        try await client.query(
+            "UPDATE stream_keys SET revoked_ms = \(Int64(clamping: time)) WHERE id = \(Int64(bitPattern: id)) AND revoked_ms IS NULL", logger: logger)
+    }
+
+    func streamKeys(limit: Int) async throws -> [StreamKeyRecord] {
+        var keys: [StreamKeyRecord] = []
+        let rows = try await client.query(
+            "SELECT id, title, record, made_ms, revoked_ms FROM stream_keys ORDER BY made_ms DESC LIMIT \(Int64(limit))", logger: logger)
+        for try await (id, title, record, made, revoked) in rows.decode((Int64, String, Bool, Int64, Int64?).self) {
+            keys.append(StreamKeyRecord(
+                id: UInt64(bitPattern: id), title: title, record: record, madeAtMilliseconds: UInt64(clamping: made),
+                revokedAtMilliseconds: revoked.map { UInt64(clamping: $0) }))
+        }
+        return keys
     }
 
     func appendLog(_ entries: [ClusterLogEntry]) async throws {

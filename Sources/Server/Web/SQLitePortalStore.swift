@@ -22,7 +22,11 @@ final class SQLitePortalStore: PortalStore {
             "CREATE INDEX channels_by_number ON channels (channel, ended_ms)",
             SQLiteMigrations.createEventLog,
             "CREATE INDEX event_log_by_time ON event_log (time_ms)",
-        ])
+        ]),
+        (2, [
+            // Ids are the keys' own 64-bit numbers, kept as their bit pattern.
+            "CREATE TABLE stream_keys (id INTEGER PRIMARY KEY, title TEXT NOT NULL, record INTEGER NOT NULL, made_ms INTEGER NOT NULL, revoked_ms INTEGER)"
+        ]),
     ]
 
     private let connection: SQLiteConnection
@@ -73,6 +77,26 @@ final class SQLitePortalStore: PortalStore {
 
     func channels(limit: Int) async throws -> [ChannelHistory] {
         try await connection.query("SELECT * FROM channels ORDER BY ended_ms IS NULL DESC, id DESC LIMIT ?", [.integer(limit)]).map(Self.record)
+    }
+
+    func streamKeyMade(_ key: StreamKeyRecord) async throws {
+        _ = try await connection.query(
+            "INSERT OR IGNORE INTO stream_keys (id, title, record, made_ms) VALUES (?, ?, ?, ?)",
+            [.integer(Int(Int64(bitPattern: key.id))), .text(key.title), .integer(key.record ? 1 : 0), .integer(Int(clamping: key.madeAtMilliseconds))])
+    }
+
+    func streamKeyRevoked(_ id: UInt64, atMilliseconds time: UInt64) async throws {
+        _ = try await connection.query(
+            "UPDATE stream_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL", [.integer(Int(clamping: time)), .integer(Int(Int64(bitPattern: id)))])
+    }
+
+    func streamKeys(limit: Int) async throws -> [StreamKeyRecord] {
+        try await connection.query("SELECT * FROM stream_keys ORDER BY made_ms DESC LIMIT ?", [.integer(limit)]).map { row in
+            StreamKeyRecord(
+                id: UInt64(bitPattern: Int64(row.column("id")?.integer ?? 0)), title: row.column("title")?.string ?? "",
+                record: row.column("record")?.integer == 1, madeAtMilliseconds: UInt64(clamping: row.column("made_ms")?.integer ?? 0),
+                revokedAtMilliseconds: row.column("revoked_ms")?.integer.map { UInt64(clamping: $0) })
+        }
     }
 
     func appendLog(_ entries: [ClusterLogEntry]) async throws {

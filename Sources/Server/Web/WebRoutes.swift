@@ -21,8 +21,22 @@ enum WebRoutes {
         router.get("/") { request, _ in
             page(PortalPages.home(channels: await api.listChannels(), server: origin(of: request)))
         }
-        // The form opens a channel as the API does, under the same limit.
-        router.group().add(middleware: limits.middleware(.open)).post("channels") { request, context -> Response in
+        // The forms open a channel, or make a stream key that opens one, as the API does, under the same limit.
+        let opens = router.group().add(middleware: limits.middleware(.open))
+        opens.post("stream-keys") { request, context -> Response in
+            guard isFromOwnPage(request, context: context, networks: limits.networks) else {
+                throw HTTPError(.forbidden, message: "this form takes posts from the portal's own pages only")
+            }
+            var request = request
+            let fields = HTML.formFields(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
+            switch await api.makeStreamKey(StreamKeyRequest(title: fields["title"] ?? "", record: fields["record"] == "on")) {
+            case .success(let made):
+                return page(PortalPages.streamKey(made, servers: await api.rtmpServers()), status: .created)
+            case .failure(let error):
+                return page(PortalPages.home(channels: await api.listChannels(), server: origin(of: request), error: error.message), status: error.httpError.status)
+            }
+        }
+        opens.post("channels") { request, context -> Response in
             guard isFromOwnPage(request, context: context, networks: limits.networks) else {
                 throw HTTPError(.forbidden, message: "this form takes posts from the portal's own pages only")
             }
@@ -81,6 +95,15 @@ enum WebRoutes {
                 try await pass(.POST, "/admin/channels/\(try ClientAPIRoutes.channel(context))/\(action)", mirror: mirror)
             }
         }
+        admin.get("stream-keys") { _, _ in try await store.streamKeys(limit: 200) }
+        admin.post("stream-keys/{key}/revoke") { _, context -> Response in
+            guard let id = context.parameters.get("key", as: UInt64.self) else {
+                throw HTTPError(.badRequest, message: "a stream key's id is a number")
+            }
+            let answer = try await pass(.DELETE, "/admin/stream-keys/\(id)", mirror: mirror)
+            if answer.status == .ok { try await store.streamKeyRevoked(id, atMilliseconds: PortalAPI.nowMilliseconds) }
+            return answer
+        }
         admin.post("units/{unit}/drain") { request, context in
             guard let text = context.parameters.get("unit"), let unit = UInt16(text) else {
                 throw HTTPError(.badRequest, message: "the unit id must be a whole number from 1 to 65535")
@@ -126,3 +149,4 @@ enum WebRoutes {
 }
 
 extension ChannelHistory: ResponseEncodable {}
+extension StreamKeyRecord: ResponseEncodable {}

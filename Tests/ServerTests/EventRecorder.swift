@@ -15,11 +15,13 @@ final class EventRecorder: Sendable {
         /// Every event in order: a packet or a message (for order-sensitive checks).
         var timeline: [Either] = []
         var closed = false
+        /// Each packet whole with the time it came, when asked for (`keepingMedia`).
+        var media: [(at: ContinuousClock.Instant, packet: RTPPacket)] = []
     }
 
     enum Either { case packet(ReceivedPacket), message(SessionMessage) }
 
-    init(_ client: SessionClient) {
+    init(_ client: SessionClient, keepingMedia: Bool = false) {
         let state = self.state
         task = Task {
             for await event in client.events {
@@ -30,6 +32,7 @@ final class EventRecorder: Sendable {
                             recorded.packets.append((packet, via))
                             recorded.timeline.append(.packet(packet))
                         }
+                        if keepingMedia, let whole = try? RTPPacket(parsing: buffer) { recorded.media.append((.now, whole)) }
                     case .message(let message):
                         recorded.messages.append(message)
                         recorded.timeline.append(.message(message))

@@ -168,4 +168,39 @@ import Wire
         _ = await gstreamer.finish()
         await csm.stop()
     }
+
+    /// A channel fed over RTMP grows across units as any does: a viewer on the second unit, fed
+    /// over a relay link, starts at the feed's last keyframe (SPS, PPS, IDR), so its first whole
+    /// picture comes within 300 ms of its first packet, and it decodes.
+    @Test func anRTMPChannelGrowsAcrossUnitsAndALateJoinerThereStartsAtAKeyframe() async throws {
+        let (csm, units) = try await ClusterTests.startCluster(units: 2, groups: 1, capacity: 2, threshold: 1, name: "csm-rtmp-relay")
+        let rtmp = try #require(units.units[0].address.rtmpPort)
+        let key = try await Self.streamKey(csm, title: "across units")
+        let publisher = try Self.publisher(to: "rtmp://127.0.0.1:\(rtmp)/live/\(key.key)", seconds: 60)
+        #expect(try await eventually { try await !Self.channels(csm).isEmpty }, "\(publisher.text)")
+        let channel = try #require(try await Self.channels(csm).first).channel
+        var viewers: [(SessionClient, JoinChannelResponse)] = []
+        while viewers.count < 4, !viewers.contains(where: { $0.1.unit.unit == 2 }) {
+            viewers.append(try await csm.http.watch(channel, udp: false, name: "v\(viewers.count)"))
+        }
+        let (late, place) = try #require(viewers.last)
+        #expect(place.unit.unit == 2 && place.videoCodec == .h264, "the channel grew to unit 2: \(viewers.map(\.1.unit.unit))")
+        let recorder = EventRecorder(late, keepingMedia: true)
+        late.send(.setMode(.tcp, reason: "test"))
+        var depacketizer = H264Depacketizer()
+        let got = await recorder.wait { recorded in recorded.packets.count { $0.packet.payloadType == RTPPayloadFormat.h264.payloadType } > 100 }
+        #expect(got, "H.264 reached unit 2 over the relay link")
+        let video = recorder.recorded.media.filter { $0.packet.payloadType == RTPPayloadFormat.h264.payloadType }
+        let first = try #require(video.first)
+        #expect(H264Packetizer.startsKeyframe(first.packet.payload.readableBytesView), "the first video packet starts a keyframe (the feed's fast start)")
+        let whole = video.first { arrival in
+            depacketizer.append(arrival.packet).contains { if case .accessUnit(_, true, _) = $0 { true } else { false } }
+        }
+        let picture = try #require(whole, "a whole keyframe came")
+        print("late joiner on unit 2: first whole keyframe \(picture.at - first.at) after its first video packet")
+        #expect(picture.at - first.at < .milliseconds(300))
+        await Self.stop(publisher)
+        for (viewer, _) in viewers { await viewer.close() }
+        await csm.stop()
+    }
 }

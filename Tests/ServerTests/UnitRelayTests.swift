@@ -32,7 +32,7 @@ import Wire
             try await harness.connect(.viewer, group: 20, on: 1, name: "bob"),
             try await harness.connect(.viewer, group: 5, on: 2, name: "cy"),
         ]
-        let viewers = viewerClients.map(EventRecorder.init)
+        let viewers = viewerClients.map { EventRecorder($0) }
         for index in 1...2 {
             let deadline = ContinuousClock.now + .seconds(5)
             while try await !Self.linkIsUp(harness, index), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }

@@ -72,6 +72,7 @@ extension ClusterState {
             record!.parent = reported.parent
             record!.reportedViewers = reported.viewers
             record!.broadcasterHere = reported.broadcasterHere
+            record!.publisher = reported.publisher
             record!.lastReport = now
             let opened = Set(reported.openedTickets ?? [])
             record!.pendingJoins.removeAll { $0.issued <= now - GroupRecord.joinGrace || opened.contains($0.nonce) }

@@ -32,6 +32,8 @@ package struct ClusterView: Codable, Equatable, Sendable {
         package var groupCount: Int
         package var startedAtMilliseconds: UInt64
         package var videoCodec: VideoCodec
+        /// Its RTMP or SRT publisher's state, while one is connected.
+        package var publisher: PublisherReport?
         /// Child to parent (paper fig. 5).
         package var tree: [String: GroupLocation]
     }
@@ -66,6 +68,7 @@ extension ClusterState {
                     channel: channel.id, title: channel.title, broadcasterName: channel.broadcasterName, root: channel.root,
                     viewers: viewers(of: channel.id, at: now), maxViewers: channel.maxViewers, groupCount: groups.count,
                     startedAtMilliseconds: channel.startedAtMilliseconds, videoCodec: channel.videoCodec,
+                    publisher: group(at: channel.root)?.publisher,
                     tree: Dictionary(uniqueKeysWithValues: groups.compactMap { group in group.record.parent.map { ("\(group.location)", $0) } }))
             })
     }

@@ -8,6 +8,8 @@ package struct GroupRecord: Equatable, Sendable {
     package var parent: GroupLocation?
     package var reportedViewers = 0
     package var broadcasterHere = false
+    /// The channel's publisher as the root's unit last reported it (RTMP, SRT).
+    package var publisher: PublisherReport?
     /// A place given to a viewer (its ticket's nonce) that the unit has not reported opened yet.
     package struct PendingJoin: Equatable, Sendable {
         package var nonce: UInt64

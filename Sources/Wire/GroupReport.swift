@@ -14,10 +14,13 @@ public struct GroupReport: Codable, Equatable, Sendable {
     /// The nonces of the viewer tickets opened here since the last report: the CSM stops counting
     /// those places as promised, as the viewers now count among those reported (once each).
     public var openedTickets: [UInt64]?
+    /// The channel's RTMP or SRT publisher, where the unit holds the root and one is connected.
+    public var publisher: PublisherReport?
 
     public init(
         group: GroupID, channel: ChannelID, parent: GroupLocation?, broadcasterHere: Bool, udpViewers: Int,
-        tcpViewers: Int, bytesSent: UInt64, info: ChannelInfo? = nil, openedTickets: [UInt64]? = nil
+        tcpViewers: Int, bytesSent: UInt64, info: ChannelInfo? = nil, openedTickets: [UInt64]? = nil,
+        publisher: PublisherReport? = nil
     ) {
         self.group = group
         self.channel = channel
@@ -28,6 +31,7 @@ public struct GroupReport: Codable, Equatable, Sendable {
         self.bytesSent = bytesSent
         self.info = info
         self.openedTickets = openedTickets
+        self.publisher = publisher
     }
 
     public var viewers: Int { udpViewers + tcpViewers }

@@ -102,6 +102,15 @@ extension GroupReport: RangeChecked {
         try WireLimits.check("bytesSent", bytesSent, in: WireLimits.counter)
         try info?.checkRanges()
         try WireLimits.check("openedTickets", openedTickets?.count ?? 0, in: 0...WireLimits.groupCapacity.upperBound)
+        if let publisher {
+            try WireLimits.check("publisher.ingest", bytes: publisher.ingest, max: 8)
+            try WireLimits.check("publisher.audioCodec", bytes: publisher.audioCodec, max: 16)
+            try WireLimits.check("publisher.kilobitsPerSecond", publisher.kilobitsPerSecond, in: 0...10_000_000)
+            try WireLimits.check("publisher.dropped", publisher.dropped, in: 0...(1 << 40))
+            guard publisher.framesPerSecond.isFinite, (0...1000).contains(publisher.framesPerSecond) else {
+                throw WireError.outOfRange(field: "publisher.framesPerSecond", value: "\(publisher.framesPerSecond)", allowed: "0...1000")
+            }
+        }
     }
 }
 

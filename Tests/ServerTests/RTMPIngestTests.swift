@@ -49,6 +49,13 @@ import Wire
         #expect(try await eventually { try await Self.channels(csm).contains { $0.videoCodec == .h264 } }, "\(publisher.text)")
         let channel = try #require(try await Self.channels(csm).first)
         #expect(channel.title == "pattern and tone")
+        // The ingest's state, as the root reports it to the CSM (the dashboard and the portal show it).
+        let reported = try await eventually {
+            let state = try await csm.view().channels.first?.publisher
+            return state?.ingest == "rtmp" && state?.videoCodec == .h264 && (state?.kilobitsPerSecond ?? 0) > 50 && (state?.framesPerSecond ?? 0) > 15
+        }
+        let state = try await csm.view().channels.first?.publisher
+        #expect(reported, "\(String(describing: state))")
         let joined = try await csm.http.join(channel.channel)
         #expect(joined.videoCodec == .h264 && joined.unit.unit == 1, "rooted at the unit that took the publisher")
 

@@ -36,6 +36,9 @@ final class RTMPPublisher: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var deadline: Scheduled<Void>?
     private var firstVideo: NIODeadline?
+    /// Packets over the channel's bitrate cap, and where the last report's rates were taken.
+    private var dropped = 0
+    private var reported: (at: NIODeadline, bytes: UInt64, frames: Int)?
 
     init(unit: NIOLoopBound<Unit>) {
         self.unit = unit
@@ -194,10 +197,23 @@ final class RTMPPublisher: ChannelInboundHandler {
         for packet in packets {
             guard channel.uplink.spend(packet, now: unit.clock.deadline()) == .accept else {
                 unit.counters.droppedOverBitrate += 1
+                dropped += 1
                 continue
             }
             unit.ingest(packet, into: channel)
         }
+    }
+
+    /// Its state for the root's report: the rates since the last report.
+    func report(now: NIODeadline) -> PublisherReport {
+        let figures = stream.figures
+        let last = reported ?? (at: now, bytes: figures.bytesIn, frames: figures.videoFrames)
+        reported = (now, figures.bytesIn, figures.videoFrames)
+        let seconds = Double((now - last.at).nanoseconds) / 1e9
+        return PublisherReport(
+            ingest: "rtmp", videoCodec: .h264, audioCodec: "aac",
+            kilobitsPerSecond: seconds > 0 ? Int(Double(figures.bytesIn - last.bytes) * 8 / 1000 / seconds) : 0,
+            framesPerSecond: seconds > 0 ? (Double(figures.videoFrames - last.frames) / seconds * 10).rounded() / 10 : 0, dropped: dropped)
     }
 
     /// Leaves its channel (it stays open for the broadcaster grace, for the publisher to return).

@@ -23,7 +23,8 @@ extension Unit {
             return GroupReport(
                 group: slot.id, channel: channelID, parent: slot.parent, broadcasterHere: broadcasterHere,
                 udpViewers: udp, tcpViewers: tcp, bytesSent: bytes, info: slot.isRoot ? channels[channelID]?.info : nil,
-                openedTickets: slot.openedTickets)
+                openedTickets: slot.openedTickets,
+                publisher: slot.isRoot ? channels[channelID]?.publisher?.report(now: clock.deadline()) : nil)
         }
         return UnitReport(
             unit: configuration.unit, epoch: epoch, sentAtMilliseconds: clock.wallMilliseconds(), groups: assigned,

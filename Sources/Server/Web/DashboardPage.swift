@@ -78,7 +78,9 @@ enum DashboardPage {
           }).join('');
           document.querySelector('#channels tbody').innerHTML = view.channels.map(c =>
             '<tr class="channel' + (selected === c.channel ? ' selected' : '') + '" data-channel="' + c.channel + '" onclick="select(' + c.channel + ')">'
-            + '<td>' + c.channel + '</td><td>' + esc(c.title) + '</td><td>' + c.viewers + '</td><td>' + c.maxViewers + '</td><td>' + c.groupCount + '</td><td>'
+            + '<td>' + c.channel + '</td><td>' + esc(c.title) + (c.publisher ? '<div class="meta publisher">' + esc(c.publisher.ingest.toUpperCase() + ' ' + c.publisher.videoCodec
+              + '/' + c.publisher.audioCodec + ', ' + c.publisher.kilobitsPerSecond + ' kbit/s, ' + c.publisher.framesPerSecond + ' fps, ' + c.publisher.dropped + ' dropped') + '</div>' : '')
+            + '</td><td>' + c.viewers + '</td><td>' + c.maxViewers + '</td><td>' + c.groupCount + '</td><td>'
             + ['expand', 'shrink', 'close'].map(a => '<button onclick="event.stopPropagation(); act(\\'POST\\', \\'/admin/channels/' + c.channel + '/' + a + '\\')">' + a + '</button>').join(' ')
             + '</td></tr>').join('');
           document.querySelector('#log tbody').innerHTML = snapshot.log.map(entry =>

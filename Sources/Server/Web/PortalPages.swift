@@ -34,11 +34,18 @@ enum PortalPages {
     }
 
     /// A channel's page; `secret` only right after it was opened here.
-    static func channel(_ channel: ChannelSummary?, number: ChannelID, history: ChannelHistory?, server: String, secret: String?) -> String {
+    static func channel(
+        _ channel: ChannelSummary?, number: ChannelID, history: ChannelHistory?, server: String, secret: String?, publisher: PublisherReport? = nil
+    ) -> String {
         let title = channel?.title ?? history?.title ?? "channel \(number)"
         var body = "<h1>\(HTML.escape(title))</h1>"
         if let channel {
             body += "<p>Channel \(number), by \(HTML.escape(channel.broadcasterName)), live since \(time(channel.startedAtMilliseconds)); \(channel.viewers) watching.</p>"
+            if let publisher {
+                body += """
+                    <p id="ingest">Fed over \(HTML.escape(publisher.ingest.uppercased())): \(publisher.videoCodec == .h264 ? "H.264" : "VP8") and \(HTML.escape(publisher.audioCodec.uppercased())) (made Opus), \(publisher.kilobitsPerSecond) kbit/s, \(publisher.framesPerSecond) frames a second, \(publisher.dropped) packets dropped over the channel's cap.</p>
+                    """
+            }
         } else if let history {
             body += "<p>Channel \(number) by \(HTML.escape(history.broadcasterName)) ended \(history.endedAtMilliseconds.map(time) ?? "") (peak \(history.peakViewers) viewers, \(history.totalViewers) joins).</p>"
         } else {

@@ -64,7 +64,10 @@ enum WebRoutes {
             let number = try ClientAPIRoutes.channel(context)
             let live = await api.listChannels().first { $0.channel == number }
             let history = try? await store.channel(number)
-            return page(PortalPages.channel(live, number: number, history: history, server: origin(of: request), secret: nil), status: live == nil && history == nil ? .notFound : .ok)
+            let publisher = await mirror.view?.channels.first { $0.channel == number }?.publisher
+            return page(
+                PortalPages.channel(live, number: number, history: history, server: origin(of: request), secret: nil, publisher: publisher),
+                status: live == nil && history == nil ? .notFound : .ok)
         }
 
         let admin = router.group("admin").add(middleware: AdminTokenMiddleware(token: configuration.adminToken, acceptsQuery: true))

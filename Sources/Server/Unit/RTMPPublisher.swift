@@ -99,9 +99,15 @@ final class RTMPPublisher: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         leave("it closed the connection")
+        // Gone before the CSM answered: nobody waits for the answer.
+        if case .placing(let id) = phase { _ = unit.value.control.takePublishRequest(id) }
         phase = .ended
         deadline?.cancel()
         context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -15,7 +15,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-"$bin/avserver" all --base-port 17000 --web-port 18080 > "$out/avserver.log" 2>&1 &
+"$bin/avserver" all --base-port 17000 --web-port 18080 --rtmp-port 11935 > "$out/avserver.log" 2>&1 &
 server=$!
 pids+=($server)
 until curl -sf -o /dev/null --max-time 1 http://127.0.0.1:18080/health; do sleep 0.2; done

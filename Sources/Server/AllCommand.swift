@@ -112,7 +112,9 @@ struct AllCommand: AsyncParsableCommand {
         // unit's links close with the CSMs'): that is the shutdown going on, not a failure.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                // A service that fails (a port taken) shuts the others down gracefully too: a
+                // cancelled HTTP server drops the connections it accepted, which NIO traps on.
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

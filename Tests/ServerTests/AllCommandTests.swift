@@ -6,12 +6,13 @@ final class AllProcess {
     let process = Process()
     private let output: URL
 
-    /// Below TestPorts' range and the kernel's ephemeral one; the CSMs use base..base+81, unit 1 base+100..+103.
+    /// Below TestPorts' range and the kernel's ephemeral one; the CSMs use base..base+81, unit 1
+    /// base+100..+103 and RTMP on base+95 (not 1935: the suite's two clusters run side by side).
     init(basePort: Int, webPort: Int) throws {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("avserver-all-\(getpid())-\(basePort).log")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = UnitProcess.binary
-        process.arguments = ["all", "--units", "1", "--base-port", "\(basePort)", "--web-port", "\(webPort)"]
+        process.arguments = ["all", "--units", "1", "--base-port", "\(basePort)", "--web-port", "\(webPort)", "--rtmp-port", "\(basePort + 95)"]
         process.environment = ProcessInfo.processInfo.environment.merging(["AVCLUSTER_EXIT_WITH_PARENT": "1"]) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = process.standardOutput

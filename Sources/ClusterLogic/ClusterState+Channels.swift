@@ -41,7 +41,7 @@ extension ClusterState {
             return .failure(ControlError(.noRoom, "unit \(unit) has no free group (or drains); publish to another unit"))
         }
         let root = GroupLocation(unit: unit, group: group)
-        var channel = ChannelRecord(id: 0, root: root, startedAtMilliseconds: wallClock(), title: key.title, 
+        var channel = ChannelRecord(id: 0, root: root, startedAtMilliseconds: wallClock(), title: key.title,
             broadcasterName: ChatText.clean(publisher, maxBytes: OpenChannelRequest.maxNameLength) ?? "publisher")
         channel.videoCodec = .h264
         channel.streamKey = key.id

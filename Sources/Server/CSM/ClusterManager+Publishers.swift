@@ -43,10 +43,11 @@ extension ClusterManager {
     /// again. A channel it feeds now goes on until its publisher leaves. The backup learns it
     /// with the next heartbeat.
     func revokeStreamKey(_ id: UInt64) async -> ControlError? {
+        if state.revokedStreamKeys.contains(id) { return nil }
         guard state.revokedStreamKeys.count < Heartbeat.maxRevokedStreamKeys else {
             return ControlError(.noRoom, "\(Heartbeat.maxRevokedStreamKeys) stream keys are revoked already, the most a cluster keeps; a new cluster key ends every old stream key")
         }
-        guard state.revokedStreamKeys.insert(id).inserted else { return nil }
+        state.revokedStreamKeys.insert(id)
         state.log("streamKeyRevoked", "stream key \(id) revoked")
         remember()
         await carryOut()

@@ -1,8 +1,8 @@
 import NIOCore
 import Wire
 
-/// A publisher's media as a channel carries it: FLV audio and video tag bodies in (RTMP gives
-/// them; SRT's MPEG-TS is turned into the same), RTP packets out. H.264 goes through as it came
+/// A publisher's media as a channel carries it: FLV audio and video tag bodies in (as RTMP
+/// carries them), RTP packets out. H.264 goes through as it came
 /// (RFC 6184, parameter sets before every IDR); AAC is made Opus in 20 ms frames. One per
 /// channel: a publisher that comes back goes on in the same RTP streams, so viewers see one
 /// stream with a pause, not a new one.

@@ -33,9 +33,6 @@ public final class PublisherStream {
 
     public init() {}
 
-    /// Whether the publisher has said what its video is (the AVC sequence header came).
-    public var hasVideoConfiguration: Bool { video.configuration != nil }
-
     /// A publisher that comes back to its channel goes on in the RTP streams of the one before
     /// (`previous`): same SSRCs, sequence numbers and timestamps carrying on after its last.
     public func goesOn(from previous: PublisherStream) {

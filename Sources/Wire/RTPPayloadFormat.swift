@@ -36,9 +36,13 @@ public enum VideoCodec: String, Codable, CaseIterable, Sendable {
     }
 
     /// The codec of a video payload type, nil for any other.
+    /// Read for every packet the feed takes: a switch, not a search.
     public init?(payloadType: UInt8) {
-        guard let codec = Self.allCases.first(where: { $0.format.payloadType == payloadType }) else { return nil }
-        self = codec
+        switch payloadType {
+        case RTPPayloadFormat.vp8.payloadType: self = .vp8
+        case RTPPayloadFormat.h264.payloadType: self = .h264
+        default: return nil
+        }
     }
 
     /// Whether a packet's payload is the first of a picture a decoder can start at: a VP8

@@ -137,7 +137,7 @@ import Wire
         let sdp = directory.appendingPathComponent("stream.sdp").path
         let wav = directory.appendingPathComponent("sound.wav").path
         let png = directory.appendingPathComponent("picture.png").path
-        let port = Int.random(in: 20_000..<60_000) & ~1
+        let port = TestPorts.next(count: 3)
         let viewer = try ClientProcess("viewer", [
             "watch", "\(web.url)/channels/\(channel.channel)", "--duration", "8", "--audio-out", wav, "--snapshot", png,
             "--rtp-out", "127.0.0.1:\(port)", "--sdp", sdp,

@@ -15,9 +15,11 @@ import Wire
 enum TestPorts {
     private static let counter = NIOLockedValueBox(Int(getpid()) % 6000 * 2)
 
-    static func next() -> Int {
+    /// The first of `count` ports in a row (`--rtp-out P` takes P and P+2: 3).
+    static func next(count: Int = 1) -> Int {
         counter.withLockedValue { counter in
-            defer { counter = (counter + 1) % 12000 }
+            if counter + count > 12000 { counter = 0 }
+            defer { counter += count }
             return 20000 + counter
         }
     }

@@ -66,7 +66,7 @@ import Wire
         let wav = directory.appendingPathComponent("sound.wav").path
         let frames = directory.appendingPathComponent("frames.rgb").path
         let png = directory.appendingPathComponent("picture.png").path
-        let port = Int.random(in: 20_000..<60_000) & ~1
+        let port = TestPorts.next(count: 3)
         let viewer = try ClientProcess("viewer", [
             "watch", "http://127.0.0.1:\(csm.ports.http)/channels/\(channel.channel)", "--duration", "10", "--audio-out", wav, "--snapshot", png,
             "--rtp-out", "127.0.0.1:\(port)", "--sdp", sdp,

@@ -14,7 +14,7 @@ import Wire
     /// Two UDP sockets on ports P and P+2, as `--rtp-out` and its SDP file expect.
     static func rtpReceivers(counting counts: EventRecorderCounts) async throws -> (Int, [Channel]) {
         for _ in 0..<20 {
-            let port = Int.random(in: 20_000..<60_000) & ~1
+            let port = TestPorts.next(count: 3)
             var channels: [Channel] = []
             do {
                 for (offset, key) in [(0, "audio"), (2, "video")] {

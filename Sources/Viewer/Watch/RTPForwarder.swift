@@ -36,7 +36,7 @@ final class RTPForwarder: Sendable {
     func close() async { try? await socket.close() }
 
     /// Writes the session description for a channel carrying `videoCodec` (at each join: a
-    /// player started later reads the same); the line to tell the user, the first time.
+    /// player started later reads the same).
     func describe(channel: ChannelID, videoCodec: VideoCodec) throws {
         guard let sdpPath else { return }
         try Self.sdp(host: host, port: port, channel: channel, videoCodec: videoCodec).write(toFile: sdpPath, atomically: true, encoding: .utf8)
